@@ -1,0 +1,57 @@
+package io.portcullis.api;
+
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.core.JacksonException;
+
+/** The one JSON mapper of the server (Jackson 3), and small helpers on trees. */
+public final class Json {
+    public static final JsonMapper MAPPER = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private Json() {}
+
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    public static byte[] bytes(Object value) {
+        return MAPPER.writeValueAsBytes(value);
+    }
+
+    public static String string(Object value) {
+        return MAPPER.writeValueAsString(value);
+    }
+
+    public static JsonNode tree(byte[] json) {
+        return MAPPER.readTree(json);
+    }
+
+    public static ObjectNode objectTree(byte[] json) {
+        JsonNode n = MAPPER.readTree(json);
+        if (!(n instanceof ObjectNode o)) throw new IllegalArgumentException("not a JSON object");
+        return o;
+    }
+
+    public static <T> T convert(Object value, Class<T> type) {
+        return MAPPER.convertValue(value, type);
+    }
+
+    public static ObjectNode toTree(Object value) {
+        return MAPPER.valueToTree(value);
+    }
+
+    /** Text of a field, or "" when absent or not text. */
+    public static String text(JsonNode node, String field) {
+        if (node == null) return "";
+        JsonNode v = node.get(field);
+        return v != null && v.isString() ? v.asString() : "";
+    }
+
+    public static boolean isJacksonError(Throwable t) {
+        return t instanceof JacksonException;
+    }
+}

@@ -1,0 +1,3 @@
+package io.portcullis.authz;
+
+public enum Decision { ALLOW, DENY, NO_OPINION }

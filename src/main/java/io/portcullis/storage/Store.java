@@ -1,0 +1,76 @@
+package io.portcullis.storage;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * etcd's model and nothing more: keys to JSON values, one global revision that every write
+ * advances and that becomes the object's resourceVersion.
+ *
+ * <p>Failures are {@link StoreException}s carrying a {@link StoreException.Reason}; every other
+ * exception means the store could not be reached or is broken.
+ */
+public interface Store extends AutoCloseable {
+
+    /** The entry under the key at the current revision; empty when there is none. */
+    Optional<Entry> get(String key);
+
+    /**
+     * Entries whose keys start with the prefix, in key order, as of {@code atRevision}
+     * (0: the current revision). At most {@code limit} entries (0: no limit), starting after the
+     * key {@code continueAfter} (null: from the start). The page's {@code continueAfter} is the
+     * last key returned when more remain, else null. COMPACTED when {@code atRevision} is older
+     * than the compacted revision.
+     */
+    Page list(String prefix, long atRevision, int limit, String continueAfter);
+
+    /** Stores the value if the key is absent. ALREADY_EXISTS otherwise. */
+    Entry create(String key, byte[] json);
+
+    /** Replaces the value if the entry's modRevision is still {@code expectedRevision}. NOT_FOUND, CONFLICT. */
+    Entry update(String key, byte[] json, long expectedRevision);
+
+    /**
+     * Removes the entry if its modRevision is still {@code expectedRevision} (0: unconditionally).
+     * Returns the removed value, its modRevision set to the revision of the delete. NOT_FOUND, CONFLICT.
+     */
+    Entry delete(String key, long expectedRevision);
+
+    /**
+     * Every event on keys under the prefix with a revision greater than {@code afterRevision}, in
+     * revision order, until closed. COMPACTED (thrown here or from {@link Watch#poll}) when
+     * {@code afterRevision} is older than the compacted revision.
+     */
+    Watch watch(String prefix, long afterRevision);
+
+    /** Drops history at or before the revision; later reads at or before it are COMPACTED. */
+    void compact(long revision);
+
+    /** The newest revision written. */
+    long currentRevision();
+
+    /** The newest revision that has been compacted away (0 when none). */
+    long compactedRevision();
+
+    @Override
+    void close();
+
+    record Entry(String key, byte[] json, long createRevision, long modRevision) {}
+
+    record Page(List<Entry> entries, long revision, String continueAfter) {}
+
+    /** A PUT carries the new value; a DELETE carries the last value, with the revision of the delete. */
+    record Event(Type type, Entry entry) {
+        public enum Type { PUT, DELETE }
+        public long revision() { return entry.modRevision(); }
+    }
+
+    interface Watch extends AutoCloseable {
+        /** The next event, waiting at most the timeout; null when none came. */
+        Event poll(Duration timeout) throws InterruptedException;
+
+        @Override
+        void close();
+    }
+}
