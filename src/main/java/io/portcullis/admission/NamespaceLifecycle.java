@@ -1,0 +1,52 @@
+package io.portcullis.admission;
+
+import io.portcullis.api.Statuses;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * As upstream's NamespaceLifecycle: nothing is created in a namespace that does not exist or is
+ * being terminated, and the namespaces the server depends on cannot be deleted.
+ */
+public final class NamespaceLifecycle implements ValidatingPlugin {
+    private static final Set<String> IMMORTAL = Set.of("default", "kube-system", "kube-public");
+
+    private final Function<String, Optional<ObjectNode>> namespaces;
+
+    /** {@code namespaces}: the namespace by name, as of the newest write. */
+    public NamespaceLifecycle(Function<String, Optional<ObjectNode>> namespaces) {
+        this.namespaces = namespaces;
+    }
+
+    @Override
+    public String name() {
+        return "NamespaceLifecycle";
+    }
+
+    @Override
+    public boolean handles(Operation op) {
+        return op == Operation.CREATE || op == Operation.DELETE;
+    }
+
+    @Override
+    public void validate(AdmissionRequest r) {
+        String resource = r.type().resource();
+        if (r.operation() == Operation.DELETE) {
+            if (resource.equals("namespaces") && r.type().group().isEmpty() && IMMORTAL.contains(r.name())) {
+                throw Statuses.forbidden(r.type().groupResource(), r.name(), "this namespace may not be deleted");
+            }
+            return;
+        }
+        if (!r.type().namespaced() || r.namespace() == null || r.namespace().isEmpty()) return;
+        ObjectNode ns = namespaces.apply(r.namespace())
+                .orElseThrow(() -> Statuses.notFound(io.portcullis.api.GroupResource.core("namespaces"), r.namespace()));
+        boolean terminating = "Terminating".equals(ns.path("status").path("phase").asString(""))
+                || ns.path("metadata").has("deletionTimestamp");
+        if (terminating) {
+            throw Statuses.forbidden(r.type().groupResource(), r.name(),
+                    "unable to create new content in namespace " + r.namespace() + " because it is being terminated");
+        }
+    }
+}

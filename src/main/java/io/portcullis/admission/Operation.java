@@ -1,0 +1,3 @@
+package io.portcullis.admission;
+
+public enum Operation { CREATE, UPDATE, DELETE, CONNECT }

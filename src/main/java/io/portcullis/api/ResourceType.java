@@ -1,0 +1,62 @@
+package io.portcullis.api;
+
+import java.util.List;
+
+/**
+ * A served resource as discovery and the URL layout name it: plural resource within a
+ * group/version, its kind, scope, verbs, short names, categories and subresources, and the
+ * typed model class its schema is read from.
+ */
+public record ResourceType(String group, String version, String resource, String singular, String kind,
+                           boolean namespaced, List<String> verbs, List<String> shortNames, List<String> categories,
+                           List<Subresource> subresources, Class<?> model) {
+
+    public static final List<String> ALL_VERBS =
+            List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+    public static final List<String> CREATE_ONLY = List.of("create");
+
+    /** A subresource; its kind may live in another group (serviceaccounts/token is an authentication.k8s.io TokenRequest). */
+    public record Subresource(String name, String group, String version, String kind, List<String> verbs) {}
+
+    public ResourceType {
+        verbs = List.copyOf(verbs);
+        shortNames = List.copyOf(shortNames);
+        categories = List.copyOf(categories);
+        subresources = List.copyOf(subresources);
+    }
+
+    public String apiVersion() {
+        return group.isEmpty() ? version : group + "/" + version;
+    }
+
+    public GroupResource groupResource() {
+        return new GroupResource(group, resource);
+    }
+
+    public String listKind() {
+        return kind + "List";
+    }
+
+    /** Stored kinds can be read; review-style kinds are create-only and never stored. */
+    public boolean stored() {
+        return verbs.contains("get");
+    }
+
+    public boolean hasSubresource(String name) {
+        return subresources.stream().anyMatch(s -> s.name().equals(name));
+    }
+
+    /** The storage key prefix of this resource: /registry/<group or core>/<resource>/ */
+    public String keyPrefix() {
+        return "/registry/" + (group.isEmpty() ? "core" : group) + "/" + resource + "/";
+    }
+
+    public String key(String namespace, String name) {
+        return namespaced ? keyPrefix() + namespace + "/" + name : keyPrefix() + name;
+    }
+
+    /** The prefix that holds one namespace's objects, or every object when the namespace is empty. */
+    public String prefix(String namespace) {
+        return namespaced && namespace != null && !namespace.isEmpty() ? keyPrefix() + namespace + "/" : keyPrefix();
+    }
+}

@@ -1,0 +1,162 @@
+package io.portcullis.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The shape of a kind, read once from its typed model class (its JSON properties, recursively):
+ * what strict field validation checks bodies against, and what OpenAPI publishes.
+ */
+public sealed interface Schema {
+    record Struct(Class<?> type) implements Schema {
+        public Map<String, Schema> fields() {
+            return FIELDS.computeIfAbsent(type, Schema::introspect);
+        }
+    }
+
+    record ArrayOf(Schema items) implements Schema {}
+
+    record MapOf(Schema values) implements Schema {}
+
+    /** string, integer, number, boolean; int-or-string; any (free-form JSON). */
+    record Scalar(String kind) implements Schema {}
+
+    Scalar STRING = new Scalar("string");
+    Scalar INTEGER = new Scalar("integer");
+    Scalar NUMBER = new Scalar("number");
+    Scalar BOOLEAN = new Scalar("boolean");
+    Scalar INT_OR_STRING = new Scalar("int-or-string");
+    Scalar ANY = new Scalar("any");
+
+    Map<Class<?>, Map<String, Schema>> FIELDS = new ConcurrentHashMap<>();
+
+    static Schema of(Class<?> type) {
+        return of((Type) type);
+    }
+
+    private static Schema of(Type type) {
+        if (type instanceof ParameterizedType p) {
+            Class<?> raw = (Class<?>) p.getRawType();
+            if (List.class.isAssignableFrom(raw)) return new ArrayOf(of(p.getActualTypeArguments()[0]));
+            if (Map.class.isAssignableFrom(raw)) return new MapOf(of(p.getActualTypeArguments()[1]));
+            return ANY;
+        }
+        Class<?> c = (Class<?>) type;
+        if (c == String.class) return STRING;
+        if (c == Integer.class || c == int.class || c == Long.class || c == long.class) return INTEGER;
+        if (c == Double.class || c == double.class || c == Float.class || c == float.class) return NUMBER;
+        if (c == Boolean.class || c == boolean.class) return BOOLEAN;
+        String name = c.getSimpleName();
+        if (name.equals("IntOrString")) return INT_OR_STRING;
+        if (name.equals("Quantity")) return STRING;
+        if (name.equals("MicroTime") || name.equals("Time") || name.equals("Duration")) return STRING;
+        if (c == Object.class || JsonNode.class.isAssignableFrom(c) || c.getName().startsWith("java.")) return ANY;
+        if (name.equals("FieldsV1") || name.equals("RawExtension") || name.equals("KubernetesResource")) return ANY;
+        if (c.isEnum()) return STRING;
+        return new Struct(c);
+    }
+
+    private static Map<String, Schema> introspect(Class<?> type) {
+        Map<String, Schema> out = new LinkedHashMap<>();
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers())) continue;
+                JsonProperty p = f.getAnnotation(JsonProperty.class);
+                if (p == null) continue;
+                String name = p.value().isEmpty() ? f.getName() : p.value();
+                out.putIfAbsent(name, of(f.getGenericType()));
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** A field the schema does not know, or a value of the wrong JSON type, at a path. */
+    record Problem(String path, boolean unknown, String message) {}
+
+    /** Every unknown field and type mismatch of the body, in document order. */
+    static List<Problem> check(JsonNode node, Schema schema) {
+        List<Problem> out = new ArrayList<>();
+        walk(node, schema, "", out);
+        return out;
+    }
+
+    /** Removes the unknown fields a check found (fieldValidation=Ignore and Warn). */
+    static void dropUnknown(ObjectNode root, Schema schema) {
+        drop(root, schema);
+    }
+
+    private static void walk(JsonNode node, Schema schema, String path, List<Problem> out) {
+        if (node == null || node.isNull()) return;
+        if (schema instanceof Struct s) {
+                if (!node.isObject()) {
+                    out.add(new Problem(path, false, mismatch(node, "object", path)));
+                    return;
+                }
+                Map<String, Schema> fields = s.fields();
+                for (Map.Entry<String, JsonNode> e : node.properties()) {
+                    String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                    Schema f = fields.get(e.getKey());
+                    if (f == null) out.add(new Problem(p, true, "unknown field \"" + p + "\""));
+                    else walk(e.getValue(), f, p, out);
+                }
+            } else if (schema instanceof ArrayOf a) {
+                if (!node.isArray()) {
+                    out.add(new Problem(path, false, mismatch(node, "array", path)));
+                    return;
+                }
+                for (int i = 0; i < node.size(); i++) walk(node.get(i), a.items(), path + "[" + i + "]", out);
+            } else if (schema instanceof MapOf m) {
+                if (!node.isObject()) {
+                    out.add(new Problem(path, false, mismatch(node, "object", path)));
+                    return;
+                }
+                for (Map.Entry<String, JsonNode> e : node.properties()) walk(e.getValue(), m.values(), path + "." + e.getKey(), out);
+            } else if (schema instanceof Scalar sc) {
+                boolean ok = switch (sc.kind()) {
+                    case "string" -> node.isString();
+                    case "integer" -> node.isIntegralNumber() || (node.isNumber() && node.asDouble() == Math.rint(node.asDouble()));
+                    case "number" -> node.isNumber();
+                    case "boolean" -> node.isBoolean();
+                    case "int-or-string" -> node.isString() || node.isIntegralNumber();
+                    default -> true;
+                };
+                if (!ok) out.add(new Problem(path, false, mismatch(node, sc.kind(), path)));
+            }
+    }
+
+    private static String mismatch(JsonNode node, String want, String path) {
+        String got = node.isString() ? "string" : node.isNumber() ? "number" : node.isBoolean() ? "bool"
+                : node.isArray() ? "array" : node.isObject() ? "object" : "null";
+        return "json: cannot unmarshal " + got + " into Go value of type " + want + " at \"" + path + "\"";
+    }
+
+    private static void drop(JsonNode node, Schema schema) {
+        if (node == null || node.isNull()) return;
+        if (schema instanceof Struct s) {
+                if (!(node instanceof ObjectNode o)) return;
+                Map<String, Schema> fields = s.fields();
+                List<String> unknown = new ArrayList<>();
+                for (Map.Entry<String, JsonNode> e : o.properties()) {
+                    Schema f = fields.get(e.getKey());
+                    if (f == null) unknown.add(e.getKey());
+                    else drop(e.getValue(), f);
+                }
+                unknown.forEach(o::remove);
+            } else if (schema instanceof ArrayOf a) {
+                for (JsonNode n : node) drop(n, a.items());
+            } else if (schema instanceof MapOf m) {
+                for (Map.Entry<String, JsonNode> e : node.properties()) drop(e.getValue(), m.values());
+            }
+    }
+}

@@ -1,0 +1,105 @@
+package io.portcullis.api;
+
+import io.portcullis.api.Statuses.FieldError;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+
+/** Upstream's name, label and annotation rules, as field errors. */
+public final class Validation {
+    private static final String LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+    private static final Pattern DNS1123_LABEL = Pattern.compile(LABEL);
+    private static final Pattern DNS1123_SUBDOMAIN = Pattern.compile(LABEL + "(\\." + LABEL + ")*");
+    private static final Pattern QUALIFIED_NAME_PART = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
+    private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+
+    public static final String SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    public static final String LABEL_MSG = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
+    /** How a kind's object names are checked. */
+    public enum NameRule { SUBDOMAIN, LABEL, PATH_SEGMENT }
+
+    private Validation() {}
+
+    public static boolean isDns1123Label(String s) {
+        return s.length() <= 63 && DNS1123_LABEL.matcher(s).matches();
+    }
+
+    public static boolean isDns1123Subdomain(String s) {
+        return s.length() <= 253 && DNS1123_SUBDOMAIN.matcher(s).matches();
+    }
+
+    /** A label or annotation key: optional DNS subdomain prefix, '/', a name part of at most 63 characters. */
+    public static boolean isQualifiedName(String key) {
+        String name = key;
+        int slash = key.indexOf('/');
+        if (slash >= 0) {
+            String prefix = key.substring(0, slash);
+            name = key.substring(slash + 1);
+            if (prefix.isEmpty() || !isDns1123Subdomain(prefix)) return false;
+        }
+        return !name.isEmpty() && name.length() <= 63 && QUALIFIED_NAME_PART.matcher(name).matches();
+    }
+
+    public static boolean isLabelValue(String value) {
+        return value.length() <= 63 && LABEL_VALUE.matcher(value).matches();
+    }
+
+    /** Errors of one object name under a rule; empty when valid. */
+    public static List<String> nameErrors(NameRule rule, String name) {
+        List<String> out = new ArrayList<>();
+        switch (rule) {
+            case SUBDOMAIN -> {
+                if (name.length() > 253) out.add("must be no more than 253 characters");
+                if (!DNS1123_SUBDOMAIN.matcher(name).matches()) out.add(SUBDOMAIN_MSG);
+            }
+            case LABEL -> {
+                if (name.length() > 63) out.add("must be no more than 63 characters");
+                if (!DNS1123_LABEL.matcher(name).matches()) out.add(LABEL_MSG);
+            }
+            case PATH_SEGMENT -> {
+                if (name.equals(".") || name.equals("..")) out.add("may not be '" + name + "'");
+                for (String bad : new String[] {"/", "%"}) {
+                    if (name.contains(bad)) out.add("may not contain '" + bad + "'");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Label and annotation errors of metadata, as upstream's ValidateObjectMeta. */
+    public static List<FieldError> metadataErrors(JsonNode metadata) {
+        List<FieldError> out = new ArrayList<>();
+        JsonNode labels = metadata.get("labels");
+        if (labels != null && labels.isObject()) {
+            for (Map.Entry<String, JsonNode> e : labels.properties()) {
+                if (!isQualifiedName(e.getKey())) {
+                    out.add(FieldError.invalid("metadata.labels", e.getKey(),
+                            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"));
+                }
+                String v = e.getValue().isString() ? e.getValue().asString() : null;
+                if (v == null || !isLabelValue(v)) {
+                    out.add(FieldError.invalid("metadata.labels", v == null ? e.getValue().toString() : v,
+                            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
+                }
+            }
+        } else if (labels != null && !labels.isNull()) {
+            out.add(FieldError.invalid("metadata.labels", labels.toString(), "must be a map of strings"));
+        }
+        JsonNode annotations = metadata.get("annotations");
+        if (annotations != null && annotations.isObject()) {
+            long total = 0;
+            for (Map.Entry<String, JsonNode> e : annotations.properties()) {
+                if (!isQualifiedName(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                    out.add(FieldError.invalid("metadata.annotations", e.getKey(),
+                            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"));
+                }
+                total += e.getKey().length() + (e.getValue().isString() ? e.getValue().asString().length() : 0);
+            }
+            if (total > 256 * 1024) out.add(FieldError.tooLong("metadata.annotations", 256 * 1024));
+        }
+        return out;
+    }
+}

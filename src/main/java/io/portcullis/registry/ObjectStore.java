@@ -1,0 +1,531 @@
+package io.portcullis.registry;
+
+import io.portcullis.admission.Admission;
+import io.portcullis.admission.AdmissionRequest;
+import io.portcullis.admission.Operation;
+import io.portcullis.api.ApiException;
+import io.portcullis.api.GroupResource;
+import io.portcullis.api.Json;
+import io.portcullis.api.ResourceType;
+import io.portcullis.api.Statuses;
+import io.portcullis.api.Statuses.FieldError;
+import io.portcullis.api.Validation;
+import io.portcullis.storage.Store;
+import io.portcullis.storage.StoreException;
+import io.portcullis.storage.cache.Item;
+import io.portcullis.storage.cache.WatchCache;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The generic registry, as upstream's generic store: object metadata, optimistic concurrency,
+ * admission, finalizers and deletion, lists and pagination. Writes go to the {@link Store};
+ * reads come from the {@link WatchCache}.
+ */
+public final class ObjectStore {
+    private static final Duration FRESH = Duration.ofSeconds(5);
+    private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int RETRIES = 16;
+
+    private final Store store;
+    private final WatchCache cache;
+    private final Admission admission;
+    private final Map<GroupResource, Strategy> strategies = new LinkedHashMap<>();
+
+    /** Applies a change to the current object; returns the object to store. */
+    @FunctionalInterface
+    public interface Mutation {
+        ObjectNode apply(ObjectNode current);
+    }
+
+    /** A page of a list: items, the revision it reflects, the continue token, the count of items left. */
+    public record Page(List<Item> items, long revision, String continueToken, Long remaining) {}
+
+    public ObjectStore(Store store, WatchCache cache, Admission admission, List<Strategy> strategies) {
+        this.store = store;
+        this.cache = cache;
+        this.admission = admission;
+        for (Strategy s : strategies) this.strategies.put(s.type().groupResource(), s);
+    }
+
+    public Optional<Strategy> strategy(GroupResource gr) {
+        return Optional.ofNullable(strategies.get(gr));
+    }
+
+    public Strategy strategy(String group, String resource) {
+        Strategy s = strategies.get(new GroupResource(group, resource));
+        if (s == null) throw new IllegalArgumentException("no strategy for " + resource + "." + group);
+        return s;
+    }
+
+    public List<Strategy> strategies() {
+        return List.copyOf(strategies.values());
+    }
+
+    public WatchCache cache() {
+        return cache;
+    }
+
+    // --- reads ---------------------------------------------------------------------------
+
+    /** The object as of the newest write (waits for the cache to catch up). 404 when absent. */
+    public Item get(Strategy s, String namespace, String name) {
+        return find(s, namespace, name).orElseThrow(() -> Statuses.notFound(s.type().groupResource(), name));
+    }
+
+    public Optional<Item> find(Strategy s, String namespace, String name) {
+        String key = s.type().key(namespace, name);
+        Optional<Item> it = cache.get(key);
+        if (it.isPresent() && cache.revision() >= store.currentRevision()) return it;
+        fresh();
+        return cache.get(key);
+    }
+
+    /** A cached read with no freshness wait (resourceVersion "0" semantics). */
+    public Optional<Item> peek(Strategy s, String namespace, String name) {
+        return cache.get(s.type().key(namespace, name));
+    }
+
+    public Page list(Strategy s, String namespace, ListOptions o) {
+        ResourceType t = s.type();
+        Predicate<Item> filter = filter(s, o);
+        String prefix = t.prefix(namespace);
+        if (o.continueToken() != null && !o.continueToken().isEmpty()) {
+            if (o.resourceVersion() != null && !o.resourceVersion().isEmpty() && !o.resourceVersion().equals("0")) {
+                throw Statuses.badRequest("specifying resource version is not allowed when using continue");
+            }
+            Continue c = Continue.decode(o.continueToken());
+            return pageAt(t, prefix, filter, c.revision, t.keyPrefix() + c.start, o.limit());
+        }
+        long rv = parseResourceVersion(o.resourceVersion());
+        String match = o.resourceVersionMatch() == null ? "" : o.resourceVersionMatch();
+        switch (match) {
+            case "" -> {
+                if (o.resourceVersion() == null || o.resourceVersion().isEmpty()) fresh();
+                else if (rv > 0) waitFor(rv);
+            }
+            case "NotOlderThan" -> {
+                if (o.resourceVersion() == null || o.resourceVersion().isEmpty()) {
+                    throw Statuses.badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
+                }
+                if (rv > 0) waitFor(rv);
+            }
+            case "Exact" -> {
+                if (o.resourceVersion() == null || o.resourceVersion().isEmpty()) {
+                    throw Statuses.badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
+                }
+                if (rv == 0) throw Statuses.badRequest("resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\"");
+                return pageAt(t, prefix, filter, rv, null, o.limit());
+            }
+            default -> throw Statuses.badRequest("resourceVersionMatch: Unsupported value: \"" + match
+                    + "\": supported values: \"Exact\", \"NotOlderThan\", \"\"");
+        }
+        WatchCache.Snapshot snap = cache.list(prefix, filter, null, o.limit());
+        return page(t, snap.items(), snap.revision(), o.limit());
+    }
+
+    private Page pageAt(ResourceType t, String prefix, Predicate<Item> filter, long revision, String after, int limit) {
+        if (revision == cache.revision()) {
+            WatchCache.Snapshot snap = cache.list(prefix, filter, after, limit);
+            if (snap.revision() == revision) return page(t, snap.items(), revision, limit);
+        }
+        List<Item> out = new ArrayList<>();
+        String cursor = after;
+        try {
+            while (true) {
+                Store.Page p = store.list(prefix, revision, limit > 0 ? Math.max(limit + 1, 100) : 0, cursor);
+                for (Store.Entry e : p.entries()) {
+                    Item it = decode(e);
+                    if (filter.test(it)) out.add(it);
+                    if (limit > 0 && out.size() > limit) return page(t, out, revision, limit);
+                }
+                if (p.continueAfter() == null) break;
+                cursor = p.continueAfter();
+            }
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.COMPACTED) {
+                throw Statuses.gone("The provided continue parameter is too old to display a consistent list result. "
+                        + "You can start a new list without the continue parameter.");
+            }
+            throw e;
+        }
+        return page(t, out, revision, limit);
+    }
+
+    private static Page page(ResourceType t, List<Item> items, long revision, int limit) {
+        if (limit > 0 && items.size() > limit) {
+            List<Item> head = items.subList(0, limit);
+            String lastKey = head.get(limit - 1).key();
+            String token = new Continue(revision, lastKey.substring(t.keyPrefix().length())).encode();
+            return new Page(List.copyOf(head), revision, token, null);
+        }
+        return new Page(items, revision, null, null);
+    }
+
+    private Predicate<Item> filter(Strategy s, ListOptions o) {
+        if (!o.fields().isEmpty()) {
+            var supported = new java.util.HashSet<>(s.fieldLabels());
+            supported.add("metadata.name");
+            supported.add("metadata.namespace");
+            o.fields().check(supported);
+        }
+        if (o.labels().isEmpty() && o.fields().isEmpty()) return it -> true;
+        return it -> o.labels().test(Objects.labels(it.object()))
+                && o.fields().matches(f -> switch (f) {
+                    case "metadata.name" -> it.name();
+                    case "metadata.namespace" -> it.namespace();
+                    default -> s.field(it.object(), f);
+                });
+    }
+
+    /** The predicate a watch applies to each event's object. */
+    public Predicate<Item> watchFilter(Strategy s, ListOptions o) {
+        return filter(s, o);
+    }
+
+    public static long parseResourceVersion(String rv) {
+        if (rv == null || rv.isEmpty()) return 0;
+        try {
+            long v = Long.parseLong(rv);
+            if (v < 0) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException e) {
+            throw Statuses.badRequest("Invalid value: \"" + rv + "\": resourceVersion must be a non-negative integer");
+        }
+    }
+
+    private void fresh() {
+        if (!cache.waitFresh(FRESH)) throw Statuses.serviceUnavailable("the cache did not catch up with storage in time");
+    }
+
+    private void waitFor(long rv) {
+        if (rv > store.currentRevision()) {
+            throw Statuses.of(504, "Timeout", "Too large resource version: " + rv + ", current: " + store.currentRevision(), null);
+        }
+        if (!cache.waitFor(rv, FRESH)) throw Statuses.serviceUnavailable("the cache did not catch up with storage in time");
+    }
+
+    // --- writes --------------------------------------------------------------------------
+
+    public ObjectNode create(Context ctx, Strategy s, String namespace, ObjectNode body) {
+        ResourceType t = s.type();
+        ObjectNode obj = body.deepCopy();
+        ObjectNode meta = Objects.metadata(obj);
+        obj.put("apiVersion", t.apiVersion());
+        obj.put("kind", t.kind());
+        String bodyNs = text(meta, "namespace");
+        if (t.namespaced()) {
+            if (!bodyNs.isEmpty() && !bodyNs.equals(namespace)) {
+                throw Statuses.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+            }
+            meta.put("namespace", namespace);
+        } else {
+            meta.remove("namespace");
+        }
+        String name = text(meta, "name");
+        if (name.isEmpty()) {
+            String gen = text(meta, "generateName");
+            if (gen.isEmpty()) {
+                throw Statuses.invalid(t.group(), t.kind(), "", List.of(FieldError.required("metadata.name", "name or generateName is required")));
+            }
+            name = generateName(gen);
+            meta.put("name", name);
+        }
+        for (String f : new String[] {"uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generation"}) {
+            meta.remove(f);
+        }
+        meta.put("uid", UUID.randomUUID().toString());
+        meta.put("creationTimestamp", now());
+        s.prepareForCreate(ctx, obj);
+        if (s.hasStatus() && !t.resource().equals("namespaces") && !t.resource().equals("pods")) obj.remove("status");
+        obj = admit(ctx, s, Operation.CREATE, "", namespace, name, obj, null);
+        validate(ctx, s, obj, null);
+        if (ctx.dryRun()) return obj;
+        String key = t.key(namespace, name);
+        try {
+            Store.Entry e = store.create(key, storedBytes(obj));
+            return stamped(obj, e.modRevision());
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.ALREADY_EXISTS) throw Statuses.alreadyExists(t.groupResource(), name);
+            throw e;
+        }
+    }
+
+    /** PUT: the body replaces the object (or only its status, for the status subresource). */
+    public ObjectNode update(Context ctx, Strategy s, String namespace, String name, String subresource, ObjectNode body) {
+        ResourceType t = s.type();
+        ObjectNode meta = Objects.metadata(body);
+        String bodyName = text(meta, "name");
+        if (!bodyName.isEmpty() && !bodyName.equals(name)) {
+            throw Statuses.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
+        }
+        String bodyNs = text(meta, "namespace");
+        if (t.namespaced() && !bodyNs.isEmpty() && !bodyNs.equals(namespace)) {
+            throw Statuses.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+        String wantRv = text(meta, "resourceVersion");
+        long want = wantRv.isEmpty() ? 0 : parseResourceVersion(wantRv);
+        return write(ctx, s, namespace, name, subresource, want, current -> body.deepCopy());
+    }
+
+    /**
+     * Reads the current object, applies the mutation, validates and stores it guarded by the
+     * revision read; retried on a concurrent change unless the caller named a revision
+     * ({@code expectedRevision} > 0), which must then still be current.
+     */
+    public ObjectNode write(Context ctx, Strategy s, String namespace, String name, String subresource,
+                            long expectedRevision, Mutation mutation) {
+        ResourceType t = s.type();
+        String key = t.key(namespace, name);
+        for (int attempt = 0; ; attempt++) {
+            Store.Entry entry = store.get(key).orElseThrow(() -> Statuses.notFound(t.groupResource(), name));
+            if (expectedRevision > 0 && expectedRevision != entry.modRevision()) throw Statuses.modified(t.groupResource(), name);
+            ObjectNode old = stamped(Json.objectTree(entry.json()), entry.modRevision());
+            ObjectNode obj = mutation.apply(old.deepCopy());
+            obj = prepareUpdate(ctx, s, subresource, namespace, name, obj, old);
+            if (obj.equals(old)) return old;
+            if (ctx.dryRun()) return obj;
+            try {
+                if (!Objects.meta(obj, "deletionTimestamp").isEmpty() && Objects.size(Objects.metadata(obj), "finalizers") == 0
+                        && !hasSpecFinalizers(obj)) {
+                    Store.Entry gone = store.delete(key, entry.modRevision());
+                    return stamped(obj, gone.modRevision());
+                }
+                Store.Entry e = store.update(key, storedBytes(obj), entry.modRevision());
+                return stamped(obj, e.modRevision());
+            } catch (StoreException e) {
+                if (e.reason() == StoreException.Reason.CONFLICT && expectedRevision == 0 && attempt < RETRIES) continue;
+                if (e.reason() == StoreException.Reason.CONFLICT) throw Statuses.modified(t.groupResource(), name);
+                if (e.reason() == StoreException.Reason.NOT_FOUND) throw Statuses.notFound(t.groupResource(), name);
+                throw e;
+            }
+        }
+    }
+
+    private ObjectNode prepareUpdate(Context ctx, Strategy s, String subresource, String namespace, String name,
+                                     ObjectNode obj, ObjectNode old) {
+        ResourceType t = s.type();
+        ObjectNode meta = Objects.metadata(obj);
+        ObjectNode oldMeta = Objects.metadata(old);
+        obj.put("apiVersion", t.apiVersion());
+        obj.put("kind", t.kind());
+        meta.put("name", name);
+        if (t.namespaced()) meta.put("namespace", namespace);
+        else meta.remove("namespace");
+        for (String f : new String[] {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "selfLink"}) {
+            if (oldMeta.has(f)) meta.set(f, oldMeta.get(f));
+            else meta.remove(f);
+        }
+        meta.remove("resourceVersion");
+        if (s.hasStatus()) {
+            if (subresource.equals("status")) {
+                // only the status may change through /status
+                ObjectNode kept = old.deepCopy();
+                if (obj.has("status")) kept.set("status", obj.get("status"));
+                else kept.remove("status");
+                obj = kept;
+                Objects.metadata(obj).remove("resourceVersion");
+            } else if (!subresource.equals("finalize")) {
+                if (old.has("status")) obj.set("status", old.get("status"));
+                else obj.remove("status");
+            }
+        }
+        if (subresource.equals("finalize")) {
+            ObjectNode kept = old.deepCopy();
+            JsonNode fin = obj.path("spec").get("finalizers");
+            ObjectNode spec = Kinds.object(kept, "spec");
+            if (fin == null) spec.remove("finalizers");
+            else spec.set("finalizers", fin);
+            obj = kept;
+            Objects.metadata(obj).remove("resourceVersion");
+        }
+        s.prepareForUpdate(ctx, obj, old);
+        ObjectNode withoutRv = old.deepCopy();
+        Objects.metadata(withoutRv).remove("resourceVersion");
+        if (obj.equals(withoutRv)) return old;
+        obj = admit(ctx, s, Operation.UPDATE, subresource, namespace, name, obj, old);
+        validate(ctx, s, obj, old);
+        return obj;
+    }
+
+    /**
+     * PATCH: the patch applies to the current object; with {@code createIfMissing} (server-side
+     * apply) a missing object is created from the patch applied to nothing.
+     */
+    public ObjectNode patch(Context ctx, Strategy s, String namespace, String name, String subresource,
+                            UnaryOperator<ObjectNode> patcher, boolean createIfMissing) {
+        ResourceType t = s.type();
+        if (createIfMissing && store.get(t.key(namespace, name)).isEmpty()) {
+            ObjectNode created = patcher.apply(null);
+            Objects.metadata(created).put("name", name);
+            try {
+                return create(ctx, s, namespace, created);
+            } catch (ApiException e) {
+                if (!"AlreadyExists".equals(e.reason())) throw e;
+            }
+        }
+        return write(ctx, s, namespace, name, subresource, 0, current -> {
+            ObjectNode patched = patcher.apply(current);
+            String rv = Objects.meta(patched, "resourceVersion");
+            if (!rv.isEmpty() && !rv.equals(Objects.meta(current, "resourceVersion"))) {
+                throw Statuses.modified(t.groupResource(), name);
+            }
+            return patched;
+        });
+    }
+
+    /** The outcome of a delete: the object as last seen, and whether it is gone (false: finalizers hold it). */
+    public record Deleted(ObjectNode object, boolean gone) {}
+
+    public Deleted delete(Context ctx, Strategy s, String namespace, String name, String preconditionUid, String preconditionRv) {
+        ResourceType t = s.type();
+        String key = t.key(namespace, name);
+        for (int attempt = 0; ; attempt++) {
+            Store.Entry entry = store.get(key).orElseThrow(() -> Statuses.notFound(t.groupResource(), name));
+            ObjectNode old = stamped(Json.objectTree(entry.json()), entry.modRevision());
+            if (preconditionUid != null && !preconditionUid.isEmpty() && !preconditionUid.equals(Objects.meta(old, "uid"))) {
+                throw Statuses.conflict(t.groupResource(), name, "Precondition failed: UID in precondition: " + preconditionUid
+                        + ", UID in object meta: " + Objects.meta(old, "uid"));
+            }
+            if (preconditionRv != null && !preconditionRv.isEmpty() && !preconditionRv.equals(Objects.meta(old, "resourceVersion"))) {
+                throw Statuses.conflict(t.groupResource(), name, "Precondition failed: ResourceVersion in precondition: " + preconditionRv
+                        + ", ResourceVersion in object meta: " + Objects.meta(old, "resourceVersion"));
+            }
+            admission.validate(new AdmissionRequest(Operation.DELETE, t, "", namespace, name, null, old, ctx.user(), ctx.dryRun()));
+            boolean held = Objects.size(Objects.metadata(old), "finalizers") > 0 || hasSpecFinalizers(old);
+            try {
+                if (held) {
+                    if (!Objects.meta(old, "deletionTimestamp").isEmpty()) return new Deleted(old, false);
+                    ObjectNode marked = old.deepCopy();
+                    ObjectNode meta = Objects.metadata(marked);
+                    meta.put("deletionTimestamp", now());
+                    meta.put("deletionGracePeriodSeconds", 0);
+                    meta.remove("resourceVersion");
+                    if (t.resource().equals("namespaces")) Kinds.object(marked, "status").put("phase", "Terminating");
+                    if (ctx.dryRun()) return new Deleted(marked, false);
+                    Store.Entry e = store.update(key, storedBytes(marked), entry.modRevision());
+                    return new Deleted(stamped(marked, e.modRevision()), false);
+                }
+                if (ctx.dryRun()) return new Deleted(old, true);
+                store.delete(key, entry.modRevision());
+                return new Deleted(old, true);
+            } catch (StoreException e) {
+                if (e.reason() == StoreException.Reason.CONFLICT && attempt < RETRIES) continue;
+                if (e.reason() == StoreException.Reason.NOT_FOUND) throw Statuses.notFound(t.groupResource(), name);
+                throw e;
+            }
+        }
+    }
+
+    private static boolean hasSpecFinalizers(ObjectNode obj) {
+        return "Namespace".equals(Json.text(obj, "kind")) && obj.path("spec").path("finalizers").size() > 0;
+    }
+
+    private ObjectNode admit(Context ctx, Strategy s, Operation op, String sub, String ns, String name, ObjectNode obj, ObjectNode old) {
+        return admission.mutate(new AdmissionRequest(op, s.type(), sub, ns, name, obj, old, ctx.user(), ctx.dryRun()));
+    }
+
+    private void validate(Context ctx, Strategy s, ObjectNode obj, ObjectNode old) {
+        ResourceType t = s.type();
+        String name = Objects.meta(obj, "name");
+        List<FieldError> errs = new ArrayList<>();
+        for (String e : Validation.nameErrors(s.nameRule(), name)) errs.add(FieldError.invalid("metadata.name", name, e));
+        if (!errs.isEmpty()) throw Statuses.invalid(t.group(), t.kind(), name, errs);
+        errs.addAll(Validation.metadataErrors(Objects.metadata(obj)));
+        errs.addAll(s.validate(ctx, obj, old));
+        if (!errs.isEmpty()) throw Statuses.invalid(t.group(), t.kind(), name, errs);
+        admission.validate(new AdmissionRequest(old == null ? Operation.CREATE : Operation.UPDATE, t, "",
+                Objects.meta(obj, "namespace"), name, obj, old, ctx.user(), ctx.dryRun()));
+    }
+
+    // --- encoding ------------------------------------------------------------------------
+
+    /** What is stored: the object without its resourceVersion, which is the store's revision. */
+    private static byte[] storedBytes(ObjectNode obj) {
+        JsonNode meta = obj.get("metadata");
+        if (meta instanceof ObjectNode m && m.has("resourceVersion")) {
+            ObjectNode copy = obj.deepCopy();
+            Objects.metadata(copy).remove("resourceVersion");
+            return Json.bytes(copy);
+        }
+        return Json.bytes(obj);
+    }
+
+    private static ObjectNode stamped(ObjectNode obj, long revision) {
+        Objects.metadata(obj).put("resourceVersion", Long.toString(revision));
+        return obj;
+    }
+
+    private static Item decode(Store.Entry e) {
+        ObjectNode obj = stamped(Json.objectTree(e.json()), e.modRevision());
+        return new Item(e.key(), Objects.meta(obj, "namespace"), Objects.meta(obj, "name"), obj, Json.bytes(obj), e.modRevision());
+    }
+
+    public static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private static String text(ObjectNode meta, String field) {
+        JsonNode v = meta.get(field);
+        return v == null || v.isNull() ? "" : v.asString();
+    }
+
+    static String generateName(String base) {
+        String b = base.length() > 58 ? base.substring(0, 58) : base;
+        StringBuilder sb = new StringBuilder(b);
+        for (int i = 0; i < 5; i++) sb.append(NAME_CHARS.charAt(RANDOM.nextInt(NAME_CHARS.length())));
+        return sb.toString();
+    }
+
+    /** The opaque continue token: the revision of the first page and the key to continue after. */
+    record Continue(long revision, String start) {
+        String encode() {
+            ObjectNode n = Json.object();
+            n.put("v", "meta.k8s.io/v1");
+            n.put("rv", revision);
+            n.put("start", start + "\u0000");
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Json.bytes(n));
+        }
+
+        static Continue decode(String token) {
+            try {
+                JsonNode n = Json.tree(Base64.getUrlDecoder().decode(token));
+                if (!"meta.k8s.io/v1".equals(Json.text(n, "v")) || !n.path("rv").canConvertToLong() || n.path("rv").asLong() <= 0) {
+                    throw new IllegalArgumentException();
+                }
+                String start = Json.text(n, "start");
+                if (start.endsWith("\u0000")) start = start.substring(0, start.length() - 1);
+                if (start.contains("..") || start.startsWith("/")) throw new IllegalArgumentException();
+                return new Continue(n.path("rv").asLong(), start);
+            } catch (RuntimeException e) {
+                throw Statuses.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+            }
+        }
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static ArrayNode array(ObjectNode parent, String field) {
+        JsonNode n = parent.get(field);
+        if (n instanceof ArrayNode a) return a;
+        return parent.putArray(field);
+    }
+}

@@ -1,0 +1,111 @@
+package io.portcullis.server;
+
+import io.portcullis.api.ApiException;
+import io.portcullis.api.Json;
+import io.portcullis.api.ResourceType;
+import io.portcullis.api.Schema;
+import io.portcullis.api.Statuses;
+import io.portcullis.api.protobuf.ProtobufBodies;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/** Request bodies: JSON, YAML or protobuf in; a checked JSON tree of the expected kind out. */
+final class Bodies {
+    private static final JsonMapper STRICT_JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final YAMLMapper YAML = YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    private Bodies() {}
+
+    /** The media type without parameters, lower-cased; JSON when absent. */
+    static String mediaType(String contentType) {
+        if (contentType == null || contentType.isBlank()) return "application/json";
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses a body as JSON or YAML (or protobuf for typed kinds), refusing other media types with 415. */
+    static ObjectNode parse(String contentType, byte[] body) {
+        String media = mediaType(contentType);
+        if (body.length == 0) throw Statuses.badRequest("the request body is empty");
+        JsonNode tree;
+        try {
+            tree = switch (media) {
+                case "application/json", "application/merge-patch+json", "application/json-patch+json",
+                     "application/strategic-merge-patch+json" -> STRICT_JSON.readTree(body);
+                case "application/yaml", "application/apply-patch+yaml" -> YAML.readTree(body);
+                case "application/vnd.kubernetes.protobuf" -> ProtobufBodies.decode(body);
+                default -> throw Statuses.unsupportedMediaType(media);
+            };
+        } catch (JacksonException e) {
+            String what = e.getOriginalMessage();
+            if (what != null && what.startsWith("Duplicate")) {
+                throw Statuses.badRequest("strict decoding error: " + what.replaceAll("Duplicate (Object )?field", "duplicate field"));
+            }
+            throw Statuses.badRequest("the body of the request could not be decoded as " + media + ": " + firstLine(what));
+        }
+        if (!(tree instanceof ObjectNode o)) throw Statuses.badRequest("the body of the request must be a JSON object");
+        return o;
+    }
+
+    /**
+     * Checks an object body against its kind: apiVersion and kind must name the URL's type (or be
+     * absent), values must have the schema's types (400), and unknown fields follow the
+     * fieldValidation directive: Strict refuses (400), Warn warns and drops, Ignore drops.
+     */
+    static ObjectNode check(Exchange ex, ResourceType type, ObjectNode obj, String fieldValidation) {
+        String apiVersion = Json.text(obj, "apiVersion");
+        String kind = Json.text(obj, "kind");
+        if (!apiVersion.isEmpty() && !apiVersion.equals(type.apiVersion())) {
+            throw Statuses.badRequest("the API version in the data (" + apiVersion + ") does not match the expected API version ("
+                    + type.apiVersion() + ")");
+        }
+        if (!kind.isEmpty() && !kind.equals(type.kind())) {
+            throw Statuses.badRequest("the kind in the data (" + kind + ") does not match the expected kind (" + type.kind() + ")");
+        }
+        String directive = fieldValidation(fieldValidation);
+        List<Schema.Problem> problems = Schema.check(obj, Schema.of(type.model()));
+        List<String> unknown = new ArrayList<>();
+        for (Schema.Problem p : problems) {
+            if (!p.unknown()) {
+                throw Statuses.badRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a "
+                        + type.kind() + ": " + p.message());
+            }
+            unknown.add(p.message());
+        }
+        if (!unknown.isEmpty()) {
+            switch (directive) {
+                case "Strict" -> throw Statuses.badRequest("strict decoding error: " + String.join(", ", unknown));
+                case "Warn" -> unknown.forEach(ex::warn);
+                default -> { }
+            }
+            Schema.dropUnknown(obj, Schema.of(type.model()));
+        }
+        return obj;
+    }
+
+    static String fieldValidation(String value) {
+        if (value == null || value.isEmpty()) return "Warn";
+        return switch (value) {
+            case "Strict", "Warn", "Ignore" -> value;
+            default -> throw Statuses.badRequest("fieldValidation: Unsupported value: \"" + value
+                    + "\": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+        };
+    }
+
+    static ApiException tooLarge() {
+        return Statuses.requestEntityTooLarge("the request body is larger than the limit of " + Exchange.MAX_BODY + " bytes");
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "malformed input";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,408 @@
+package io.portcullis.server;
+
+import io.portcullis.api.ApiException;
+import io.portcullis.api.FieldSelector;
+import io.portcullis.api.Json;
+import io.portcullis.api.LabelSelector;
+import io.portcullis.api.ResourceType;
+import io.portcullis.api.Statuses;
+import io.portcullis.api.Statuses.FieldError;
+import io.portcullis.api.patch.ApplyConflictException;
+import io.portcullis.api.patch.JsonPatch;
+import io.portcullis.api.patch.MergePatch;
+import io.portcullis.api.patch.PatchException;
+import io.portcullis.api.patch.PatchSchemas;
+import io.portcullis.api.patch.ServerSideApply;
+import io.portcullis.api.patch.StrategicMergePatch;
+import io.portcullis.authn.UserInfo;
+import io.portcullis.registry.Context;
+import io.portcullis.registry.ListOptions;
+import io.portcullis.registry.ObjectStore;
+import io.portcullis.registry.Objects;
+import io.portcullis.registry.Strategy;
+import io.portcullis.request.RequestInfo;
+import io.portcullis.storage.cache.CacheEvent;
+import io.portcullis.storage.cache.Item;
+import io.portcullis.storage.cache.WatchCache;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/** The REST verbs on stored resources: get, list, watch, create, update, patch, delete, deletecollection. */
+final class Rest {
+    private static final YAMLMapper YAML = YAMLMapper.builder().build();
+    private static final long BOOKMARK_MS = 30_000;
+
+    private final ObjectStore objects;
+    private final Vertx vertx;
+
+    Rest(ObjectStore objects, Vertx vertx) {
+        this.objects = objects;
+        this.vertx = vertx;
+    }
+
+    /** True when the request can be answered at once from the cache, on the calling thread. */
+    boolean servesInline(RequestInfo info) {
+        return (info.verb().equals("get") || info.verb().equals("list") || info.verb().equals("watch"))
+                && objects.cache().revision() >= 0 && freshEnough();
+    }
+
+    private boolean freshEnough() {
+        return objects.cache().revision() >= currentRevision();
+    }
+
+    private long currentRevision() {
+        return objects.cache().revision(); // overridden below through the store when needed
+    }
+
+    void serve(Exchange ex, RequestInfo info, Strategy s, UserInfo user) {
+        ResourceType t = s.type();
+        String sub = info.subresource();
+        if (!sub.isEmpty() && !t.hasSubresource(sub)) throw Statuses.notFoundPath();
+        String ns = t.namespaced() ? info.namespace() : "";
+        if (!t.namespaced() && t.resource().equals("namespaces")) ns = "";
+        switch (info.verb()) {
+            case "get" -> get(ex, info, s, ns);
+            case "list" -> list(ex, info, s, ns);
+            case "watch" -> watch(ex, info, s, ns);
+            case "create" -> {
+                if (!sub.isEmpty() || (t.namespaced() && ns.isEmpty())) throw Statuses.methodNotAllowed("create", t.groupResource());
+                create(ex, info, s, ns, user);
+            }
+            case "update" -> update(ex, info, s, ns, user);
+            case "patch" -> patch(ex, info, s, ns, user);
+            case "delete" -> delete(ex, info, s, ns, user);
+            case "deletecollection" -> {
+                if (!t.verbs().contains("deletecollection")) throw Statuses.methodNotAllowed("deletecollection", t.groupResource());
+                deleteCollection(ex, info, s, ns, user);
+            }
+            default -> throw Statuses.methodNotAllowed(ex.method(), t.groupResource());
+        }
+    }
+
+    // --- reads ---------------------------------------------------------------------------
+
+    private void get(Exchange ex, RequestInfo info, Strategy s, String ns) {
+        String rv = info.param("resourceVersion");
+        ObjectStore.parseResourceVersion(rv);
+        Item item = "0".equals(rv)
+                ? objects.peek(s, ns, info.name()).orElseThrow(() -> Statuses.notFound(s.type().groupResource(), info.name()))
+                : objects.get(s, ns, info.name());
+        if (Tables.wanted(ex.header("Accept"))) {
+            String include = Tables.includeObject(info.param("includeObject"));
+            ex.respondJson(200, Tables.table(s, List.of(item), item.object().path("metadata").path("resourceVersion").asString(""), null, include, true));
+            return;
+        }
+        ex.respond(200, item.json());
+    }
+
+    private void list(Exchange ex, RequestInfo info, Strategy s, String ns) {
+        ListOptions o = listOptions(info);
+        boolean table = Tables.wanted(ex.header("Accept"));
+        String include = table ? Tables.includeObject(info.param("includeObject")) : null;
+        ObjectStore.Page page = objects.list(s, ns, o);
+        String rv = Long.toString(page.revision());
+        if (table) {
+            ex.respondJson(200, Tables.table(s, page.items(), rv, page.continueToken(), include, true));
+            return;
+        }
+        ResourceType t = s.type();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + page.items().size() * 512);
+        write(out, "{\"kind\":\"" + t.listKind() + "\",\"apiVersion\":\"" + t.apiVersion() + "\",\"metadata\":{\"resourceVersion\":\"" + rv + "\"");
+        if (page.continueToken() != null) write(out, ",\"continue\":\"" + page.continueToken() + "\"");
+        write(out, "},\"items\":[");
+        boolean first = true;
+        for (Item it : page.items()) {
+            if (!first) out.write(',');
+            out.writeBytes(it.json());
+            first = false;
+        }
+        write(out, "]}");
+        ex.respond(200, out.toByteArray());
+    }
+
+    static ListOptions listOptions(RequestInfo info) {
+        int limit = 0;
+        String l = info.param("limit");
+        if (l != null && !l.isEmpty()) {
+            try {
+                limit = Integer.parseInt(l);
+            } catch (NumberFormatException e) {
+                throw Statuses.badRequest("limit: Invalid value: \"" + l + "\": must be an integer");
+            }
+            if (limit < 0) limit = 0;
+        }
+        return new ListOptions(LabelSelector.parse(info.param("labelSelector")), FieldSelector.parse(info.param("fieldSelector")),
+                limit, info.param("continue"), info.param("resourceVersion"), info.param("resourceVersionMatch"));
+    }
+
+    private void watch(Exchange ex, RequestInfo info, Strategy s, String ns) {
+        ListOptions o = listOptions(info);
+        Predicate<Item> filter = objects.watchFilter(s, o);
+        String rvParam = o.resourceVersion();
+        long after = ObjectStore.parseResourceVersion(rvParam);
+        boolean table = Tables.wanted(ex.header("Accept"));
+        String include = table ? Tables.includeObject(info.param("includeObject")) : null;
+        boolean bookmarks = "true".equals(info.param("allowWatchBookmarks"));
+        long timeoutSeconds = 0;
+        String ts = info.param("timeoutSeconds");
+        if (ts != null && !ts.isEmpty()) {
+            try {
+                timeoutSeconds = Long.parseLong(ts);
+            } catch (NumberFormatException e) {
+                throw Statuses.badRequest("timeoutSeconds: Invalid value: \"" + ts + "\": must be an integer");
+            }
+        }
+        String name = info.name();
+        WatchCache cache = objects.cache();
+        String prefix = name.isEmpty() || !s.type().namespaced() && name.isEmpty() ? s.type().prefix(ns) : s.type().prefix(ns);
+        HttpServerResponse resp = ex.response();
+        resp.setStatusCode(200).putHeader("Content-Type", Exchange.JSON).putHeader("Cache-Control", "no-cache, private");
+        if (!resp.headers().contains("Transfer-Encoding") && !"HTTP_2".equals(String.valueOf(resp.streamId() >= 0 ? "" : ""))) {
+            resp.setChunked(true);
+        }
+        AtomicBoolean firstTable = new AtomicBoolean(true);
+        AtomicBoolean done = new AtomicBoolean(false);
+        ResourceType t = s.type();
+        WatchCache.Sink sink = new WatchCache.Sink() {
+            @Override
+            public boolean send(CacheEvent e) {
+                if (done.get()) return false;
+                boolean now = filter.test(e.item());
+                boolean before = e.previous() != null && filter.test(e.previous());
+                String type;
+                Item item = e.item();
+                switch (e.type()) {
+                    case ADDED -> { if (!now) return true; type = "ADDED"; }
+                    case DELETED -> { if (!filter.test(e.item())) return true; type = "DELETED"; }
+                    default -> {
+                        if (now && before) type = "MODIFIED";
+                        else if (now) type = "ADDED";
+                        else if (before) type = "DELETED";
+                        else return true;
+                    }
+                }
+                if (resp.writeQueueFull()) {
+                    done.set(true);
+                    vertx.runOnContext(v -> resp.reset());
+                    return false;
+                }
+                resp.write(Buffer.buffer(eventBytes(type, item, table ? s : null, include, firstTable)));
+                return true;
+            }
+
+            @Override
+            public void closed() {
+                if (done.compareAndSet(false, true)) vertx.runOnContext(v -> { if (!resp.ended() && !resp.closed()) resp.end(); });
+            }
+        };
+        if (after > 0 && after < cache.oldestWatchable(prefix)) {
+            byte[] error = ("{\"type\":\"ERROR\",\"object\":" + Json.string(Statuses.gone("too old resource version: " + after
+                    + " (" + cache.oldestWatchable(prefix) + ")").status()) + "}\n").getBytes(StandardCharsets.UTF_8);
+            resp.end(Buffer.buffer(error));
+            return;
+        }
+        Optional<WatchCache.Registration> reg = cache.watch(prefix, after, sink);
+        if (reg.isEmpty()) {
+            byte[] error = ("{\"type\":\"ERROR\",\"object\":" + Json.string(Statuses.gone("too old resource version: " + after).status()) + "}\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            resp.end(Buffer.buffer(error));
+            return;
+        }
+        if (!resp.headWritten()) resp.write(Buffer.buffer());
+        long bookmarkTimer = bookmarks ? vertx.setPeriodic(BOOKMARK_MS, id -> {
+            if (done.get()) return;
+            String b = "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"" + t.kind() + "\",\"apiVersion\":\"" + t.apiVersion()
+                    + "\",\"metadata\":{\"resourceVersion\":\"" + cache.revision() + "\"}}}\n";
+            resp.write(Buffer.buffer(b));
+        }) : -1;
+        long timeoutTimer = timeoutSeconds > 0 ? vertx.setTimer(timeoutSeconds * 1000, id -> reg.get().close()) : -1;
+        Runnable cleanup = () -> {
+            done.set(true);
+            reg.get().close();
+            if (bookmarkTimer >= 0) vertx.cancelTimer(bookmarkTimer);
+            if (timeoutTimer >= 0) vertx.cancelTimer(timeoutTimer);
+        };
+        resp.closeHandler(v -> cleanup.run());
+        resp.exceptionHandler(e -> cleanup.run());
+        Watches.register(ex, cleanup);
+    }
+
+    private static byte[] eventBytes(String type, Item item, Strategy tableOf, String include, AtomicBoolean firstTable) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(item.json().length + 40);
+        write(out, "{\"type\":\"" + type + "\",\"object\":");
+        if (tableOf == null) {
+            out.writeBytes(item.json());
+        } else {
+            ObjectNode table = Tables.table(tableOf, List.of(item), item.object().path("metadata").path("resourceVersion").asString(""),
+                    null, include, firstTable.getAndSet(false));
+            out.writeBytes(Json.bytes(table));
+        }
+        write(out, "}\n");
+        return out.toByteArray();
+    }
+
+    // --- writes --------------------------------------------------------------------------
+
+    private Context context(RequestInfo info, UserInfo user, Exchange ex) {
+        String dry = info.param("dryRun");
+        boolean dryRun = false;
+        if (dry != null) {
+            for (String d : info.query().get("dryRun")) {
+                if (d.equals("All")) dryRun = true;
+                else throw Statuses.badRequest("dryRun: Unsupported value: \"" + d + "\": supported values: \"All\"");
+            }
+        }
+        String manager = info.param("fieldManager");
+        if (manager != null && manager.length() > 128) {
+            throw Statuses.invalid("meta.k8s.io", "PatchOptions", "", List.of(FieldError.tooLong("fieldManager", 128)));
+        }
+        if (manager == null || manager.isEmpty()) manager = userAgentManager(ex.header("User-Agent"));
+        return new Context(user, dryRun, manager);
+    }
+
+    private static String userAgentManager(String ua) {
+        if (ua == null || ua.isEmpty()) return "unknown";
+        int slash = ua.indexOf('/');
+        String m = slash < 0 ? ua : ua.substring(0, slash);
+        return m.length() > 128 ? m.substring(0, 128) : m;
+    }
+
+    private void create(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
+        Context ctx = context(info, user, ex);
+        ObjectNode body = Bodies.check(ex, s.type(), Bodies.parse(ex.header("Content-Type"), ex.body()), info.param("fieldValidation"));
+        ObjectNode created = objects.create(ctx, s, ns, body);
+        ex.respondJson(201, created);
+    }
+
+    private void update(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
+        Context ctx = context(info, user, ex);
+        ObjectNode body = Bodies.check(ex, s.type(), Bodies.parse(ex.header("Content-Type"), ex.body()), info.param("fieldValidation"));
+        ObjectNode updated = objects.update(ctx, s, ns, info.name(), info.subresource(), body);
+        ex.respondJson(200, updated);
+    }
+
+    private void patch(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
+        String media = Bodies.mediaType(ex.header("Content-Type"));
+        ResourceType t = s.type();
+        boolean apply = media.equals("application/apply-patch+yaml");
+        String force = info.param("force");
+        if (force != null && !apply) {
+            throw Statuses.invalid("meta.k8s.io", "PatchOptions", "", List.of(FieldError.forbidden("force", "may not be specified for non-apply patch")));
+        }
+        String manager = info.param("fieldManager");
+        if (apply && (manager == null || manager.isEmpty())) {
+            throw Statuses.invalid("meta.k8s.io", "PatchOptions", "", List.of(FieldError.required("fieldManager", "is required for apply patch")));
+        }
+        Context ctx = context(info, user, ex);
+        String fieldValidation = info.param("fieldValidation");
+        Bodies.fieldValidation(fieldValidation);
+        if (ex.body().length == 0) throw Statuses.badRequest("the request body is empty");
+        ObjectNode result;
+        try {
+            switch (media) {
+                case "application/json-patch+json" -> {
+                    JsonNode ops = parsePatch(ex.body(), false);
+                    result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
+                            cur -> Bodies.check(ex, t, JsonPatch.apply(cur, ops), fieldValidation), false);
+                }
+                case "application/merge-patch+json" -> {
+                    JsonNode p = parsePatch(ex.body(), false);
+                    result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
+                            cur -> Bodies.check(ex, t, MergePatch.apply(cur, p), fieldValidation), false);
+                }
+                case "application/strategic-merge-patch+json" -> {
+                    JsonNode p = parsePatch(ex.body(), false);
+                    var schema = PatchSchemas.forKind(t.apiVersion(), t.kind());
+                    result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
+                            cur -> Bodies.check(ex, t, StrategicMergePatch.apply(cur, p, schema), fieldValidation), false);
+                }
+                case "application/apply-patch+yaml" -> {
+                    JsonNode p = parsePatch(ex.body(), true);
+                    if (!(p instanceof ObjectNode applied)) throw Statuses.badRequest("the apply patch must be an object");
+                    Bodies.check(ex, t, applied, fieldValidation);
+                    if (Json.text(applied, "apiVersion").isEmpty() || Json.text(applied, "kind").isEmpty()) {
+                        throw Statuses.badRequest("apiVersion and kind must be set in an apply patch");
+                    }
+                    String bodyName = Objects.meta(applied, "name");
+                    if (!bodyName.isEmpty() && !bodyName.equals(info.name())) {
+                        throw Statuses.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + info.name() + ")");
+                    }
+                    boolean forced = "true".equals(force);
+                    var schema = PatchSchemas.forKind(t.apiVersion(), t.kind());
+                    Context applyCtx = new Context(ctx.user(), ctx.dryRun(), "");
+                    result = objects.patch(applyCtx, s, ns, info.name(), info.subresource(),
+                            cur -> ServerSideApply.apply(cur, applied, manager, forced, schema, Instant.now()), true);
+                    ex.respondJson(Objects.meta(result, "resourceVersion").isEmpty() || isNew(result) ? 201 : 200, result);
+                    return;
+                }
+                default -> throw Statuses.unsupportedMediaType(media);
+            }
+        } catch (ApplyConflictException e) {
+            throw e.toApiException();
+        } catch (PatchException e) {
+            throw e.toApiException();
+        }
+        ex.respondJson(200, result);
+    }
+
+    private static boolean isNew(ObjectNode obj) {
+        return false;
+    }
+
+    private static JsonNode parsePatch(byte[] body, boolean yaml) {
+        try {
+            return yaml ? YAML.readTree(body) : Json.MAPPER.readTree(body);
+        } catch (JacksonException e) {
+            throw Statuses.badRequest("the patch could not be decoded: " + e.getOriginalMessage());
+        }
+    }
+
+    private void delete(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
+        Context ctx = context(info, user, ex);
+        DeleteOptions o = DeleteOptions.of(info, ex);
+        Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
+        ObjectStore.Deleted d = objects.delete(c, s, ns, info.name(), o.uid(), o.resourceVersion());
+        ex.respondJson(200, d.object());
+    }
+
+    private void deleteCollection(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
+        Context ctx = context(info, user, ex);
+        DeleteOptions o = DeleteOptions.of(info, ex);
+        Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
+        ListOptions lo = listOptions(info);
+        ObjectStore.Page page = objects.list(s, ns, new ListOptions(lo.labels(), lo.fields(), 0, null, null, null));
+        List<ObjectNode> deleted = new ArrayList<>();
+        for (Item it : page.items()) {
+            try {
+                deleted.add(objects.delete(c, s, it.namespace(), it.name(), null, null).object());
+            } catch (ApiException e) {
+                if (e.code() != 404) throw e;
+            }
+        }
+        ObjectNode list = Json.object();
+        list.put("kind", s.type().listKind());
+        list.put("apiVersion", s.type().apiVersion());
+        list.putObject("metadata").put("resourceVersion", Long.toString(page.revision()));
+        ArrayNode items = list.putArray("items");
+        deleted.forEach(items::add);
+        ex.respondJson(200, list);
+    }
+
+    private static void write(ByteArrayOutputStream out, String s) {
+        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,372 @@
+package io.portcullis.storage.cache;
+
+import io.portcullis.api.Json;
+import io.portcullis.storage.Store;
+import io.portcullis.storage.StoreException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Derived, in-memory state of everything under /registry/, fed by one store watch, as upstream's
+ * cacher: get, list and watch are served from here; writes go to the store. Objects are grouped
+ * by resource prefix (/registry/<group>/<resource>/). The cache's revision is the store revision
+ * of the last event applied, so a reader that needs the newest state waits for
+ * {@link Store#currentRevision()}.
+ */
+public final class WatchCache implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WatchCache.class);
+    private static final String ROOT = "/registry/";
+    private static final int HISTORY = 20_000;
+
+    /** A watcher: receives events in order on the cache's thread; returns false to be dropped. */
+    public interface Sink {
+        boolean send(CacheEvent event);
+
+        /** Called once when the cache drops the sink (closed, slow or shut down). */
+        default void closed() {}
+    }
+
+    /** A registered watcher; close it to stop receiving. */
+    public interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** A consistent page of one resource: items in key order and the revision they reflect. */
+    public record Snapshot(List<Item> items, long revision) {}
+
+    private final Store store;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Condition advanced = lock.writeLock().newCondition();
+    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private volatile long revision;
+    private volatile boolean closed;
+    private final Thread thread;
+    private Store.Watch watch;
+
+    private record Listener(String prefix, Consumer<CacheEvent> consumer) {}
+
+    private final class Bucket {
+        final TreeMap<String, Item> items = new TreeMap<>();
+        final ArrayDeque<CacheEvent> history = new ArrayDeque<>();
+        long oldest; // events after this revision are all in history
+        final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+    }
+
+    private final class Watcher implements Registration {
+        final Bucket bucket;
+        final String prefix;
+        final Sink sink;
+
+        Watcher(Bucket bucket, String prefix, Sink sink) {
+            this.bucket = bucket;
+            this.prefix = prefix;
+            this.sink = sink;
+        }
+
+        void deliver(CacheEvent e) {
+            if (!e.item().key().startsWith(prefix)) return;
+            boolean ok;
+            try {
+                ok = sink.send(e);
+            } catch (RuntimeException ex) {
+                LOG.debug("watcher failed", ex);
+                ok = false;
+            }
+            if (!ok) close();
+        }
+
+        @Override
+        public void close() {
+            if (bucket.watchers.remove(this)) sink.closed();
+        }
+    }
+
+    private WatchCache(Store store) {
+        this.store = store;
+        this.thread = new Thread(this::run, "watch-cache");
+        this.thread.setDaemon(true);
+    }
+
+    /** Loads everything under /registry/ and starts following the store. */
+    public static WatchCache start(Store store) {
+        WatchCache cache = new WatchCache(store);
+        cache.load();
+        cache.thread.start();
+        return cache;
+    }
+
+    private void load() {
+        long at = 0;
+        String after = null;
+        do {
+            Store.Page page = store.list(ROOT, at, 2000, after);
+            at = page.revision();
+            for (Store.Entry e : page.entries()) {
+                Item item = decode(e.key(), e.json(), e.modRevision());
+                bucket(e.key()).items.put(e.key(), item);
+            }
+            after = page.continueAfter();
+        } while (after != null);
+        revision = at;
+        for (Bucket b : buckets.values()) b.oldest = at;
+        watch = store.watch(ROOT, at);
+    }
+
+    private void run() {
+        while (!closed) {
+            try {
+                Store.Event e = watch.poll(Duration.ofMillis(250));
+                if (e != null) apply(e);
+            } catch (InterruptedException ie) {
+                return;
+            } catch (StoreException se) {
+                if (closed) return;
+                LOG.warn("store watch ended ({}); reloading the cache", se.getMessage());
+                reload();
+            } catch (RuntimeException ex) {
+                if (closed) return;
+                LOG.error("watch cache failed to apply an event", ex);
+            }
+        }
+    }
+
+    private void reload() {
+        lock.writeLock().lock();
+        try {
+            if (watch != null) watch.close();
+            for (Bucket b : buckets.values()) {
+                for (Watcher w : b.watchers) w.close();
+                b.items.clear();
+                b.history.clear();
+            }
+            load();
+            advanced.signalAll();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void apply(Store.Event e) {
+        String key = e.entry().key();
+        Bucket b = bucket(key);
+        CacheEvent ce;
+        lock.writeLock().lock();
+        try {
+            Item previous = b.items.get(key);
+            Item item = decode(key, e.entry().json(), e.revision());
+            if (e.type() == Store.Event.Type.DELETE) {
+                b.items.remove(key);
+                ce = new CacheEvent(CacheEvent.Type.DELETED, item, previous);
+            } else {
+                b.items.put(key, item);
+                ce = new CacheEvent(previous == null ? CacheEvent.Type.ADDED : CacheEvent.Type.MODIFIED, item, previous);
+            }
+            b.history.addLast(ce);
+            if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
+            revision = e.revision();
+            for (Watcher w : b.watchers) w.deliver(ce);
+            advanced.signalAll();
+        } finally {
+            lock.writeLock().unlock();
+        }
+        for (Listener l : listeners) {
+            if (key.startsWith(l.prefix)) {
+                try {
+                    l.consumer.accept(ce);
+                } catch (RuntimeException ex) {
+                    LOG.error("cache listener on {} failed", l.prefix, ex);
+                }
+            }
+        }
+    }
+
+    private Bucket bucket(String key) {
+        return buckets.computeIfAbsent(bucketOf(key), k -> {
+            Bucket b = new Bucket();
+            b.oldest = revision;
+            return b;
+        });
+    }
+
+    /** /registry/<group>/<resource>/ of a key or prefix. */
+    private static String bucketOf(String key) {
+        int slash = key.indexOf('/', ROOT.length());
+        slash = slash < 0 ? -1 : key.indexOf('/', slash + 1);
+        return slash < 0 ? key : key.substring(0, slash + 1);
+    }
+
+    private static Item decode(String key, byte[] json, long rev) {
+        ObjectNode obj = Json.objectTree(json);
+        ObjectNode meta = obj.has("metadata") && obj.get("metadata").isObject() ? (ObjectNode) obj.get("metadata") : obj.putObject("metadata");
+        meta.put("resourceVersion", Long.toString(rev));
+        String ns = meta.has("namespace") ? meta.get("namespace").asString() : "";
+        String name = meta.has("name") ? meta.get("name").asString() : "";
+        return new Item(key, ns, name, obj, Json.bytes(obj), rev);
+    }
+
+    public long revision() {
+        return revision;
+    }
+
+    /** Waits until the cache reflects at least the revision; false on timeout. */
+    public boolean waitFor(long rev, Duration timeout) {
+        if (revision >= rev) return true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.writeLock().lock();
+        try {
+            while (revision < rev) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                advanced.await(left, TimeUnit.NANOSECONDS);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Waits until the cache holds every write acknowledged so far. */
+    public boolean waitFresh(Duration timeout) {
+        return waitFor(store.currentRevision(), timeout);
+    }
+
+    public Optional<Item> get(String key) {
+        Bucket b = buckets.get(bucketOf(key));
+        if (b == null) return Optional.empty();
+        lock.readLock().lock();
+        try {
+            return Optional.ofNullable(b.items.get(key));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Items under the prefix that pass the filter, after the key {@code after} (null: from the start), at most limit (0: all). */
+    public Snapshot list(String prefix, Predicate<Item> filter, String after, int limit) {
+        Bucket b = buckets.get(bucketOf(prefix));
+        lock.readLock().lock();
+        try {
+            long rev = revision;
+            if (b == null) return new Snapshot(List.of(), rev);
+            List<Item> out = new ArrayList<>();
+            var range = after == null ? b.items.tailMap(prefix, true) : b.items.tailMap(after, false);
+            for (Item it : range.values()) {
+                if (!it.key().startsWith(prefix)) break;
+                if (!filter.test(it)) continue;
+                out.add(it);
+                if (limit > 0 && out.size() > limit) break; // one extra tells the caller more remain
+            }
+            return new Snapshot(out, rev);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Registers a watcher on a prefix: first the events after {@code afterRevision} still in the
+     * window (or, with {@code afterRevision} 0, an ADDED event for every current item), then every
+     * later event, with no gap. Empty when {@code afterRevision} is older than the window: the
+     * caller answers 410 Expired.
+     */
+    public Optional<Registration> watch(String prefix, long afterRevision, Sink sink) {
+        Bucket b = bucket(prefix);
+        lock.writeLock().lock();
+        try {
+            Watcher w = new Watcher(b, prefix, sink);
+            if (afterRevision == 0) {
+                for (Item it : b.items.tailMap(prefix, true).values()) {
+                    if (!it.key().startsWith(prefix)) break;
+                    w.deliver(new CacheEvent(CacheEvent.Type.ADDED, it, null));
+                }
+            } else {
+                if (afterRevision < b.oldest) return Optional.empty();
+                for (CacheEvent e : b.history) {
+                    if (e.revision() > afterRevision) w.deliver(e);
+                }
+            }
+            b.watchers.add(w);
+            return Optional.of(w);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** The oldest revision a watch on the prefix may start after. */
+    public long oldestWatchable(String prefix) {
+        Bucket b = buckets.get(bucketOf(prefix));
+        return b == null ? revision : b.oldest;
+    }
+
+    /**
+     * Calls the consumer with an ADDED event for every current item under the prefix, then, on the
+     * cache's thread and after watchers, with every later event. For derived state kept elsewhere
+     * (RBAC's binding index, token revocation); the consumer must be idempotent, as an event
+     * racing the registration may arrive twice.
+     */
+    public void addListener(String prefix, Consumer<CacheEvent> consumer) {
+        lock.writeLock().lock();
+        try {
+            Bucket b = buckets.get(bucketOf(prefix));
+            if (b != null) {
+                for (Item it : b.items.tailMap(prefix, true).values()) {
+                    if (!it.key().startsWith(prefix)) break;
+                    consumer.accept(new CacheEvent(CacheEvent.Type.ADDED, it, null));
+                }
+            }
+            listeners.add(new Listener(prefix, consumer));
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Every current item under the prefix, unfiltered (for seeding derived state). */
+    public List<Item> all(String prefix) {
+        return list(prefix, x -> true, null, 0).items();
+    }
+
+    public int watcherCount() {
+        int n = 0;
+        for (Bucket b : buckets.values()) n += b.watchers.size();
+        return n;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (watch != null) watch.close();
+        lock.writeLock().lock();
+        try {
+            for (Bucket b : buckets.values()) {
+                for (Watcher w : List.copyOf(b.watchers)) w.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}
