@@ -272,11 +272,12 @@ final class ProtoJson {
             case INT32: case SINT32: case SFIXED32:
                 return NODES.numberNode((Integer) value);
             case UINT32: case FIXED32:
-                return NODES.numberNode(Integer.toUnsignedLong((Integer) value));
+                return integral(Integer.toUnsignedLong((Integer) value));
             case INT64: case SINT64: case SFIXED64:
-                return NODES.numberNode((Long) value);
+                return integral((Long) value);
             case UINT64: case FIXED64:
-                return NODES.numberNode(new BigInteger(Long.toUnsignedString((Long) value)));
+                long u = (Long) value;
+                return u >= 0 ? integral(u) : NODES.numberNode(new BigInteger(Long.toUnsignedString(u)));
             case FLOAT: case DOUBLE:
                 double d = ((Number) value).doubleValue();
                 if (Double.isNaN(d) || Double.isInfinite(d)) {
@@ -288,6 +289,11 @@ final class ProtoJson {
             default:
                 throw new IllegalStateException("unexpected protobuf type " + field.getType() + " of " + field.getFullName());
         }
+    }
+
+    /** The node Jackson's parser makes of the same number: an int when it fits, so trees compare equal. */
+    private static JsonNode integral(long v) {
+        return v == (int) v ? NODES.numberNode((int) v) : NODES.numberNode(v);
     }
 
     private static boolean isZero(Object value) {
