@@ -161,6 +161,17 @@ class ProtobufBodiesTest {
                 """
                 {"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","metadata":{},
                  "spec":{"token":"t0k3n","audiences":["https://api"]},"status":{"user":{}}}"""),
+            arguments("a reviewed user's extra values become string arrays", "authentication.k8s.io/v1", "TokenReview",
+                V1Authentication.TokenReview.newBuilder().setMetadata(meta("", ""))
+                    .setSpec(V1Authentication.TokenReviewSpec.newBuilder().setToken("t"))
+                    .setStatus(V1Authentication.TokenReviewStatus.newBuilder().setAuthenticated(true).setError("")
+                        .setUser(V1Authentication.UserInfo.newBuilder().setUsername("system:serviceaccount:default:foo").setUid("u-1")
+                            .addGroups("system:serviceaccounts").putExtra("authentication.kubernetes.io/pod-name",
+                                V1Authentication.ExtraValue.newBuilder().addItems("p1").build()))).build(),
+                """
+                {"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","metadata":{},"spec":{"token":"t"},
+                 "status":{"authenticated":true,"user":{"username":"system:serviceaccount:default:foo","uid":"u-1",
+                   "groups":["system:serviceaccounts"],"extra":{"authentication.kubernetes.io/pod-name":["p1"]}}}}"""),
             arguments("auth whoami sends a SelfSubjectReview", "authentication.k8s.io/v1", "SelfSubjectReview",
                 V1Authentication.SelfSubjectReview.newBuilder().setMetadata(meta("", ""))
                     .setStatus(V1Authentication.SelfSubjectReviewStatus.newBuilder()
