@@ -1,0 +1,116 @@
+package io.portcullis.api.protobuf;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.MessageLite;
+import io.kubernetes.client.proto.Runtime;
+import io.portcullis.api.ApiException;
+import io.portcullis.api.Statuses;
+import java.util.Arrays;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Request bodies in {@value #MEDIA_TYPE}, as kubectl 1.32+ sends them for create and auth commands:
+ * the magic {@code k8s\0}, then a {@code runtime.Unknown} whose type meta names the object's
+ * apiVersion and kind and whose raw bytes are the object's own message.
+ *
+ * <p>{@link #decode} turns such a body into the JSON tree that the same object sent as JSON would
+ * have given (see {@link ProtoJson} for how proto2 presence maps onto JSON's omitempty).
+ */
+public final class ProtobufBodies {
+    public static final String MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
+
+    /** The four bytes every Kubernetes protobuf body starts with: "k8s" and a NUL. */
+    static final byte[] MAGIC = {0x6B, 0x38, 0x73, 0x00};
+
+    /** How deep embedded objects (a List's items) may nest, each in its own envelope. */
+    static final int MAX_NESTING = 8;
+
+    private ProtobufBodies() {}
+
+    /** True when a Content-Type header (parameters allowed) names the Kubernetes protobuf encoding. */
+    public static boolean isProtobuf(String contentType) {
+        if (contentType == null) return false;
+        int semicolon = contentType.indexOf(';');
+        String bare = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+        return bare.equalsIgnoreCase(MEDIA_TYPE);
+    }
+
+    /** True when {@link #decode} knows the message of this apiVersion and kind. */
+    public static boolean supports(String apiVersion, String kind) {
+        return Kinds.prototype(apiVersion, kind).isPresent();
+    }
+
+    /**
+     * The object of a protobuf body as a JSON tree with its apiVersion and kind set.
+     *
+     * @throws ApiException 400 BadRequest when the body is empty, lacks the magic, is truncated or
+     *     malformed, or names an apiVersion and kind this server has no message for
+     */
+    public static ObjectNode decode(byte[] body) {
+        return decode(body, 0);
+    }
+
+    static ObjectNode decode(byte[] body, int depth) {
+        if (depth > MAX_NESTING) throw Statuses.badRequest("protobuf body nests objects more than " + MAX_NESTING + " deep");
+        if (body == null || body.length == 0) throw Statuses.badRequest("the protobuf request body is empty");
+        if (!hasMagic(body)) {
+            throw Statuses.badRequest("the protobuf request body does not start with the Kubernetes magic prefix \"k8s\\x00\"");
+        }
+        Runtime.Unknown unknown;
+        try {
+            unknown = Runtime.Unknown.parser().parseFrom(body, MAGIC.length, body.length - MAGIC.length);
+        } catch (InvalidProtocolBufferException e) {
+            throw Statuses.badRequest("the protobuf request body is not a valid runtime.Unknown envelope: " + e.getMessage());
+        }
+        String apiVersion = unknown.getTypeMeta().getApiVersion();
+        String kind = unknown.getTypeMeta().getKind();
+        if (kind.isEmpty()) throw Statuses.badRequest("Object 'Kind' is missing in the protobuf request body");
+        if (apiVersion.isEmpty()) throw Statuses.badRequest("Object 'apiVersion' is missing in the protobuf request body");
+        if (!unknown.getContentEncoding().isEmpty()) {
+            throw Statuses.badRequest("protobuf content encoding \"" + unknown.getContentEncoding() + "\" is not supported");
+        }
+        Message prototype = Kinds.prototype(apiVersion, kind).orElseThrow(() -> Statuses.badRequest(
+                "no kind \"%s\" is registered for version \"%s\"".formatted(kind, apiVersion)));
+        Message object;
+        try {
+            object = prototype.getParserForType().parseFrom(unknown.getRaw());
+        } catch (InvalidProtocolBufferException e) {
+            throw Statuses.badRequest("cannot decode %s %s from protobuf: %s".formatted(apiVersion, kind, e.getMessage()));
+        }
+        ObjectNode json = ProtoJson.toJson(object, depth);
+        ObjectNode result = io.portcullis.api.Json.object();
+        result.put("apiVersion", apiVersion);
+        result.put("kind", kind);
+        json.properties().forEach(e -> {
+            if (!e.getKey().equals("apiVersion") && !e.getKey().equals("kind")) result.set(e.getKey(), e.getValue());
+        });
+        return result;
+    }
+
+    /** A protobuf body for the object, as client-go writes it: magic, then the envelope. */
+    public static byte[] encode(String apiVersion, String kind, MessageLite object) {
+        byte[] envelope = Runtime.Unknown.newBuilder()
+                .setTypeMeta(Runtime.TypeMeta.newBuilder().setApiVersion(apiVersion).setKind(kind))
+                .setRaw(object.toByteString())
+                .setContentEncoding("")
+                .setContentType("")
+                .build().toByteArray();
+        byte[] body = Arrays.copyOf(MAGIC, MAGIC.length + envelope.length);
+        System.arraycopy(envelope, 0, body, MAGIC.length, envelope.length);
+        return body;
+    }
+
+    static boolean hasMagic(byte[] bytes) {
+        if (bytes.length < MAGIC.length) return false;
+        for (int i = 0; i < MAGIC.length; i++) if (bytes[i] != MAGIC[i]) return false;
+        return true;
+    }
+
+    static boolean hasMagic(ByteString bytes) {
+        if (bytes.size() < MAGIC.length) return false;
+        for (int i = 0; i < MAGIC.length; i++) if (bytes.byteAt(i) != MAGIC[i]) return false;
+        return true;
+    }
+}
