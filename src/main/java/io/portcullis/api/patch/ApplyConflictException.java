@@ -48,12 +48,8 @@ public final class ApplyConflictException extends RuntimeException {
     private final transient List<Conflict> conflicts;
 
     ApplyConflictException(List<Conflict> conflicts) {
-        this(sort(conflicts), true);
-    }
-
-    private ApplyConflictException(List<Conflict> sorted, boolean unused) {
-        super(message(sorted), null, false, false);
-        this.conflicts = sorted;
+        super(message(sort(conflicts)), null, false, false);
+        this.conflicts = sort(conflicts);
     }
 
     public List<Conflict> conflicts() { return conflicts; }

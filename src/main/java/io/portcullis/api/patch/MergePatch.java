@@ -30,15 +30,10 @@ public final class MergePatch {
                 ObjectNode base = existing instanceof ObjectNode eo ? eo : target.objectNode();
                 target.set(key, merge(base, po));
             } else {
-                target.set(key, withoutNulls(value));
+                target.set(key, value.deepCopy());
             }
         }
         return target;
     }
 
-    /** A value placed whole still loses null members of its objects, as RFC 7386's MergePatch({}, v) does. */
-    private static JsonNode withoutNulls(JsonNode value) {
-        if (value instanceof ObjectNode o) return merge(o.objectNode(), o);
-        return value.deepCopy();
-    }
 }
