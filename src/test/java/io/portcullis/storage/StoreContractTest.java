@@ -493,16 +493,32 @@ public abstract class StoreContractTest {
     }
 
     @Test
-    void aWatchReplayingALongHistoryDeliversEveryEventOnce() throws Exception {
+    void aWatchReplayingALongHistoryDeliversEveryEventOnceInRevisionOrder() throws Exception {
         long start = store.currentRevision();
-        int n = 2_500;
-        for (int i = 0; i < n; i++) store.create("/h/" + i, json("v"));
+        int threads = 16;
+        int perThread = 160;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> writes = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                writes.add(pool.submit(() -> {
+                    for (int i = 0; i < perThread; i++) store.create("/h/" + id + "/" + i, json("v"));
+                }));
+            }
+            for (Future<?> f : writes) f.get(100, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
 
         try (Watch w = store.watch("/h/", start)) {
-            for (int i = 0; i < n; i++) {
+            List<String> keys = new ArrayList<>();
+            for (long revision = start + 1; revision <= start + threads * perThread; revision++) {
                 Event e = next(w);
-                assertThat(e.entry().key()).isEqualTo("/h/" + i);
+                assertThat(e.revision()).isEqualTo(revision);
+                keys.add(e.entry().key());
             }
+            assertThat(keys).doesNotHaveDuplicates();
             assertThat(w.poll(Duration.ofMillis(100))).isNull();
         }
     }
