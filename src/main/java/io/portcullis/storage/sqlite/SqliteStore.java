@@ -27,6 +27,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -47,7 +48,7 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteStore implements Store {
 
     /** A watcher this many events behind is closed with an error; it watches again from its last revision. */
-    static final int WATCH_QUEUE_BOUND = 100_000;
+    public static final int WATCH_QUEUE_BOUND = 100_000;
     private static final int READERS = 4;
     private static final int MAX_BATCH = 1_000;
     private static final int REPLAY_PAGE = 1_000;
@@ -74,6 +75,8 @@ public final class SqliteStore implements Store {
             INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
             """;
 
+    private static final Set<Path> OPEN_IN_THIS_PROCESS = ConcurrentHashMap.newKeySet();
+
     private final Path file;
     private final FileChannel lockChannel;
     private final FileLock fileLock;
@@ -82,6 +85,7 @@ public final class SqliteStore implements Store {
     private final BlockingQueue<Op> pending = new LinkedBlockingQueue<>();
     private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
     private final Thread writerThread;
+    private final int watchQueueBound;
     private final Object publishLock = new Object();
     private final Set<SqliteWatch> watches = new LinkedHashSet<>();
     private volatile boolean closed;
@@ -89,8 +93,9 @@ public final class SqliteStore implements Store {
     private volatile long compactedRevision;
 
     private SqliteStore(Path file, FileChannel lockChannel, FileLock fileLock, Writer writer,
-                        long revision, long compacted) {
+                        long revision, long compacted, int watchQueueBound) {
         this.file = file;
+        this.watchQueueBound = watchQueueBound;
         this.lockChannel = lockChannel;
         this.fileLock = fileLock;
         this.writer = writer;
@@ -105,7 +110,14 @@ public final class SqliteStore implements Store {
      * process at a time may hold a store open: a second open of the same file fails.
      */
     public static SqliteStore open(Path file) {
-        Path absolute = file.toAbsolutePath();
+        return open(file, WATCH_QUEUE_BOUND);
+    }
+
+    static SqliteStore open(Path file, int watchQueueBound) {
+        if (watchQueueBound < 1) throw new IllegalArgumentException("watch queue bound must be positive: " + watchQueueBound);
+        Path absolute = file.toAbsolutePath().normalize();
+        // checked before touching the lock file: closing a second channel on it would drop this process's lock
+        if (!OPEN_IN_THIS_PROCESS.add(absolute)) throw new IllegalStateException("sqlite store " + absolute + " is already open");
         FileChannel lockChannel = null;
         Writer writer = null;
         List<Reader> opened = new ArrayList<>();
@@ -120,7 +132,7 @@ public final class SqliteStore implements Store {
             long compacted = writer.meta("compacted");
             writer.connection.commit();
             for (int i = 0; i < READERS; i++) opened.add(new Reader(connect(absolute, false)));
-            SqliteStore store = new SqliteStore(absolute, lockChannel, lock, writer, revision, compacted);
+            SqliteStore store = new SqliteStore(absolute, lockChannel, lock, writer, revision, compacted, watchQueueBound);
             store.readers.addAll(opened);
             store.writerThread.start();
             return store;
@@ -130,10 +142,8 @@ public final class SqliteStore implements Store {
             if (lockChannel != null) {
                 try { lockChannel.close(); } catch (IOException ignored) { /* already failing */ }
             }
+            OPEN_IN_THIS_PROCESS.remove(absolute);
             if (e instanceof IllegalStateException ise) throw ise;
-            if (e instanceof java.nio.channels.OverlappingFileLockException) {
-                throw new IllegalStateException("sqlite store " + absolute + " is already open", e);
-            }
             throw new IllegalStateException("cannot open sqlite store " + absolute + ": " + e.getMessage(), e);
         }
     }
@@ -420,7 +430,7 @@ public final class SqliteStore implements Store {
         synchronized (publishLock) {
             if (afterRevision < compactedRevision) throw compacted(prefix, afterRevision, compactedRevision);
             // events up to liveFrom come from the log, later ones from the writer: no gap, no duplicate
-            watch = new SqliteWatch(this, prefix, afterRevision, committedRevision);
+            watch = new SqliteWatch(this, prefix, afterRevision, committedRevision, watchQueueBound);
             watches.add(watch);
         }
         return watch;
@@ -508,6 +518,7 @@ public final class SqliteStore implements Store {
         } catch (IOException ignored) {
             // the lock goes with the process anyway
         }
+        OPEN_IN_THIS_PROCESS.remove(file);
         if (interrupted) Thread.currentThread().interrupt();
     }
 

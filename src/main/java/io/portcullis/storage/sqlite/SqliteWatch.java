@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Replays the log in pages up to the revision committed when the watch began, then hands out the
  * events the writer offered since. A watcher that falls {@link SqliteStore#WATCH_QUEUE_BOUND}
- * events behind gets the events it has, then an error, and must watch again from its last revision.
+ * events behind (by default) gets the events it has, then an error, and must watch again from its last revision.
  */
 final class SqliteWatch implements Watch {
     private static final long WAKE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -20,15 +20,18 @@ final class SqliteWatch implements Watch {
     private final String prefix;
     private final long liveFrom;
     private final ArrayDeque<Event> replay = new ArrayDeque<>();
-    private final LinkedBlockingQueue<Event> live = new LinkedBlockingQueue<>(SqliteStore.WATCH_QUEUE_BOUND);
+    private final int bound;
+    private final LinkedBlockingQueue<Event> live;
     private long delivered;
     private boolean replayDone;
     private volatile boolean closed;
     private volatile boolean overflowed;
     private volatile boolean storeClosed;
 
-    SqliteWatch(SqliteStore store, String prefix, long afterRevision, long liveFrom) {
+    SqliteWatch(SqliteStore store, String prefix, long afterRevision, long liveFrom, int bound) {
         this.store = store;
+        this.bound = bound;
+        this.live = new LinkedBlockingQueue<>(bound);
         this.prefix = prefix;
         this.delivered = afterRevision;
         this.liveFrom = liveFrom;
@@ -70,7 +73,7 @@ final class SqliteWatch implements Watch {
             if (closed) return null;
             if (overflowed) {
                 closed = true;
-                throw new IllegalStateException("watch on " + prefix + " fell more than " + SqliteStore.WATCH_QUEUE_BOUND
+                throw new IllegalStateException("watch on " + prefix + " fell more than " + bound
                         + " events behind; watch again after revision " + delivered);
             }
             if (storeClosed) throw new IllegalStateException(store + " is closed");
