@@ -68,6 +68,10 @@ final class Exchange {
         }
     }
 
+    boolean http2() {
+        return req.version() == io.vertx.core.http.HttpVersion.HTTP_2;
+    }
+
     String remoteAddress() {
         return req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress();
     }

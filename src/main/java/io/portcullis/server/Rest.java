@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -48,24 +49,19 @@ final class Rest {
 
     private final ObjectStore objects;
     private final Vertx vertx;
+    private final LongSupplier storeRevision;
 
-    Rest(ObjectStore objects, Vertx vertx) {
+    Rest(ObjectStore objects, Vertx vertx, LongSupplier storeRevision) {
         this.objects = objects;
         this.vertx = vertx;
+        this.storeRevision = storeRevision;
     }
 
-    /** True when the request can be answered at once from the cache, on the calling thread. */
+    /** True when a read can be answered at once from the cache, on the calling (event loop) thread. */
     boolean servesInline(RequestInfo info) {
-        return (info.verb().equals("get") || info.verb().equals("list") || info.verb().equals("watch"))
-                && objects.cache().revision() >= 0 && freshEnough();
-    }
-
-    private boolean freshEnough() {
-        return objects.cache().revision() >= currentRevision();
-    }
-
-    private long currentRevision() {
-        return objects.cache().revision(); // overridden below through the store when needed
+        String v = info.verb();
+        return (v.equals("get") || v.equals("list") || v.equals("watch")) && info.param("continue") == null
+                && objects.cache().revision() >= storeRevision.getAsLong();
     }
 
     void serve(Exchange ex, RequestInfo info, Strategy s, UserInfo user) {
@@ -166,14 +162,11 @@ final class Rest {
                 throw Statuses.badRequest("timeoutSeconds: Invalid value: \"" + ts + "\": must be an integer");
             }
         }
-        String name = info.name();
         WatchCache cache = objects.cache();
-        String prefix = name.isEmpty() || !s.type().namespaced() && name.isEmpty() ? s.type().prefix(ns) : s.type().prefix(ns);
+        String prefix = s.type().prefix(ns);
         HttpServerResponse resp = ex.response();
         resp.setStatusCode(200).putHeader("Content-Type", Exchange.JSON).putHeader("Cache-Control", "no-cache, private");
-        if (!resp.headers().contains("Transfer-Encoding") && !"HTTP_2".equals(String.valueOf(resp.streamId() >= 0 ? "" : ""))) {
-            resp.setChunked(true);
-        }
+        if (!ex.http2()) resp.setChunked(true);
         AtomicBoolean firstTable = new AtomicBoolean(true);
         AtomicBoolean done = new AtomicBoolean(false);
         ResourceType t = s.type();
@@ -236,9 +229,9 @@ final class Rest {
             if (bookmarkTimer >= 0) vertx.cancelTimer(bookmarkTimer);
             if (timeoutTimer >= 0) vertx.cancelTimer(timeoutTimer);
         };
+        // the watch ends when the client goes, the timeout fires, or the cache closes it (shutdown)
         resp.closeHandler(v -> cleanup.run());
         resp.exceptionHandler(e -> cleanup.run());
-        Watches.register(ex, cleanup);
     }
 
     private static byte[] eventBytes(String type, Item item, Strategy tableOf, String include, AtomicBoolean firstTable) {
@@ -346,7 +339,7 @@ final class Rest {
                     Context applyCtx = new Context(ctx.user(), ctx.dryRun(), "");
                     result = objects.patch(applyCtx, s, ns, info.name(), info.subresource(),
                             cur -> ServerSideApply.apply(cur, applied, manager, forced, schema, Instant.now()), true);
-                    ex.respondJson(Objects.meta(result, "resourceVersion").isEmpty() || isNew(result) ? 201 : 200, result);
+                    ex.respondJson(200, result);
                     return;
                 }
                 default -> throw Statuses.unsupportedMediaType(media);
@@ -357,10 +350,6 @@ final class Rest {
             throw e.toApiException();
         }
         ex.respondJson(200, result);
-    }
-
-    private static boolean isNew(ObjectNode obj) {
-        return false;
     }
 
     private static JsonNode parsePatch(byte[] body, boolean yaml) {

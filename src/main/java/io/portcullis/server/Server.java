@@ -1,0 +1,280 @@
+package io.portcullis.server;
+
+import io.portcullis.admission.Admission;
+import io.portcullis.admission.NamespaceLifecycle;
+import io.portcullis.api.ApiException;
+import io.portcullis.api.Discovery;
+import io.portcullis.api.Json;
+import io.portcullis.api.OpenApi;
+import io.portcullis.api.ResourceType;
+import io.portcullis.authn.AnonymousAuthenticator;
+import io.portcullis.authn.Authenticator;
+import io.portcullis.authn.Authenticators;
+import io.portcullis.authn.BasicAuthenticator;
+import io.portcullis.authn.OidcAuthenticator;
+import io.portcullis.authn.TokenAuthenticator;
+import io.portcullis.authn.TokenFileAuthenticator;
+import io.portcullis.authn.WebhookTokenAuthenticator;
+import io.portcullis.authn.X509Authenticator;
+import io.portcullis.authz.Authorizer;
+import io.portcullis.authz.Decision;
+import io.portcullis.pki.ClusterPki;
+import io.portcullis.pki.Kubeconfig;
+import io.portcullis.pki.Pem;
+import io.portcullis.registry.Context;
+import io.portcullis.registry.Kinds;
+import io.portcullis.registry.ObjectStore;
+import io.portcullis.registry.RbacGuard;
+import io.portcullis.registry.Strategy;
+import io.portcullis.storage.Store;
+import io.portcullis.storage.cache.WatchCache;
+import io.portcullis.storage.sqlite.SqliteStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.TrustOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A running Portcullis: PKI, store, watch cache, registry, the request pipeline over HTTPS, and
+ * the controllers. {@link #start(ServerConfig)} returns once it is ready; {@link #close()} stops
+ * accepting, finishes in-flight requests, ends watches and closes the store.
+ */
+public final class Server implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+    static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
+
+    private final ServerConfig config;
+    private final ClusterPki pki;
+    private final Store store;
+    private final WatchCache cache;
+    private final ObjectStore objects;
+    private final Vertx vertx;
+    private final ExecutorService workers;
+    private final HttpServer http;
+    private final Path kubeconfig;
+    private final String url;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private volatile boolean stopping;
+
+    private Server(ServerConfig config) throws IOException {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        this.pki = ClusterPki.loadOrCreate(config.dataDir(), config.tlsSans(), Clock.systemUTC());
+        this.store = SqliteStore.open(config.dataDir().resolve("store.db"));
+        this.cache = WatchCache.start(store);
+        List<Strategy> strategies = Kinds.all(RbacGuard.NONE);
+        ObjectStore[] self = new ObjectStore[1];
+        Admission admission = new Admission(List.of(), List.of(new NamespaceLifecycle(
+                name -> self[0].find(self[0].strategy("", "namespaces"), "", name).map(i -> i.object()))));
+        this.objects = new ObjectStore(store, cache, admission, strategies);
+        self[0] = objects;
+        bootstrap();
+
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+        this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
+        Metrics metrics = new Metrics();
+
+        Authenticator authenticator = authenticator(config, pki.caCertificate());
+        Authorizer authorizer = attrs -> attrs.user().groups().contains("system:masters")
+                ? Authorizer.Verdict.allow("") : Authorizer.Verdict.noOpinion("");
+
+        List<ResourceType> served = new ArrayList<>();
+        Map<String, Pipeline.Route> routes = new LinkedHashMap<>();
+        for (Strategy s : strategies) {
+            served.add(s.type());
+            routes.put(Pipeline.routeKey(s.type().group(), s.type().version(), s.type().resource()), new Pipeline.Route(s.type(), s, null));
+        }
+        Discovery discovery = new Discovery(served);
+        OpenApi openApi = new OpenApi(discovery);
+
+        HttpServerOptions options = httpOptions(config);
+        this.http = vertx.createHttpServer(options);
+        Rest rest = new Rest(objects, vertx, store::currentRevision);
+        Map<String, BooleanSupplier> live = new LinkedHashMap<>();
+        live.put("ping", () -> true);
+        live.put("storage", () -> !stopping);
+        Map<String, BooleanSupplier> ready = new LinkedHashMap<>();
+        ready.put("watch-cache", () -> cache.revision() >= 0);
+        ready.put("shutdown", () -> !stopping);
+        String host = config.bindAddress().contains(":") ? "[" + config.bindAddress() + "]" : config.bindAddress();
+        int[] port = new int[1];
+        NonResource nonResource = new NonResource(discovery, openApi, metrics, host + ":" + config.securePort(), live, ready, Map.of());
+        Pipeline pipeline = new Pipeline(authenticator, authorizer, routes, rest, nonResource, metrics, workers, false);
+        http.requestHandler(pipeline::handle);
+        try {
+            http.listen(config.securePort(), config.bindAddress()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.securePort() + ": " + rootMessage(e), e);
+        }
+        port[0] = http.actualPort();
+        this.url = "https://" + ("0.0.0.0".equals(config.bindAddress()) || "::".equals(config.bindAddress()) ? "127.0.0.1" : host) + ":" + port[0];
+        this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");
+        X509Certificate servingCa = pki.caCertificate();
+        Kubeconfig.writeAdmin(kubeconfig, url, servingCa, pki.adminCertificate(), pki.adminKey(), "portcullis");
+    }
+
+    /** Starts a server and returns once it answers /readyz. */
+    public static Server start(ServerConfig config) throws IOException {
+        return new Server(config);
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public int port() {
+        return http.actualPort();
+    }
+
+    public Path kubeconfig() {
+        return kubeconfig;
+    }
+
+    public ClusterPki pki() {
+        return pki;
+    }
+
+    public Path dataDir() {
+        return config.dataDir();
+    }
+
+    private static Authenticator authenticator(ServerConfig c, X509Certificate clusterCa) {
+        List<Authenticator> chain = new ArrayList<>();
+        chain.add(X509Authenticator.load(List.of(clusterCa), c.clientCaFile(), Clock.systemUTC()));
+        List<TokenAuthenticator> tokens = new ArrayList<>();
+        if (c.tokenAuthFile() != null) tokens.add(TokenFileAuthenticator.load(c.tokenAuthFile()));
+        if (c.oidc() != null && c.oidc().issuerUrl() != null) {
+            ServerConfig.Oidc o = c.oidc();
+            tokens.add(OidcAuthenticator.start(new OidcAuthenticator.Options(o.issuerUrl(), o.clientId(), o.usernameClaim(),
+                    o.usernamePrefix(), o.groupsClaim(), o.groupsPrefix(), o.caFile(), o.signingAlgs(),
+                    OidcAuthenticator.Options.requiredClaims(o.requiredClaims())), Clock.systemUTC()));
+        }
+        if (c.authenticationTokenWebhookConfigFile() != null) {
+            tokens.add(WebhookTokenAuthenticator.cached(WebhookTokenAuthenticator.load(c.authenticationTokenWebhookConfigFile()),
+                    c.authenticationTokenWebhookCacheTtl()));
+        }
+        if (!tokens.isEmpty()) {
+            chain.add(Authenticators.bearer(Authenticators.cached(Authenticators.firstSuccessToken(tokens)), List.of()));
+        }
+        if (c.basicAuthFile() != null) chain.add(BasicAuthenticator.load(c.basicAuthFile()));
+        Authenticator authn = Authenticators.withAuthenticatedGroup(Authenticators.firstSuccess(chain));
+        return c.anonymousAuth() ? Authenticators.orElseAnonymous(authn) : authn;
+    }
+
+    private HttpServerOptions httpOptions(ServerConfig c) throws IOException {
+        PemKeyCertOptions cert = new PemKeyCertOptions();
+        if (c.tlsCertFile() != null) {
+            cert.addCertValue(Buffer.buffer(Files.readAllBytes(c.tlsCertFile())));
+            cert.addKeyValue(Buffer.buffer(Files.readAllBytes(c.tlsPrivateKeyFile())));
+        } else {
+            cert.addCertValue(Buffer.buffer(Pem.encode(pki.servingCertificate())));
+            cert.addKeyValue(Buffer.buffer(Pem.encode(pki.servingKey())));
+        }
+        return new HttpServerOptions()
+                .setSsl(true)
+                .setUseAlpn(true)
+                .setKeyCertOptions(cert)
+                .setClientAuth(ClientAuth.REQUEST)
+                // any client certificate is accepted by the handshake; the X.509 authenticator decides
+                .setTrustOptions(TrustOptions.wrap(new AnyClientCertificate()))
+                .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"))
+                .setTcpNoDelay(true)
+                .setIdleTimeout(0);
+    }
+
+    /** Accepts every client chain in the handshake and names no CA, so clients offer their certificate. */
+    private static final class AnyClientCertificate implements X509TrustManager {
+        @Override public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+        @Override public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+            throw new java.security.cert.CertificateException("not a client");
+        }
+        @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+    }
+
+    /** The namespaces every cluster has. */
+    private void bootstrap() {
+        Context system = Context.of(io.portcullis.authn.UserInfo.of("system:apiserver", "system:masters"));
+        Strategy namespaces = objects.strategy("", "namespaces");
+        for (String ns : SYSTEM_NAMESPACES) {
+            if (objects.find(namespaces, "", ns).isPresent()) continue;
+            ObjectNode obj = Json.object();
+            obj.putObject("metadata").put("name", ns);
+            try {
+                objects.create(system, namespaces, "", obj);
+            } catch (ApiException e) {
+                if (!"AlreadyExists".equals(e.reason())) throw e;
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null) t = t.getCause();
+        return t.getMessage();
+    }
+
+    @Override
+    public void close() {
+        if (stopping) return;
+        stopping = true;
+        try {
+            http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("stopping the listener: {}", e.getMessage());
+        }
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("stopping {}: {}", c, e.getMessage());
+            }
+        }
+        cache.close();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        store.close();
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("stopping Vert.x: {}", e.getMessage());
+        }
+    }
+}
