@@ -12,7 +12,7 @@ public final class Passwords {
     public static final int COST = 10;
     private static final int MAX_BYTES = 72;
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Pattern BCRYPT = Pattern.compile("\\$2[abxy]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}");
+    private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}");
 
     private Passwords() {}
 
@@ -39,7 +39,7 @@ public final class Passwords {
         }
     }
 
-    /** True for a well-formed {@code $2a$}, {@code $2b$}, {@code $2x$} or {@code $2y$} hash. */
+    /** True for a well-formed {@code $2a$}, {@code $2b$} or {@code $2y$} hash. */
     public static boolean isBcryptHash(String value) {
         return value != null && BCRYPT.matcher(value).matches();
     }
