@@ -2,7 +2,6 @@ package io.portcullis.storage.cache;
 
 import io.portcullis.api.Json;
 import io.portcullis.storage.Store;
-import io.portcullis.storage.StoreException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -131,18 +130,23 @@ public final class WatchCache implements AutoCloseable {
 
     private void run() {
         while (!closed) {
+            Store.Event e;
             try {
-                Store.Event e = watch.poll(Duration.ofMillis(250));
-                if (e != null) apply(e);
+                e = watch.poll(Duration.ofMillis(250));
             } catch (InterruptedException ie) {
                 return;
-            } catch (StoreException se) {
-                if (closed) return;
-                LOG.warn("store watch ended ({}); reloading the cache", se.getMessage());
-                reload();
             } catch (RuntimeException ex) {
+                // compacted, fallen behind, or the store failed: start again from a fresh list
                 if (closed) return;
-                LOG.error("watch cache failed to apply an event", ex);
+                LOG.warn("store watch ended ({}); reloading the cache", ex.getMessage());
+                reload();
+                continue;
+            }
+            if (e == null) continue;
+            try {
+                apply(e);
+            } catch (RuntimeException ex) {
+                LOG.error("watch cache failed to apply the event at revision {}", e.revision(), ex);
             }
         }
     }

@@ -1,0 +1,229 @@
+package io.portcullis.cli;
+
+import io.portcullis.pki.Passwords;
+import io.portcullis.server.Server;
+import io.portcullis.server.ServerConfig;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "portcullis", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "A Kubernetes-compatible API server built around Kubernetes' security model.",
+        subcommands = {Main.ServerCommand.class, Main.HashPassword.class})
+public final class Main implements Callable<Integer> {
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine.usage(this, System.out);
+        return 0;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"portcullis " + Main.class.getPackage().getImplementationVersion() + " (Kubernetes API 1.32)"};
+        }
+    }
+
+    @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Start the API server. The first start creates the data directory, its PKI and admin.kubeconfig.")
+    static final class ServerCommand implements Callable<Integer> {
+        @Option(names = "--data-dir", description = "Where the store, PKI and admin.kubeconfig live (default: ${DEFAULT-VALUE}).")
+        Path dataDir = Path.of("portcullis-data");
+        @Option(names = "--bind-address", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+        String bindAddress = "127.0.0.1";
+        @Option(names = "--secure-port", description = "HTTPS port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+        int securePort = 6443;
+        @Option(names = "--tls-san", split = ",", description = "Extra subject alternative names for the serving certificate.")
+        List<String> tlsSans = new ArrayList<>();
+        @Option(names = "--tls-cert-file", description = "Serving certificate (PEM) instead of the generated one.")
+        Path tlsCertFile;
+        @Option(names = "--tls-private-key-file", description = "Private key of --tls-cert-file.")
+        Path tlsPrivateKeyFile;
+        @Option(names = "--client-ca-file", description = "CA bundle whose client certificates authenticate (CN user, O groups).")
+        Path clientCaFile;
+        @Option(names = "--token-auth-file", description = "Static bearer tokens: CSV token,user,uid,\"group1,group2\".")
+        Path tokenAuthFile;
+        @Option(names = "--basic-auth-file", description = "Basic authentication: CSV bcrypt-hash,user,uid,\"group1,group2\".")
+        Path basicAuthFile;
+        @Option(names = "--anonymous-auth", arity = "1", description = "Requests without credentials are system:anonymous (default: ${DEFAULT-VALUE}).")
+        boolean anonymousAuth = true;
+        @Option(names = "--oidc-issuer-url", description = "OIDC issuer (https) whose ID tokens authenticate.")
+        String oidcIssuerUrl;
+        @Option(names = "--oidc-client-id", description = "The audience OIDC tokens must carry.")
+        String oidcClientId;
+        @Option(names = "--oidc-username-claim", description = "Claim holding the user name (default: sub).")
+        String oidcUsernameClaim;
+        @Option(names = "--oidc-username-prefix", description = "Prefix for OIDC user names ('-' for none).")
+        String oidcUsernamePrefix;
+        @Option(names = "--oidc-groups-claim", description = "Claim holding the groups.")
+        String oidcGroupsClaim;
+        @Option(names = "--oidc-groups-prefix", description = "Prefix for OIDC groups.")
+        String oidcGroupsPrefix;
+        @Option(names = "--oidc-ca-file", description = "CA bundle for the OIDC issuer's TLS.")
+        Path oidcCaFile;
+        @Option(names = "--oidc-signing-algs", split = ",", description = "Accepted signing algorithms (default: RS256).")
+        List<String> oidcSigningAlgs = new ArrayList<>();
+        @Option(names = "--oidc-required-claim", description = "key=value a token must carry; repeatable.")
+        List<String> oidcRequiredClaims = new ArrayList<>();
+        @Option(names = "--authentication-token-webhook-config-file", description = "kubeconfig of a TokenReview webhook.")
+        Path authnWebhookConfig;
+        @Option(names = "--authentication-token-webhook-cache-ttl", description = "How long webhook answers are cached (default: 2m).")
+        String authnWebhookCacheTtl = "2m";
+        @Option(names = "--authorization-mode", split = ",", description = "Authorizers in order: RBAC, AlwaysAllow, AlwaysDeny, Webhook (default: RBAC).")
+        List<String> authorizationModes = new ArrayList<>(List.of("RBAC"));
+        @Option(names = "--authorization-webhook-config-file", description = "kubeconfig of a SubjectAccessReview webhook.")
+        Path authzWebhookConfig;
+        @Option(names = "--authorization-webhook-cache-authorized-ttl", description = "Cache for allowed webhook answers (default: 5m).")
+        String authzAuthorizedTtl = "5m";
+        @Option(names = "--authorization-webhook-cache-unauthorized-ttl", description = "Cache for denied webhook answers (default: 30s).")
+        String authzUnauthorizedTtl = "30s";
+        @Option(names = "--service-account-signing-key-file", description = "Private key signing ServiceAccount tokens (default: the generated key).")
+        Path saSigningKeyFile;
+        @Option(names = "--service-account-key-file", description = "Public keys verifying ServiceAccount tokens; repeatable.")
+        List<Path> saKeyFiles = new ArrayList<>();
+        @Option(names = "--service-account-issuer", description = "Token issuer; repeatable: the first signs, all are accepted.")
+        List<String> saIssuers = new ArrayList<>();
+        @Option(names = "--api-audiences", split = ",", description = "Audiences API tokens must carry (default: the issuer).")
+        List<String> apiAudiences = new ArrayList<>();
+        @Option(names = "--service-account-lookup", arity = "1", description = "Check that a token's ServiceAccount, Secret or Pod still exists (default: ${DEFAULT-VALUE}).")
+        boolean saLookup = true;
+        @Option(names = "--service-account-max-token-expiration", description = "Cap on TokenRequest durations, e.g. 24h.")
+        String saMaxExpiration;
+        @Option(names = "--service-account-extend-token-expiration", arity = "1", description = "Extend projected tokens to a year as upstream (default: ${DEFAULT-VALUE}).")
+        boolean saExtend = true;
+        @Option(names = "--service-account-jwks-uri", description = "jwks_uri published in the issuer's discovery document.")
+        String saJwksUri;
+        @Option(names = "--legacy-service-account-token-secrets", arity = "1", description = "Give every ServiceAccount a token Secret, as clusters before 1.24 (default: ${DEFAULT-VALUE}).")
+        boolean legacyTokenSecrets = false;
+
+        @Override
+        public Integer call() throws Exception {
+            ServerConfig config;
+            try {
+                config = config();
+            } catch (IllegalArgumentException e) {
+                System.err.println("portcullis: " + e.getMessage());
+                return 2;
+            }
+            Server server;
+            try {
+                server = Server.start(config);
+            } catch (IllegalArgumentException | IllegalStateException | java.io.IOException e) {
+                System.err.println("portcullis: " + e.getMessage());
+                return 1;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                System.out.println("Stopping Portcullis...");
+                server.close();
+                stopped.countDown();
+            }, "shutdown"));
+            System.out.println("Portcullis is serving the Kubernetes API at " + server.url());
+            System.out.println("Admin kubeconfig: " + server.kubeconfig().toAbsolutePath());
+            System.out.println("  export KUBECONFIG=" + server.kubeconfig().toAbsolutePath());
+            System.out.flush();
+            stopped.await();
+            return 0;
+        }
+
+        ServerConfig config() {
+            if (securePort < 0 || securePort > 65535) throw new IllegalArgumentException("--secure-port " + securePort + ": must be between 0 and 65535");
+            if ((tlsCertFile == null) != (tlsPrivateKeyFile == null)) {
+                throw new IllegalArgumentException("--tls-cert-file and --tls-private-key-file must be given together");
+            }
+            for (String m : authorizationModes) {
+                if (!List.of("RBAC", "AlwaysAllow", "AlwaysDeny", "Webhook").contains(m)) {
+                    throw new IllegalArgumentException("--authorization-mode " + m + ": unknown mode (want RBAC, AlwaysAllow, AlwaysDeny or Webhook)");
+                }
+            }
+            if (authorizationModes.contains("Webhook") != (authzWebhookConfig != null)) {
+                throw new IllegalArgumentException("--authorization-mode Webhook and --authorization-webhook-config-file must be given together");
+            }
+            existing("--tls-cert-file", tlsCertFile);
+            existing("--tls-private-key-file", tlsPrivateKeyFile);
+            existing("--client-ca-file", clientCaFile);
+            existing("--token-auth-file", tokenAuthFile);
+            existing("--basic-auth-file", basicAuthFile);
+            existing("--oidc-ca-file", oidcCaFile);
+            existing("--authentication-token-webhook-config-file", authnWebhookConfig);
+            existing("--authorization-webhook-config-file", authzWebhookConfig);
+            existing("--service-account-signing-key-file", saSigningKeyFile);
+            for (Path p : saKeyFiles) existing("--service-account-key-file", p);
+            ServerConfig.Oidc oidc = oidcIssuerUrl == null ? null : new ServerConfig.Oidc(oidcIssuerUrl, oidcClientId, oidcUsernameClaim,
+                    oidcUsernamePrefix, oidcGroupsClaim, oidcGroupsPrefix, oidcCaFile, oidcSigningAlgs, oidcRequiredClaims);
+            ServerConfig.ServiceAccounts sa = new ServerConfig.ServiceAccounts(saSigningKeyFile, saKeyFiles, saIssuers, apiAudiences,
+                    saLookup, saMaxExpiration == null ? null : Durations.parse("--service-account-max-token-expiration", saMaxExpiration),
+                    saExtend, saJwksUri, legacyTokenSecrets);
+            return new ServerConfig(dataDir, bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile, clientCaFile,
+                    tokenAuthFile, basicAuthFile, anonymousAuth, oidc, authnWebhookConfig,
+                    Durations.parse("--authentication-token-webhook-cache-ttl", authnWebhookCacheTtl), authorizationModes,
+                    authzWebhookConfig, Durations.parse("--authorization-webhook-cache-authorized-ttl", authzAuthorizedTtl),
+                    Durations.parse("--authorization-webhook-cache-unauthorized-ttl", authzUnauthorizedTtl), sa);
+        }
+
+        private static void existing(String flag, Path p) {
+            if (p != null && !Files.isReadable(p)) throw new IllegalArgumentException(flag + " " + p + ": no such readable file");
+        }
+    }
+
+    @Command(name = "hash-password", mixinStandardHelpOptions = true,
+            description = "Read a password from standard input and print its bcrypt hash, for --basic-auth-file.")
+    static final class HashPassword implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            char[] password;
+            Console console = System.console();
+            if (console != null) {
+                password = console.readPassword("Password: ");
+            } else {
+                String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                password = line == null ? new char[0] : line.toCharArray();
+            }
+            if (password == null || password.length == 0) {
+                System.err.println("portcullis: an empty password cannot be hashed");
+                return 2;
+            }
+            System.out.println(Passwords.hash(password));
+            java.util.Arrays.fill(password, '\0');
+            return 0;
+        }
+    }
+
+    /** Go-style durations as kube-apiserver's flags take them: 30s, 2m, 1h30m, 500ms. */
+    static final class Durations {
+        static Duration parse(String flag, String value) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(value);
+            int at = 0;
+            Duration d = Duration.ZERO;
+            while (m.find() && m.start() == at) {
+                long n = Long.parseLong(m.group(1));
+                d = d.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                });
+                at = m.end();
+            }
+            if (at != value.length() || value.isEmpty()) {
+                throw new IllegalArgumentException(flag + " " + value + ": not a duration (for example 30s, 2m, 1h30m)");
+            }
+            return d;
+        }
+    }
+}
