@@ -45,6 +45,32 @@ public final class Aggregation {
         return out;
     }
 
+    /**
+     * Every aggregated ClusterRole's rules once aggregation has settled: upstream's controller
+     * re-runs on each change, so chains (view into edit into admin) fill in over several passes;
+     * this repeats the passes until nothing changes (at most once per role). Roles without an
+     * aggregationRule are absent from the result.
+     */
+    public static Map<String, List<PolicyRule>> settle(Collection<ClusterRole> all) {
+        Map<String, ClusterRole> current = new java.util.LinkedHashMap<>();
+        for (ClusterRole r : all) current.put(r.getMetadata().getName(), r);
+        Map<String, List<PolicyRule>> out = new java.util.LinkedHashMap<>();
+        for (int pass = 0; pass <= current.size(); pass++) {
+            boolean changed = false;
+            for (ClusterRole r : List.copyOf(current.values())) {
+                if (r.getAggregationRule() == null) continue;
+                List<PolicyRule> rules = aggregate(r, current.values());
+                out.put(r.getMetadata().getName(), rules);
+                if (changed(r, rules)) {
+                    current.put(r.getMetadata().getName(), r.toBuilder().withRules(rules).build());
+                    changed = true;
+                }
+            }
+            if (!changed) break;
+        }
+        return out;
+    }
+
     /** Whether the aggregated rules differ from the target's current ones (nil and empty lists are equal). */
     public static boolean changed(ClusterRole target, List<PolicyRule> aggregated) {
         List<PolicyRule> current = nn(target.getRules());
