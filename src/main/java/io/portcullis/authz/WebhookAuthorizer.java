@@ -177,10 +177,8 @@ public final class WebhookAuthorizer implements Authorizer {
     }
 
     private static Cache<String, Verdict> cache(Duration ttl) {
-        Caffeine<Object, Object> b = Caffeine.newBuilder().maximumSize(10_000);
-        if (ttl == null || ttl.isZero() || ttl.isNegative()) b.maximumSize(0);
-        else b.expireAfterWrite(ttl);
-        return b.build();
+        if (ttl == null || ttl.isZero() || ttl.isNegative()) return Caffeine.newBuilder().maximumSize(0).build();
+        return Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(ttl).build();
     }
 
     /** A file field (path relative to the kubeconfig) or its -data twin (base64); null when neither is set. */

@@ -31,22 +31,42 @@ public final class BindingIndex {
     public static final String CLUSTER_ROLE_BINDING = "ClusterRoleBinding";
     private static final Binding[] NONE = new Binding[0];
 
-    /** One binding as indexed; namespace is "" for a ClusterRoleBinding. */
-    public record Binding(String kind, String namespace, String name, RoleRef roleRef, List<Subject> subjects) {
-        public Binding {
-            subjects = subjects == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(subjects));
+    /** One binding as indexed; namespace is "" for a ClusterRoleBinding. Immutable. */
+    public static final class Binding {
+        private final String kind;
+        private final String namespace;
+        private final String name;
+        private final RoleRef roleRef;
+        private final List<Subject> subjects;
+        // "RBAC: allowed by ..." per subject, built once so that an ALLOW costs no formatting
+        private final String[] reasons;
+
+        public Binding(String kind, String namespace, String name, RoleRef roleRef, List<Subject> subjects) {
+            this.kind = kind;
+            this.namespace = namespace;
+            this.name = name;
+            this.roleRef = roleRef;
+            this.subjects = subjects == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(subjects));
+            this.reasons = new String[this.subjects.size()];
+            for (int i = 0; i < reasons.length; i++) reasons[i] = "RBAC: allowed by " + describe(this.subjects.get(i));
         }
+
+        public String kind() { return kind; }
+        public String namespace() { return namespace; }
+        public String name() { return name; }
+        public RoleRef roleRef() { return roleRef; }
+        public List<Subject> subjects() { return subjects; }
 
         public boolean cluster() {
             return CLUSTER_ROLE_BINDING.equals(kind);
         }
 
-        /** The first subject that names the user, as upstream's appliesTo; null when none does. */
-        public Subject subjectFor(UserInfo user) {
-            for (Subject s : subjects) {
-                if (applies(user, s, namespace)) return s;
+        /** The index of the first subject that names the user, as upstream's appliesTo; -1 when none does. */
+        public int subjectFor(UserInfo user) {
+            for (int i = 0; i < subjects.size(); i++) {
+                if (applies(user, subjects.get(i), namespace)) return i;
             }
-            return null;
+            return -1;
         }
 
         /**
@@ -54,11 +74,21 @@ public final class BindingIndex {
          * ClusterRole "r" to User "u"} or {@code RoleBinding "b/ns" of Role "r" to ServiceAccount "sa/ns"}.
          */
         public String describe(UserInfo user) {
-            Subject s = subjectFor(user);
+            int i = subjectFor(user);
+            return i < 0 ? "" : reasons[i].substring("RBAC: allowed by ".length());
+        }
+
+        /** The authorizer's ALLOW reason for the user. */
+        String reason(UserInfo user) {
+            int i = subjectFor(user);
+            return i < 0 ? "RBAC: allowed by " + describe((Subject) null) : reasons[i];
+        }
+
+        private String describe(Subject s) {
             String subject = s == null ? "" : describeSubject(s, namespace);
             String bindingName = cluster() ? name : name + "/" + namespace;
-            return "%s %s of %s %s to %s".formatted(kind, Quote.go(bindingName), roleRef.getKind(),
-                    Quote.go(roleRef.getName()), subject);
+            return kind + " " + Quote.go(bindingName) + " of " + (roleRef == null ? "" : roleRef.getKind()) + " "
+                    + Quote.go(roleRef == null ? "" : String.valueOf(roleRef.getName())) + " to " + subject;
         }
 
         private static String describeSubject(Subject s, String bindingNamespace) {
@@ -66,7 +96,7 @@ public final class BindingIndex {
                 String ns = s.getNamespace() == null || s.getNamespace().isEmpty() ? bindingNamespace : s.getNamespace();
                 return s.getKind() + " " + Quote.go(s.getName() + "/" + ns);
             }
-            return s.getKind() + " " + Quote.go(s.getName());
+            return s.getKind() + " " + Quote.go(String.valueOf(s.getName()));
         }
     }
 

@@ -44,7 +44,7 @@ public final class RbacAuthorizer implements Authorizer, RuleResolver {
             Scope scope = bindings.namespaceScope(a.namespace());
             if (scope != null) hit = find(scope, a, user);
         }
-        if (hit != null) return Verdict.allow("RBAC: allowed by " + hit.describe(user));
+        if (hit != null) return Verdict.allow(hit.reason(user));
         return Verdict.noOpinion("");
     }
 

@@ -167,7 +167,7 @@ public class RbacDecisionBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        new Runner(new OptionsBuilder().include(RbacDecisionBenchmark.class.getSimpleName())
+        new Runner(new OptionsBuilder().include(RbacDecisionBenchmark.class.getSimpleName() + (args.length > 0 ? "." + args[0] : ""))
                 .resultFormat(org.openjdk.jmh.results.format.ResultFormatType.TEXT).build()).run();
     }
 }
