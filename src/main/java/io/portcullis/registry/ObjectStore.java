@@ -10,6 +10,8 @@ import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation;
+import io.portcullis.api.patch.PatchSchemas;
+import io.portcullis.api.patch.ServerSideApply;
 import io.portcullis.storage.Store;
 import io.portcullis.storage.StoreException;
 import io.portcullis.storage.cache.Item;
@@ -256,6 +258,7 @@ public final class ObjectStore {
         if (s.hasStatus() && !t.resource().equals("namespaces") && !t.resource().equals("pods")) obj.remove("status");
         obj = admit(ctx, s, Operation.CREATE, "", namespace, name, obj, null);
         validate(ctx, s, obj, null);
+        obj = managed(ctx, t, null, obj);
         if (ctx.dryRun()) return obj;
         String key = t.key(namespace, name);
         try {
@@ -299,7 +302,8 @@ public final class ObjectStore {
             ObjectNode old = stamped(Json.objectTree(entry.json()), entry.modRevision());
             ObjectNode obj = mutation.apply(old.deepCopy());
             obj = prepareUpdate(ctx, s, subresource, namespace, name, obj, old);
-            if (obj.equals(old)) return old;
+            if (obj == old || obj.equals(old)) return old;
+            obj = managed(ctx, t, old, obj);
             if (ctx.dryRun()) return obj;
             try {
                 if (!Objects.meta(obj, "deletionTimestamp").isEmpty() && Objects.size(Objects.metadata(obj), "finalizers") == 0
@@ -431,6 +435,13 @@ public final class ObjectStore {
                 throw e;
             }
         }
+    }
+
+    /** Records the writer's fields under its Update entry of managedFields (apply records its own). */
+    private static ObjectNode managed(Context ctx, ResourceType t, ObjectNode old, ObjectNode obj) {
+        if (ctx.fieldManager() == null || ctx.fieldManager().isEmpty()) return obj;
+        return ServerSideApply.recordUpdate(old, obj, ctx.fieldManager(), Instant.now().truncatedTo(ChronoUnit.SECONDS),
+                PatchSchemas.forKind(t.apiVersion(), t.kind()));
     }
 
     private static boolean hasSpecFinalizers(ObjectNode obj) {

@@ -17,14 +17,15 @@ import io.portcullis.authn.TokenFileAuthenticator;
 import io.portcullis.authn.WebhookTokenAuthenticator;
 import io.portcullis.authn.X509Authenticator;
 import io.portcullis.authz.Authorizer;
-import io.portcullis.authz.Decision;
+import io.portcullis.authz.Authorizers;
+import io.portcullis.authz.WebhookAuthorizer;
+import io.portcullis.authn.Groups;
 import io.portcullis.pki.ClusterPki;
 import io.portcullis.pki.Kubeconfig;
 import io.portcullis.pki.Pem;
 import io.portcullis.registry.Context;
 import io.portcullis.registry.Kinds;
 import io.portcullis.registry.ObjectStore;
-import io.portcullis.registry.RbacGuard;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.Store;
 import io.portcullis.storage.cache.WatchCache;
@@ -88,7 +89,9 @@ public final class Server implements AutoCloseable {
         this.pki = ClusterPki.loadOrCreate(config.dataDir(), config.tlsSans(), Clock.systemUTC());
         this.store = SqliteStore.open(config.dataDir().resolve("store.db"));
         this.cache = WatchCache.start(store);
-        List<Strategy> strategies = Kinds.all(RbacGuard.NONE);
+        Rbac rbac = new Rbac(cache);
+        closeables.add(rbac);
+        List<Strategy> strategies = Kinds.all(rbac);
         ObjectStore[] self = new ObjectStore[1];
         Admission admission = new Admission(List.of(), List.of(new NamespaceLifecycle(
                 name -> self[0].find(self[0].strategy("", "namespaces"), "", name).map(i -> i.object()))));
@@ -100,15 +103,21 @@ public final class Server implements AutoCloseable {
         this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
         Metrics metrics = new Metrics();
 
-        Authenticator authenticator = authenticator(config, pki.caCertificate());
-        Authorizer authorizer = attrs -> attrs.user().groups().contains("system:masters")
-                ? Authorizer.Verdict.allow("") : Authorizer.Verdict.noOpinion("");
+        TokenAuthenticator tokens = tokenAuthenticator(config);
+        Authenticator authenticator = authenticator(config, pki.caCertificate(), tokens);
+        Authorizer authorizer = authorizer(config, rbac);
+        rbac.start(objects, authorizer);
 
         List<ResourceType> served = new ArrayList<>();
         Map<String, Pipeline.Route> routes = new LinkedHashMap<>();
         for (Strategy s : strategies) {
             served.add(s.type());
             routes.put(Pipeline.routeKey(s.type().group(), s.type().version(), s.type().resource()), new Pipeline.Route(s.type(), s, null));
+        }
+        Reviews reviews = new Reviews(Kinds.reviews(), tokens, List.of(), authorizer, rbac.authorizer());
+        for (ResourceType t : Kinds.reviews()) {
+            served.add(t);
+            routes.put(Pipeline.routeKey(t.group(), t.version(), t.resource()), new Pipeline.Route(t, null, reviews));
         }
         Discovery discovery = new Discovery(served);
         OpenApi openApi = new OpenApi(discovery);
@@ -125,7 +134,9 @@ public final class Server implements AutoCloseable {
         String host = config.bindAddress().contains(":") ? "[" + config.bindAddress() + "]" : config.bindAddress();
         int[] port = new int[1];
         NonResource nonResource = new NonResource(discovery, openApi, metrics, host + ":" + config.securePort(), live, ready, Map.of());
-        Pipeline pipeline = new Pipeline(authenticator, authorizer, routes, rest, nonResource, metrics, workers, false);
+        boolean blocking = config.authorizationModes().contains("Webhook") || config.authenticationTokenWebhookConfigFile() != null
+                || config.oidc() != null;
+        Pipeline pipeline = new Pipeline(authenticator, authorizer, routes, rest, nonResource, metrics, workers, blocking);
         http.requestHandler(pipeline::handle);
         try {
             http.listen(config.securePort(), config.bindAddress()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -164,9 +175,8 @@ public final class Server implements AutoCloseable {
         return config.dataDir();
     }
 
-    private static Authenticator authenticator(ServerConfig c, X509Certificate clusterCa) {
-        List<Authenticator> chain = new ArrayList<>();
-        chain.add(X509Authenticator.load(List.of(clusterCa), c.clientCaFile(), Clock.systemUTC()));
+    /** The bearer-token plugins in upstream's order, behind one cache; they also answer TokenReview. */
+    private static TokenAuthenticator tokenAuthenticator(ServerConfig c) {
         List<TokenAuthenticator> tokens = new ArrayList<>();
         if (c.tokenAuthFile() != null) tokens.add(TokenFileAuthenticator.load(c.tokenAuthFile()));
         if (c.oidc() != null && c.oidc().issuerUrl() != null) {
@@ -179,12 +189,34 @@ public final class Server implements AutoCloseable {
             tokens.add(WebhookTokenAuthenticator.cached(WebhookTokenAuthenticator.load(c.authenticationTokenWebhookConfigFile()),
                     c.authenticationTokenWebhookCacheTtl()));
         }
-        if (!tokens.isEmpty()) {
-            chain.add(Authenticators.bearer(Authenticators.cached(Authenticators.firstSuccessToken(tokens)), List.of()));
-        }
+        return Authenticators.cached(Authenticators.firstSuccessToken(tokens));
+    }
+
+    /** Client certificates, then bearer tokens, then basic; anonymous only when nobody objected. */
+    private static Authenticator authenticator(ServerConfig c, X509Certificate clusterCa, TokenAuthenticator tokens) {
+        List<Authenticator> chain = new ArrayList<>();
+        chain.add(X509Authenticator.load(List.of(clusterCa), c.clientCaFile(), Clock.systemUTC()));
+        chain.add(Authenticators.bearer(tokens, List.of()));
         if (c.basicAuthFile() != null) chain.add(BasicAuthenticator.load(c.basicAuthFile()));
         Authenticator authn = Authenticators.withAuthenticatedGroup(Authenticators.firstSuccess(chain));
         return c.anonymousAuth() ? Authenticators.orElseAnonymous(authn) : authn;
+    }
+
+    /** system:masters first, as upstream, then the --authorization-mode chain; the first decision wins. */
+    private static Authorizer authorizer(ServerConfig c, Rbac rbac) {
+        List<Authorizer> chain = new ArrayList<>();
+        chain.add(Authorizers.privilegedGroups(Groups.SYSTEM_MASTERS));
+        for (String mode : c.authorizationModes()) {
+            chain.add(switch (mode) {
+                case "RBAC" -> rbac.authorizer();
+                case "AlwaysAllow" -> Authorizers.alwaysAllow();
+                case "AlwaysDeny" -> Authorizers.alwaysDeny();
+                case "Webhook" -> WebhookAuthorizer.load(c.authorizationWebhookConfigFile(),
+                        c.authorizationWebhookCacheAuthorizedTtl(), c.authorizationWebhookCacheUnauthorizedTtl());
+                default -> throw new IllegalArgumentException("--authorization-mode " + mode + ": unknown mode");
+            });
+        }
+        return Authorizers.firstDecision(chain);
     }
 
     private HttpServerOptions httpOptions(ServerConfig c) throws IOException {
