@@ -2,6 +2,9 @@ package io.portcullis.server;
 
 import io.portcullis.admission.Admission;
 import io.portcullis.admission.NamespaceLifecycle;
+import io.portcullis.admission.ServiceAccountAdmission;
+import io.portcullis.api.GroupResource;
+import io.portcullis.authn.CachedTokenAuthenticator;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Discovery;
 import io.portcullis.api.Json;
@@ -90,17 +93,22 @@ public final class Server implements AutoCloseable {
         this.cache = WatchCache.start(store);
         List<Strategy> strategies = Kinds.all(RbacGuard.NONE);
         ObjectStore[] self = new ObjectStore[1];
-        Admission admission = new Admission(List.of(), List.of(new NamespaceLifecycle(
-                name -> self[0].find(self[0].strategy("", "namespaces"), "", name).map(i -> i.object()))));
+        // ServiceAccounts: tokens, TokenRequest, pod admission, issuer discovery, controllers
+        ServiceAccounts serviceAccounts = ServiceAccounts.load(config.serviceAccounts(), pki);
+        ServiceAccountAdmission serviceAccountAdmission = serviceAccounts.admission(() -> self[0]);
+        Admission admission = new Admission(List.of(serviceAccountAdmission), List.of(new NamespaceLifecycle(
+                name -> self[0].find(self[0].strategy("", "namespaces"), "", name).map(i -> i.object())), serviceAccountAdmission));
         this.objects = new ObjectStore(store, cache, admission, strategies);
         self[0] = objects;
         bootstrap();
+        closeables.add(serviceAccounts);
+        serviceAccounts.startControllers(objects);
 
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
         this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
         Metrics metrics = new Metrics();
 
-        Authenticator authenticator = authenticator(config, pki.caCertificate());
+        Authenticator authenticator = authenticator(config, pki.caCertificate(), serviceAccounts, cache, objects);
         Authorizer authorizer = attrs -> attrs.user().groups().contains("system:masters")
                 ? Authorizer.Verdict.allow("") : Authorizer.Verdict.noOpinion("");
 
@@ -108,7 +116,9 @@ public final class Server implements AutoCloseable {
         Map<String, Pipeline.Route> routes = new LinkedHashMap<>();
         for (Strategy s : strategies) {
             served.add(s.type());
-            routes.put(Pipeline.routeKey(s.type().group(), s.type().version(), s.type().resource()), new Pipeline.Route(s.type(), s, null));
+            Pipeline.Handler handler = s.type().groupResource().equals(GroupResource.core("serviceaccounts"))
+                    ? serviceAccounts.tokenRequests(objects) : null;
+            routes.put(Pipeline.routeKey(s.type().group(), s.type().version(), s.type().resource()), new Pipeline.Route(s.type(), s, handler));
         }
         Discovery discovery = new Discovery(served);
         OpenApi openApi = new OpenApi(discovery);
@@ -124,7 +134,7 @@ public final class Server implements AutoCloseable {
         ready.put("shutdown", () -> !stopping);
         String host = config.bindAddress().contains(":") ? "[" + config.bindAddress() + "]" : config.bindAddress();
         int[] port = new int[1];
-        NonResource nonResource = new NonResource(discovery, openApi, metrics, host + ":" + config.securePort(), live, ready, Map.of());
+        NonResource nonResource = new NonResource(discovery, openApi, metrics, host + ":" + config.securePort(), live, ready, serviceAccounts.documents());
         Pipeline pipeline = new Pipeline(authenticator, authorizer, routes, rest, nonResource, metrics, workers, false);
         http.requestHandler(pipeline::handle);
         try {
@@ -164,11 +174,13 @@ public final class Server implements AutoCloseable {
         return config.dataDir();
     }
 
-    private static Authenticator authenticator(ServerConfig c, X509Certificate clusterCa) {
+    private static Authenticator authenticator(ServerConfig c, X509Certificate clusterCa, ServiceAccounts serviceAccounts,
+                                               WatchCache cache, ObjectStore objects) {
         List<Authenticator> chain = new ArrayList<>();
         chain.add(X509Authenticator.load(List.of(clusterCa), c.clientCaFile(), Clock.systemUTC()));
         List<TokenAuthenticator> tokens = new ArrayList<>();
         if (c.tokenAuthFile() != null) tokens.add(TokenFileAuthenticator.load(c.tokenAuthFile()));
+        tokens.add(serviceAccounts.authenticator(cache, objects));
         if (c.oidc() != null && c.oidc().issuerUrl() != null) {
             ServerConfig.Oidc o = c.oidc();
             tokens.add(OidcAuthenticator.start(new OidcAuthenticator.Options(o.issuerUrl(), o.clientId(), o.usernameClaim(),
@@ -179,9 +191,9 @@ public final class Server implements AutoCloseable {
             tokens.add(WebhookTokenAuthenticator.cached(WebhookTokenAuthenticator.load(c.authenticationTokenWebhookConfigFile()),
                     c.authenticationTokenWebhookCacheTtl()));
         }
-        if (!tokens.isEmpty()) {
-            chain.add(Authenticators.bearer(Authenticators.cached(Authenticators.firstSuccessToken(tokens)), List.of()));
-        }
+        CachedTokenAuthenticator cachedTokens = Authenticators.cached(Authenticators.firstSuccessToken(tokens));
+        serviceAccounts.revokeOnChange(cache, cachedTokens);
+        chain.add(Authenticators.bearer(cachedTokens, List.of()));
         if (c.basicAuthFile() != null) chain.add(BasicAuthenticator.load(c.basicAuthFile()));
         Authenticator authn = Authenticators.withAuthenticatedGroup(Authenticators.firstSuccess(chain));
         return c.anonymousAuth() ? Authenticators.orElseAnonymous(authn) : authn;
