@@ -2,6 +2,9 @@ package io.portcullis.server;
 
 import io.portcullis.admission.Admission;
 import io.portcullis.admission.NamespaceLifecycle;
+import io.portcullis.admission.ServiceAccountAdmission;
+import io.portcullis.api.GroupResource;
+import io.portcullis.authn.CachedTokenAuthenticator;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Discovery;
 import io.portcullis.api.Json;
@@ -93,18 +96,23 @@ public final class Server implements AutoCloseable {
         closeables.add(rbac);
         List<Strategy> strategies = Kinds.all(rbac);
         ObjectStore[] self = new ObjectStore[1];
-        Admission admission = new Admission(List.of(), List.of(new NamespaceLifecycle(
-                name -> self[0].find(self[0].strategy("", "namespaces"), "", name).map(i -> i.object()))));
+        // ServiceAccounts: tokens, TokenRequest, pod admission, issuer discovery, controllers
+        ServiceAccounts serviceAccounts = ServiceAccounts.load(config.serviceAccounts(), pki);
+        ServiceAccountAdmission serviceAccountAdmission = serviceAccounts.admission(() -> self[0]);
+        Admission admission = new Admission(List.of(serviceAccountAdmission), List.of(new NamespaceLifecycle(
+                name -> self[0].find(self[0].strategy("", "namespaces"), "", name).map(i -> i.object())), serviceAccountAdmission));
         this.objects = new ObjectStore(store, cache, admission, strategies);
         self[0] = objects;
         bootstrap();
+        closeables.add(serviceAccounts);
+        serviceAccounts.startControllers(objects);
 
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
         this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
         Metrics metrics = new Metrics();
 
-        TokenAuthenticator tokens = tokenAuthenticator(config);
-        Authenticator authenticator = authenticator(config, pki.caCertificate(), tokens);
+        CachedTokenAuthenticator tokens = tokenAuthenticator(config, serviceAccounts, cache, objects);
+        Authenticator authenticator = authenticator(config, pki.caCertificate(), tokens, serviceAccounts.apiAudiences());
         Authorizer authorizer = authorizer(config, rbac);
         rbac.start(objects, authorizer);
 
@@ -112,9 +120,11 @@ public final class Server implements AutoCloseable {
         Map<String, Pipeline.Route> routes = new LinkedHashMap<>();
         for (Strategy s : strategies) {
             served.add(s.type());
-            routes.put(Pipeline.routeKey(s.type().group(), s.type().version(), s.type().resource()), new Pipeline.Route(s.type(), s, null));
+            Pipeline.Handler handler = s.type().groupResource().equals(GroupResource.core("serviceaccounts"))
+                    ? serviceAccounts.tokenRequests(objects) : null;
+            routes.put(Pipeline.routeKey(s.type().group(), s.type().version(), s.type().resource()), new Pipeline.Route(s.type(), s, handler));
         }
-        Reviews reviews = new Reviews(Kinds.reviews(), tokens, List.of(), authorizer, rbac.authorizer());
+        Reviews reviews = new Reviews(Kinds.reviews(), tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer());
         for (ResourceType t : Kinds.reviews()) {
             served.add(t);
             routes.put(Pipeline.routeKey(t.group(), t.version(), t.resource()), new Pipeline.Route(t, null, reviews));
@@ -133,7 +143,8 @@ public final class Server implements AutoCloseable {
         ready.put("shutdown", () -> !stopping);
         String host = config.bindAddress().contains(":") ? "[" + config.bindAddress() + "]" : config.bindAddress();
         int[] port = new int[1];
-        NonResource nonResource = new NonResource(discovery, openApi, metrics, host + ":" + config.securePort(), live, ready, Map.of());
+        NonResource nonResource = new NonResource(discovery, openApi, metrics, host + ":" + config.securePort(), live, ready,
+                serviceAccounts.documents());
         boolean blocking = config.authorizationModes().contains("Webhook") || config.authenticationTokenWebhookConfigFile() != null
                 || config.oidc() != null;
         Pipeline pipeline = new Pipeline(authenticator, authorizer, routes, rest, nonResource, metrics, workers, blocking);
@@ -175,10 +186,16 @@ public final class Server implements AutoCloseable {
         return config.dataDir();
     }
 
-    /** The bearer-token plugins in upstream's order, behind one cache; they also answer TokenReview. */
-    private static TokenAuthenticator tokenAuthenticator(ServerConfig c) {
+    /**
+     * The bearer-token plugins in upstream's order (token file, ServiceAccount tokens, OIDC,
+     * webhook) behind one cache, which forgets a token as soon as what it is bound to changes;
+     * they also answer TokenReview.
+     */
+    private static CachedTokenAuthenticator tokenAuthenticator(ServerConfig c, ServiceAccounts serviceAccounts,
+                                                               WatchCache cache, ObjectStore objects) {
         List<TokenAuthenticator> tokens = new ArrayList<>();
         if (c.tokenAuthFile() != null) tokens.add(TokenFileAuthenticator.load(c.tokenAuthFile()));
+        tokens.add(serviceAccounts.authenticator(cache, objects));
         if (c.oidc() != null && c.oidc().issuerUrl() != null) {
             ServerConfig.Oidc o = c.oidc();
             tokens.add(OidcAuthenticator.start(new OidcAuthenticator.Options(o.issuerUrl(), o.clientId(), o.usernameClaim(),
@@ -189,14 +206,17 @@ public final class Server implements AutoCloseable {
             tokens.add(WebhookTokenAuthenticator.cached(WebhookTokenAuthenticator.load(c.authenticationTokenWebhookConfigFile()),
                     c.authenticationTokenWebhookCacheTtl()));
         }
-        return Authenticators.cached(Authenticators.firstSuccessToken(tokens));
+        CachedTokenAuthenticator cached = Authenticators.cached(Authenticators.firstSuccessToken(tokens));
+        serviceAccounts.revokeOnChange(cache, cached);
+        return cached;
     }
 
     /** Client certificates, then bearer tokens, then basic; anonymous only when nobody objected. */
-    private static Authenticator authenticator(ServerConfig c, X509Certificate clusterCa, TokenAuthenticator tokens) {
+    private static Authenticator authenticator(ServerConfig c, X509Certificate clusterCa, TokenAuthenticator tokens,
+                                               List<String> apiAudiences) {
         List<Authenticator> chain = new ArrayList<>();
         chain.add(X509Authenticator.load(List.of(clusterCa), c.clientCaFile(), Clock.systemUTC()));
-        chain.add(Authenticators.bearer(tokens, List.of()));
+        chain.add(Authenticators.bearer(tokens, apiAudiences));
         if (c.basicAuthFile() != null) chain.add(BasicAuthenticator.load(c.basicAuthFile()));
         Authenticator authn = Authenticators.withAuthenticatedGroup(Authenticators.firstSuccess(chain));
         return c.anonymousAuth() ? Authenticators.orElseAnonymous(authn) : authn;
