@@ -21,6 +21,8 @@ final class Pods {
     static void defaults(ObjectNode pod) {
         ObjectNode spec = Kinds.object(pod, "spec");
         putIfAbsent(spec, "restartPolicy", "Always");
+        // as upstream, the deprecated spec.serviceAccount mirrors serviceAccountName
+        if (spec.has("serviceAccountName") && !spec.has("serviceAccount")) spec.set("serviceAccount", spec.get("serviceAccountName"));
         putIfAbsent(spec, "dnsPolicy", "ClusterFirst");
         putIfAbsent(spec, "schedulerName", "default-scheduler");
         if (!spec.has("terminationGracePeriodSeconds")) spec.put("terminationGracePeriodSeconds", 30);
