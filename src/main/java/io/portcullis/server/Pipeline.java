@@ -6,7 +6,7 @@ import io.portcullis.api.Statuses;
 import io.portcullis.authn.AuthenticationException;
 import io.portcullis.authn.Authenticator;
 import io.portcullis.authn.Credentials;
-import io.portcullis.authn.Impersonation;
+import io.portcullis.authz.Impersonation;
 import io.portcullis.authn.UserInfo;
 import io.portcullis.authz.Attributes;
 import io.portcullis.authz.AuthorizationException;

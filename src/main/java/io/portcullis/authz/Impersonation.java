@@ -1,12 +1,10 @@
-package io.portcullis.authn;
+package io.portcullis.authz;
+
+import io.portcullis.authn.UserInfo;
+import io.portcullis.authn.Groups;
 
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Statuses;
-import io.portcullis.authz.Attributes;
-import io.portcullis.authz.AuthorizationException;
-import io.portcullis.authz.Authorizer;
-import io.portcullis.authz.Decision;
-import io.portcullis.authz.ForbiddenMessages;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

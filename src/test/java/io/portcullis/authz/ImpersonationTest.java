@@ -1,12 +1,13 @@
-package io.portcullis.authn;
+package io.portcullis.authz;
+
+import io.portcullis.authn.UserInfo;
+import io.portcullis.authn.Groups;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.portcullis.api.ApiException;
-import io.portcullis.authz.Attributes;
-import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Authorizer.Verdict;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
