@@ -20,6 +20,10 @@ public final class Statuses {
         public static FieldError invalid(String field, Object value, String detail) {
             return new FieldError("FieldValueInvalid", field, field + ": Invalid value: " + show(value) + suffix(detail));
         }
+        /** An invalid value already rendered as upstream prints it (a Go struct, say): not quoted again. */
+        public static FieldError invalidRendered(String field, String rendered, String detail) {
+            return new FieldError("FieldValueInvalid", field, field + ": Invalid value: " + rendered + suffix(detail));
+        }
         public static FieldError forbidden(String field, String detail) {
             return new FieldError("FieldValueForbidden", field, field + ": Forbidden" + suffix(detail));
         }

@@ -220,7 +220,7 @@ public final class Kinds {
                 .validate((c, o, old) -> {
                     List<FieldError> errs = bindingErrors(o, cluster);
                     if (old != null && !o.path("roleRef").equals(old.path("roleRef"))) {
-                        errs.add(FieldError.invalid("roleRef", roleRefText(o.path("roleRef")), "cannot change roleRef"));
+                        errs.add(FieldError.invalidRendered("roleRef", roleRefText(o.path("roleRef")), "cannot change roleRef"));
                     }
                     if (errs.isEmpty()) guard.checkBinding(c, Objects.meta(o, "namespace"), o);
                     return errs;

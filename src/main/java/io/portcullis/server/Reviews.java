@@ -167,7 +167,9 @@ final class Reviews implements Pipeline.Handler {
         boolean hasRa = ra != null && !ra.isNull();
         boolean hasNra = nra != null && !nra.isNull();
         if (hasRa && hasNra) {
-            throw Statuses.invalid(t.group(), t.kind(), "", List.of(FieldError.invalid("spec.nonResourceAttributes", nra.toString(),
+            String rendered = "authorization.NonResourceAttributes{Path:\"%s\", Verb:\"%s\"}".formatted(
+                    nra.path("path").asString(""), nra.path("verb").asString(""));
+            throw Statuses.invalid(t.group(), t.kind(), "", List.of(FieldError.invalidRendered("spec.nonResourceAttributes", rendered,
                     "cannot be specified in combination with resourceAttributes")));
         }
         if (!hasRa && !hasNra) {
