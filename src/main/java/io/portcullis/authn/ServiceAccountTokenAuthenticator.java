@@ -1,5 +1,6 @@
 package io.portcullis.authn;
 
+import io.portcullis.tokens.InvalidTokenException;
 import io.portcullis.tokens.ServiceAccountClaims;
 import io.portcullis.tokens.TokenVerifier;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,12 @@ public final class ServiceAccountTokenAuthenticator implements TokenAuthenticato
 
     @Override
     public Optional<TokenResult> authenticateToken(String token, List<String> audiences) throws AuthenticationException {
-        Optional<ServiceAccountClaims> verified = verifier.verify(token, audiences);
+        Optional<ServiceAccountClaims> verified;
+        try {
+            verified = verifier.verify(token, audiences);
+        } catch (InvalidTokenException e) {
+            throw new AuthenticationException(e.getMessage());
+        }
         if (verified.isEmpty()) return Optional.empty();
         ServiceAccountClaims c = verified.get();
         Set<String> dependencies = new LinkedHashSet<>();

@@ -30,14 +30,14 @@ import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 
-import io.portcullis.authn.AuthenticationException;
+
 
 /**
  * Verifies ServiceAccount JWTs, legacy (issuer {@code kubernetes/serviceaccount}) and bound (one
  * of the configured issuers), against a fixed list of public keys (several, for rotation).
  * <p>
  * Empty: not a JWT, or a JWT whose unverified {@code iss} is none of ours, so another bearer
- * authenticator may try it. AuthenticationException: a token of ours that is bad (unsigned, an
+ * authenticator may try it. InvalidTokenException: a token of ours that is bad (unsigned, an
  * algorithm outside the allow-list or not matching the key's type, no key verifies it, wrong
  * audience, expired, not yet valid, missing claims). Messages never contain the token.
  * <p>
@@ -80,14 +80,14 @@ public final class TokenVerifier {
     }
 
     /** As {@link #verify(String, List)} for a request that names no audiences: the API audiences. */
-    public Optional<ServiceAccountClaims> verify(String token) throws AuthenticationException {
+    public Optional<ServiceAccountClaims> verify(String token) throws InvalidTokenException {
         return verify(token, List.of());
     }
 
     /**
      * @param audiences the audiences the caller accepts (a TokenReview's spec.audiences); empty means the API audiences
      */
-    public Optional<ServiceAccountClaims> verify(String token, List<String> audiences) throws AuthenticationException {
+    public Optional<ServiceAccountClaims> verify(String token, List<String> audiences) throws InvalidTokenException {
         if (token == null) return Optional.empty();
         String t = token.strip();
         if (t.startsWith("{")) return Optional.empty();
@@ -100,19 +100,19 @@ public final class TokenVerifier {
             else return Optional.empty();
         } catch (ParseException | RuntimeException e) {
             // not a JWT Nimbus accepts; still ours, and so an error, when its payload names our issuer
-            if (issuers.contains(unverifiedIssuer(t))) throw new AuthenticationException("invalid token: malformed JWT");
+            if (issuers.contains(unverifiedIssuer(t))) throw new InvalidTokenException("invalid token: malformed JWT");
             return Optional.empty();
         }
         if (payload == null || !(payload.get("iss") instanceof String iss) || !issuers.contains(iss)) return Optional.empty();
 
         // from here on the token claims to be ours: every problem is an error
-        if (!(jwt instanceof SignedJWT signed)) throw new AuthenticationException("invalid token: unsigned tokens are not accepted");
+        if (!(jwt instanceof SignedJWT signed)) throw new InvalidTokenException("invalid token: unsigned tokens are not accepted");
         verifySignature(signed);
         JWTClaimsSet claims;
         try {
             claims = JWTClaimsSet.parse(payload);
         } catch (ParseException e) {
-            throw new AuthenticationException("service account token claims are malformed");
+            throw new InvalidTokenException("service account token claims are malformed");
         }
         boolean legacy = TokenSigner.LEGACY_ISSUER.equals(iss);
 
@@ -121,7 +121,7 @@ public final class TokenVerifier {
         List<String> matched = new ArrayList<>();
         for (String a : tokenAudiences) if (requested.contains(a) && !matched.contains(a)) matched.add(a);
         if (matched.isEmpty() && !apiAudiences.isEmpty()) {
-            throw new AuthenticationException("token audiences " + quoted(tokenAudiences)
+            throw new InvalidTokenException("token audiences " + quoted(tokenAudiences)
                     + " is invalid for the target audiences " + quoted(requested));
         }
         return Optional.of(legacy ? legacyClaims(claims, matched) : boundClaims(claims, matched));
@@ -139,17 +139,17 @@ public final class TokenVerifier {
         }
     }
 
-    private void verifySignature(SignedJWT jwt) throws AuthenticationException {
+    private void verifySignature(SignedJWT jwt) throws InvalidTokenException {
         JWSHeader header = jwt.getHeader();
         JWSAlgorithm alg = header.getAlgorithm();
         // an explicit allow-list: the header never chooses the kind of key
         if (!JWSAlgorithm.RS256.equals(alg) && !JWSAlgorithm.ES256.equals(alg)
                 && !JWSAlgorithm.ES384.equals(alg) && !JWSAlgorithm.ES512.equals(alg)) {
-            throw new AuthenticationException("invalid token: signing algorithm " + safe(alg.getName()) + " is not accepted");
+            throw new InvalidTokenException("invalid token: signing algorithm " + safe(alg.getName()) + " is not accepted");
         }
         String kid = header.getKeyID();
         List<VerifyingKey> candidates = kid == null || kid.isEmpty() ? all : byKid.getOrDefault(kid, List.of());
-        if (candidates.isEmpty()) throw new AuthenticationException("invalid signature, no keys found");
+        if (candidates.isEmpty()) throw new InvalidTokenException("invalid signature, no keys found");
         for (VerifyingKey k : candidates) {
             if (!k.alg().equals(alg)) continue;
             try {
@@ -158,49 +158,49 @@ public final class TokenVerifier {
                 // a malformed signature for this key: try the next one
             }
         }
-        throw new AuthenticationException("invalid signature");
+        throw new InvalidTokenException("invalid signature");
     }
 
-    private ServiceAccountClaims legacyClaims(JWTClaimsSet c, List<String> matched) throws AuthenticationException {
+    private ServiceAccountClaims legacyClaims(JWTClaimsSet c, List<String> matched) throws InvalidTokenException {
         String sub = c.getSubject();
-        if (sub == null || sub.isEmpty()) throw new AuthenticationException("sub claim is missing");
+        if (sub == null || sub.isEmpty()) throw new InvalidTokenException("sub claim is missing");
         String namespace = string(c, "kubernetes.io/serviceaccount/namespace");
-        if (namespace.isEmpty()) throw new AuthenticationException("namespace claim is missing");
+        if (namespace.isEmpty()) throw new InvalidTokenException("namespace claim is missing");
         String secretName = string(c, "kubernetes.io/serviceaccount/secret.name");
-        if (secretName.isEmpty()) throw new AuthenticationException("secretName claim is missing");
+        if (secretName.isEmpty()) throw new InvalidTokenException("secretName claim is missing");
         String name = string(c, "kubernetes.io/serviceaccount/service-account.name");
-        if (name.isEmpty()) throw new AuthenticationException("serviceAccountName claim is missing");
+        if (name.isEmpty()) throw new InvalidTokenException("serviceAccountName claim is missing");
         String uid = string(c, "kubernetes.io/serviceaccount/service-account.uid");
-        if (uid.isEmpty()) throw new AuthenticationException("serviceAccountUID claim is missing");
+        if (uid.isEmpty()) throw new InvalidTokenException("serviceAccountUID claim is missing");
         if (!sub.equals(ServiceAccountClaims.USERNAME_PREFIX + namespace + ":" + name)) {
-            throw new AuthenticationException("sub claim is invalid");
+            throw new InvalidTokenException("sub claim is invalid");
         }
         return new ServiceAccountClaims(namespace, name, uid, "", "", secretName, "", "", matched,
                 Optional.empty(), true, "", "", Optional.empty());
     }
 
-    private ServiceAccountClaims boundClaims(JWTClaimsSet c, List<String> matched) throws AuthenticationException {
+    private ServiceAccountClaims boundClaims(JWTClaimsSet c, List<String> matched) throws InvalidTokenException {
         long now = clock.millis();
         Date exp = c.getExpirationTime();
         Date nbf = c.getNotBeforeTime();
         Date iat = c.getIssueTime();
-        if (exp == null) throw new AuthenticationException("service account token claims could not be validated: exp claim is missing");
-        if (now - leewayMillis > exp.getTime()) throw new AuthenticationException("service account token has expired");
-        if (nbf != null && now + leewayMillis < nbf.getTime()) throw new AuthenticationException("service account token is not valid yet");
-        if (iat != null && now + leewayMillis < iat.getTime()) throw new AuthenticationException("service account token is not valid yet");
+        if (exp == null) throw new InvalidTokenException("service account token claims could not be validated: exp claim is missing");
+        if (now - leewayMillis > exp.getTime()) throw new InvalidTokenException("service account token has expired");
+        if (nbf != null && now + leewayMillis < nbf.getTime()) throw new InvalidTokenException("service account token is not valid yet");
+        if (iat != null && now + leewayMillis < iat.getTime()) throw new InvalidTokenException("service account token is not valid yet");
 
         Map<String, Object> k = object(c.getClaim("kubernetes.io"), "kubernetes.io");
-        if (k == null) throw new AuthenticationException("service account token claims could not be validated: kubernetes.io claim is missing");
+        if (k == null) throw new InvalidTokenException("service account token claims could not be validated: kubernetes.io claim is missing");
         String namespace = text(k, "namespace");
         Map<String, Object> sa = object(k.get("serviceaccount"), "serviceaccount");
         String name = sa == null ? "" : text(sa, "name");
         String uid = sa == null ? "" : text(sa, "uid");
-        if (namespace.isEmpty()) throw new AuthenticationException("namespace claim is missing");
-        if (name.isEmpty()) throw new AuthenticationException("serviceAccountName claim is missing");
-        if (uid.isEmpty()) throw new AuthenticationException("serviceAccountUID claim is missing");
+        if (namespace.isEmpty()) throw new InvalidTokenException("namespace claim is missing");
+        if (name.isEmpty()) throw new InvalidTokenException("serviceAccountName claim is missing");
+        if (uid.isEmpty()) throw new InvalidTokenException("serviceAccountUID claim is missing");
         String sub = c.getSubject();
         if (sub == null || !sub.equals(ServiceAccountClaims.USERNAME_PREFIX + namespace + ":" + name)) {
-            throw new AuthenticationException("sub claim is invalid");
+            throw new InvalidTokenException("sub claim is invalid");
         }
         String[] pod = ref(k, "pod");
         String[] secret = ref(k, "secret");
@@ -213,33 +213,33 @@ public final class TokenVerifier {
                 jti == null ? "" : jti, matched, Optional.of(exp.toInstant()), false, node[0], node[1], warnAfter);
     }
 
-    private static String[] ref(Map<String, Object> k, String field) throws AuthenticationException {
+    private static String[] ref(Map<String, Object> k, String field) throws InvalidTokenException {
         Map<String, Object> r = object(k.get(field), field);
         if (r == null) return new String[] {"", ""};
         String name = text(r, "name");
         String uid = text(r, "uid");
-        if (name.isEmpty() || uid.isEmpty()) throw new AuthenticationException(field + " reference claim is incomplete");
+        if (name.isEmpty() || uid.isEmpty()) throw new InvalidTokenException(field + " reference claim is incomplete");
         return new String[] {name, uid};
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> object(Object value, String field) throws AuthenticationException {
+    private static Map<String, Object> object(Object value, String field) throws InvalidTokenException {
         if (value == null) return null;
-        if (!(value instanceof Map<?, ?> m)) throw new AuthenticationException(field + " claim is malformed");
+        if (!(value instanceof Map<?, ?> m)) throw new InvalidTokenException(field + " claim is malformed");
         return (Map<String, Object>) m;
     }
 
-    private static String text(Map<String, Object> m, String field) throws AuthenticationException {
+    private static String text(Map<String, Object> m, String field) throws InvalidTokenException {
         Object v = m.get(field);
         if (v == null) return "";
-        if (!(v instanceof String s)) throw new AuthenticationException(field + " claim is malformed");
+        if (!(v instanceof String s)) throw new InvalidTokenException(field + " claim is malformed");
         return s;
     }
 
-    private static String string(JWTClaimsSet c, String claim) throws AuthenticationException {
+    private static String string(JWTClaimsSet c, String claim) throws InvalidTokenException {
         Object v = c.getClaim(claim);
         if (v == null) return "";
-        if (!(v instanceof String s)) throw new AuthenticationException(claim + " claim is malformed");
+        if (!(v instanceof String s)) throw new InvalidTokenException(claim + " claim is malformed");
         return s;
     }
 

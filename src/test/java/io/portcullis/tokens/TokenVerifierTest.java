@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.portcullis.api.Json;
-import io.portcullis.authn.AuthenticationException;
+
 import io.portcullis.pki.Keys;
 import io.portcullis.pki.Pem;
 
@@ -180,7 +180,7 @@ class TokenVerifierTest {
     @MethodSource
     void rejected(String name, String token, String wantMessage) {
         assertThatThrownBy(() -> VERIFIER.verify(token, List.of()))
-                .isInstanceOf(AuthenticationException.class)
+                .isInstanceOf(InvalidTokenException.class)
                 .hasMessageContaining(wantMessage)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(token).doesNotContain(token.split("\\.")[0].isEmpty() ? "\u0000" : token.split("\\.")[0]));
     }
@@ -201,7 +201,7 @@ class TokenVerifierTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource
-    void notOurs(String name, String token) throws AuthenticationException {
+    void notOurs(String name, String token) throws InvalidTokenException {
         assertThat(VERIFIER.verify(token, List.of())).isEmpty();
     }
 
@@ -262,7 +262,7 @@ class TokenVerifierTest {
         assertThat(c.expiry()).isEmpty();
         assertThat(c.audiencesMatched()).containsExactly(ISSUER);
         // a legacy token is good for the API audiences only
-        assertThatThrownBy(() -> VERIFIER.verify(token, List.of("https://vault.example"))).isInstanceOf(AuthenticationException.class);
+        assertThatThrownBy(() -> VERIFIER.verify(token, List.of("https://vault.example"))).isInstanceOf(InvalidTokenException.class);
     }
 
     @Test
@@ -280,7 +280,7 @@ class TokenVerifierTest {
         String token = RSA_SIGNER.issueBound(BoundToken.of("ns1", "builder", "sa-uid", List.of("vault", ISSUER), Duration.ofHours(1)));
         assertThat(VERIFIER.verify(token, List.of("vault", "other")).orElseThrow().audiencesMatched()).containsExactly("vault");
         assertThat(VERIFIER.verify(token, List.of()).orElseThrow().audiencesMatched()).containsExactly(ISSUER);
-        assertThatThrownBy(() -> VERIFIER.verify(token, List.of("other"))).isInstanceOf(AuthenticationException.class);
+        assertThatThrownBy(() -> VERIFIER.verify(token, List.of("other"))).isInstanceOf(InvalidTokenException.class);
     }
 
     @Test
@@ -299,7 +299,7 @@ class TokenVerifierTest {
         assertThat(both.verify(newToken, List.of())).isPresent();
         TokenVerifier newOnly = new TokenVerifier(List.of(RSA.getPublic()), List.of(ISSUER), API_AUDIENCES, CLOCK);
         assertThat(newOnly.verify(newToken, List.of())).isPresent();
-        assertThatThrownBy(() -> newOnly.verify(oldToken, List.of())).isInstanceOf(AuthenticationException.class);
+        assertThatThrownBy(() -> newOnly.verify(oldToken, List.of())).isInstanceOf(InvalidTokenException.class);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.portcullis.tokens.bench;
 
+import io.portcullis.tokens.InvalidTokenException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +21,7 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
-import io.portcullis.authn.AuthenticationException;
+
 import io.portcullis.pki.Keys;
 import io.portcullis.tokens.BoundToken;
 import io.portcullis.tokens.ServiceAccountClaims;
@@ -58,12 +59,12 @@ public class TokenVerifierBenchmark {
     }
 
     @Benchmark
-    public Optional<ServiceAccountClaims> verifyRs256() throws AuthenticationException {
+    public Optional<ServiceAccountClaims> verifyRs256() throws InvalidTokenException {
         return verifier.verify(rs256, List.of());
     }
 
     @Benchmark
-    public Optional<ServiceAccountClaims> verifyEs256() throws AuthenticationException {
+    public Optional<ServiceAccountClaims> verifyEs256() throws InvalidTokenException {
         return verifier.verify(es256, List.of());
     }
 
