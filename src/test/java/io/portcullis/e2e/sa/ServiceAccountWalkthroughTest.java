@@ -54,9 +54,10 @@ class ServiceAccountWalkthroughTest {
         try (Server server = Server.start(withLegacyTokenSecrets(ServerConfig.embedded(dir.resolve("data")), true))) {
             Kubectl kubectl = new Kubectl(server, dir.resolve("home"));
 
-            Result accounts = kubectl.eventually("default is listed", r -> r.ok() && r.out().contains("default"),
-                    "get", "serviceaccounts");
-            assertThat(accounts.out()).containsPattern("(?m)^NAME\\s+SECRETS\\s+AGE$").containsPattern("(?m)^default\\s+1\\s+");
+            Pattern defaultWithSecret = Pattern.compile("(?m)^default\\s+1\\s+");
+            Result accounts = kubectl.eventually("default is listed with its token secret",
+                    r -> r.ok() && defaultWithSecret.matcher(r.out()).find(), "get", "serviceaccounts");
+            assertThat(accounts.out()).containsPattern("(?m)^NAME\\s+SECRETS\\s+AGE$");
 
             assertThat(kubectl.run("create", "serviceaccount", "foo").expectOk().out()).isEqualTo("serviceaccount/foo created\n");
 
