@@ -484,8 +484,7 @@ public final class ObjectStore {
     }
 
     private static Item decode(Store.Entry e) {
-        ObjectNode obj = stamped(Json.objectTree(e.json()), e.modRevision());
-        return new Item(e.key(), Objects.meta(obj, "namespace"), Objects.meta(obj, "name"), obj, Json.bytes(obj), e.modRevision());
+        return Item.stored(e.key(), e.json(), e.modRevision());
     }
 
     public static String now() {

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Paths that name no resource: version, health, metrics, discovery, OpenAPI and issuer discovery. */
@@ -16,7 +17,7 @@ final class NonResource {
     static final String VERSION = "0.1.0";
 
     private final Discovery discovery;
-    private final OpenApi openApi;
+    private final Supplier<OpenApi> openApi;
     private final Metrics metrics;
     private final String serverAddress;
     private final Map<String, BooleanSupplier> liveChecks;
@@ -27,7 +28,7 @@ final class NonResource {
      * {@code documents}: extra fixed JSON documents by path (the ServiceAccount issuer's
      * discovery and JWKS, say), each with its content type after a NUL in the key.
      */
-    NonResource(Discovery discovery, OpenApi openApi, Metrics metrics, String serverAddress,
+    NonResource(Discovery discovery, Supplier<OpenApi> openApi, Metrics metrics, String serverAddress,
                 Map<String, BooleanSupplier> liveChecks, Map<String, BooleanSupplier> readyChecks, Map<String, byte[]> documents) {
         this.discovery = discovery;
         this.openApi = openApi;
@@ -73,14 +74,14 @@ final class NonResource {
                 else ex.respondJson(200, discovery.groupList());
             }
             case "/api/v1" -> ex.respondJson(200, discovery.resourceList("v1"));
-            case "/openapi/v3" -> ex.respondJson(200, openApi.index());
+            case "/openapi/v3" -> ex.respondJson(200, openApi.get().index());
             default -> {
                 if (path.startsWith("/livez") || path.startsWith("/readyz") || path.startsWith("/healthz")) {
                     health(ex, info, path);
                 } else if (path.startsWith("/apis/")) {
                     apis(ex, path.substring("/apis/".length()));
                 } else if (path.startsWith("/openapi/v3/")) {
-                    byte[] doc = openApi.document(path.substring("/openapi/v3/".length()));
+                    byte[] doc = openApi.get().document(path.substring("/openapi/v3/".length()));
                     if (doc == null) throw Statuses.notFoundPath();
                     ex.respond(200, Exchange.JSON, doc);
                 } else if (documents.containsKey(path)) {

@@ -59,6 +59,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,10 +89,13 @@ public final class Server implements AutoCloseable {
 
     private Server(ServerConfig config) throws IOException {
         this.config = config;
+        long start = System.nanoTime();
         Files.createDirectories(config.dataDir());
         this.pki = ClusterPki.loadOrCreate(config.dataDir(), config.tlsSans(), Clock.systemUTC());
         this.store = SqliteStore.open(config.dataDir().resolve("store.db"));
+        LOG.info("pki ready after {} ms", (System.nanoTime() - start) / 1_000_000);
         this.cache = WatchCache.start(store);
+        LOG.info("cache loaded at revision {} after {} ms", cache.revision(), (System.nanoTime() - start) / 1_000_000);
         Rbac rbac = new Rbac(cache);
         closeables.add(rbac);
         List<Strategy> strategies = Kinds.all(rbac);
@@ -104,6 +108,7 @@ public final class Server implements AutoCloseable {
         this.objects = new ObjectStore(store, cache, admission, strategies);
         self[0] = objects;
         bootstrap();
+        LOG.info("bootstrap done after {} ms", (System.nanoTime() - start) / 1_000_000);
         closeables.add(serviceAccounts);
         serviceAccounts.startControllers(objects);
 
@@ -115,6 +120,7 @@ public final class Server implements AutoCloseable {
         Authenticator authenticator = authenticator(config, pki.caCertificate(), tokens, serviceAccounts.apiAudiences());
         Authorizer authorizer = authorizer(config, rbac);
         rbac.start(objects, authorizer);
+        LOG.info("rbac started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
         List<ResourceType> served = new ArrayList<>();
         Map<String, Pipeline.Route> routes = new LinkedHashMap<>();
@@ -130,7 +136,20 @@ public final class Server implements AutoCloseable {
             routes.put(Pipeline.routeKey(t.group(), t.version(), t.resource()), new Pipeline.Route(t, null, reviews));
         }
         Discovery discovery = new Discovery(served);
-        OpenApi openApi = new OpenApi(discovery);
+        // built on first use: it reads every model class, which start-up need not wait for
+        Supplier<OpenApi> openApi = new Supplier<>() {
+            private volatile OpenApi built;
+            @Override public OpenApi get() {
+                OpenApi o = built;
+                if (o == null) {
+                    synchronized (this) {
+                        if (built == null) built = new OpenApi(discovery);
+                        o = built;
+                    }
+                }
+                return o;
+            }
+        };
 
         HttpServerOptions options = httpOptions(config);
         this.http = vertx.createHttpServer(options);
@@ -155,6 +174,7 @@ public final class Server implements AutoCloseable {
             throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.securePort() + ": " + rootMessage(e), e);
         }
         port[0] = http.actualPort();
+        LOG.info("listening after {} ms", (System.nanoTime() - start) / 1_000_000);
         this.url = "https://" + ("0.0.0.0".equals(config.bindAddress()) || "::".equals(config.bindAddress()) ? "127.0.0.1" : host) + ":" + port[0];
         this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");
         X509Certificate servingCa = pki.caCertificate();

@@ -1,6 +1,5 @@
 package io.portcullis.storage.cache;
 
-import io.portcullis.api.Json;
 import io.portcullis.storage.Store;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -18,7 +17,6 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Derived, in-memory state of everything under /registry/, fed by one store watch, as upstream's
@@ -217,12 +215,7 @@ public final class WatchCache implements AutoCloseable {
     }
 
     private static Item decode(String key, byte[] json, long rev) {
-        ObjectNode obj = Json.objectTree(json);
-        ObjectNode meta = obj.has("metadata") && obj.get("metadata").isObject() ? (ObjectNode) obj.get("metadata") : obj.putObject("metadata");
-        meta.put("resourceVersion", Long.toString(rev));
-        String ns = meta.has("namespace") ? meta.get("namespace").asString() : "";
-        String name = meta.has("name") ? meta.get("name").asString() : "";
-        return new Item(key, ns, name, obj, Json.bytes(obj), rev);
+        return Item.stored(key, json, rev);
     }
 
     public long revision() {
