@@ -488,6 +488,63 @@ class Fabric8ClientTest {
                 .containsExactly("p2");
     }
 
+    @Test
+    void podStatusIsWrittenOnlyThroughItsSubresourceAndSelectableByPhase() {
+        String ns = namespace();
+        Pod pod = client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("s").endMetadata().withNewSpec()
+                .addNewContainer().withName("c").withImage("i").endContainer().endSpec().build()).create();
+        assertThat(pod.getStatus().getPhase()).isEqualTo("Pending");
+
+        // status in the main resource is ignored
+        Pod viaMain = client.pods().inNamespace(ns).withName("s").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"phase\":\"Running\"}}");
+        assertThat(viaMain.getStatus().getPhase()).isEqualTo("Pending");
+
+        Pod running = client.pods().inNamespace(ns).withName("s").subresource("status")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"phase\":\"Running\"},\"metadata\":{\"labels\":{\"ignored\":\"yes\"}}}");
+        assertThat(running.getStatus().getPhase()).isEqualTo("Running");
+        assertThat(running.getMetadata().getLabels()).doesNotContainKey("ignored");
+        assertThat(names(client.pods().inNamespace(ns).list(fields("status.phase=Running")).getItems())).containsExactly("s");
+        assertThat(names(client.pods().inNamespace(ns).list(fields("status.phase!=Running")).getItems())).isEmpty();
+    }
+
+    @Test
+    void immutableFieldsRefuseChanges() {
+        String ns = namespace();
+        client.rbac().roleBindings().inNamespace(ns).resource(new RoleBindingBuilder().withNewMetadata().withName("rb").endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "a").build()).create();
+        KubernetesClientException roleRef = failure(() -> client.rbac().roleBindings().inNamespace(ns).withName("rb")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"roleRef\":{\"name\":\"b\"}}"));
+        assertThat(roleRef.getCode()).isEqualTo(422);
+        assertThat(roleRef.getStatus().getReason()).isEqualTo("Invalid");
+        assertThat(roleRef.getStatus().getMessage()).contains("roleRef").contains("cannot change roleRef");
+
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("frozen").endMetadata()
+                .withImmutable(true).addToStringData("k", "v").build()).create();
+        KubernetesClientException frozen = failure(() -> client.secrets().inNamespace(ns).withName("frozen")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"stringData\":{\"k\":\"w\"}}"));
+        assertThat(frozen.getCode()).isEqualTo(422);
+        assertThat(frozen.getStatus().getMessage()).contains("field is immutable when `immutable` is set");
+        assertThat(client.secrets().inNamespace(ns).withName("frozen").get().getData()).containsEntry("k", "dg==");
+    }
+
+    @Test
+    void watchWithALabelSelectorSeesOnlyMatchingObjects() throws Exception {
+        String ns = namespace();
+        BlockingQueue<String> events = new LinkedBlockingQueue<>();
+        try (Watch w = client.configMaps().inNamespace(ns).withLabel("app", "web").watch(new Watcher<ConfigMap>() {
+            @Override public void eventReceived(Action action, ConfigMap cm) { events.add(action + " " + cm.getMetadata().getName()); }
+            @Override public void onClose(WatcherException cause) {}
+        })) {
+            create(ns, "other", Map.of("app", "db"));
+            create(ns, "mine", Map.of("app", "web"));
+            assertThat(poll(events)).isEqualTo("ADDED mine");
+            // a label change that makes the object stop matching is seen as a deletion
+            client.configMaps().inNamespace(ns).withName("mine").edit(c -> { c.getMetadata().getLabels().put("app", "db"); return c; });
+            assertThat(poll(events)).isEqualTo("DELETED mine");
+            assertThat(events.poll(300, TimeUnit.MILLISECONDS)).isNull();
+        }
+    }
+
     static io.fabric8.kubernetes.api.model.ListOptions fields(String selector) {
         return new ListOptionsBuilder().withFieldSelector(selector).build();
     }
