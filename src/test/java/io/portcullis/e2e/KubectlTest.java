@@ -269,6 +269,46 @@ class KubectlTest {
         assertThat(kubectl("-n", ns, "get", "cm", "-o", "name").ok().out()).doesNotContain("configmap/x");
     }
 
+    @Test
+    void createRbacObjectsImperativelyAndDeleteAManifest() throws Exception {
+        String ns = namespace();
+        assertThat(kubectl("-n", ns, "create", "role", "r", "--verb=get,list", "--resource=configmaps").ok().out())
+                .isEqualTo("role.rbac.authorization.k8s.io/r created\n");
+        assertThat(kubectl("-n", ns, "create", "rolebinding", "rb", "--role=r", "--user=alice").ok().out())
+                .isEqualTo("rolebinding.rbac.authorization.k8s.io/rb created\n");
+        String cr = "cr-" + ns;
+        assertThat(kubectl("create", "clusterrole", cr, "--verb=get", "--resource=namespaces").ok().out())
+                .isEqualTo("clusterrole.rbac.authorization.k8s.io/" + cr + " created\n");
+        assertThat(kubectl("create", "clusterrolebinding", cr, "--clusterrole=" + cr, "--group=devs").ok().out())
+                .isEqualTo("clusterrolebinding.rbac.authorization.k8s.io/" + cr + " created\n");
+        assertThat(kubectl("-n", ns, "get", "rolebinding", "rb", "-o", "jsonpath={.roleRef.name} {.subjects[0].name}").ok().out())
+                .isEqualTo("r alice");
+        assertThat(kubectl("get", "clusterrole", cr, "-o", "jsonpath={.rules[0].verbs}").ok().out()).isEqualTo("[\"get\"]");
+
+        Path f = file("delete-" + ns + ".yaml", MANIFEST.formatted("x"));
+        kubectl("-n", ns, "apply", "-f", f.toString()).ok();
+        assertThat(kubectl("-n", ns, "delete", "-f", f.toString()).ok().out().lines().toList()).containsExactly(
+                "configmap \"settings\" deleted", "serviceaccount \"demo\" deleted", "role.rbac.authorization.k8s.io \"reader\" deleted",
+                "rolebinding.rbac.authorization.k8s.io \"demo-reads\" deleted");
+        assertThat(kubectl("-n", ns, "get", "cm,sa", "-o", "name").ok().out()).doesNotContain("settings", "serviceaccount/demo");
+        kubectl("delete", "clusterrolebinding,clusterrole", cr).ok();
+    }
+
+    @Test
+    void serverDryRunChunkedListsAndDeleteBySelector() throws Exception {
+        String ns = namespace();
+        assertThat(kubectl("-n", ns, "create", "configmap", "dry", "--dry-run=server").ok().out()).isEqualTo("configmap/dry created (server dry run)\n");
+        assertThat(kubectl("-n", ns, "get", "cm", "-o", "name").ok().out()).doesNotContain("configmap/dry");
+        for (int i = 0; i < 7; i++) kubectl("-n", ns, "create", "configmap", "c" + i).ok();
+        kubectl("-n", ns, "label", "cm", "c0", "c1", "c2", "gone=yes").ok();
+        assertThat(kubectl("-n", ns, "get", "cm", "--chunk-size=2", "-o", "name").ok().out().lines().filter(l -> l.startsWith("configmap/c")).count())
+                .isEqualTo(7);
+        assertThat(kubectl("-n", ns, "delete", "cm", "-l", "gone=yes").ok().out().lines().toList())
+                .containsExactly("configmap \"c0\" deleted", "configmap \"c1\" deleted", "configmap \"c2\" deleted");
+        assertThat(kubectl("-n", ns, "get", "cm", "-o", "name", "--field-selector", "metadata.name!=c3").ok().out().lines()
+                .filter(l -> l.startsWith("configmap/c")).toList()).containsExactly("configmap/c4", "configmap/c5", "configmap/c6");
+    }
+
     // ---- label, annotate, patch, replace, edit, describe, delete ----
 
     @Test
