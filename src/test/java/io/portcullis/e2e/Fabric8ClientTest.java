@@ -379,6 +379,33 @@ class Fabric8ClientTest {
         }
     }
 
+    @Test
+    void informerListsThenFollowsChanges() throws Exception {
+        String ns = namespace();
+        create(ns, "existing", Map.of());
+        BlockingQueue<String> events = new LinkedBlockingQueue<>();
+        var informer = client.configMaps().inNamespace(ns).inform(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<ConfigMap>() {
+            @Override public void onAdd(ConfigMap cm) { events.add("add " + cm.getMetadata().getName()); }
+            @Override public void onUpdate(ConfigMap old, ConfigMap cm) {
+                if (!old.getMetadata().getResourceVersion().equals(cm.getMetadata().getResourceVersion())) events.add("update " + cm.getMetadata().getName());
+            }
+            @Override public void onDelete(ConfigMap cm, boolean unknownFinalState) { events.add("delete " + cm.getMetadata().getName()); }
+        });
+        try {
+            assertThat(poll(events)).isEqualTo("add existing");
+            assertThat(informer.hasSynced()).isTrue();
+            create(ns, "fresh", Map.of());
+            assertThat(poll(events)).isEqualTo("add fresh");
+            client.configMaps().inNamespace(ns).withName("fresh").edit(c -> { c.setData(Map.of("k", "v")); return c; });
+            assertThat(poll(events)).isEqualTo("update fresh");
+            client.configMaps().inNamespace(ns).withName("existing").delete();
+            assertThat(poll(events)).isEqualTo("delete existing");
+            assertThat(informer.getStore().list()).extracting(c -> c.getMetadata().getName()).containsExactly("fresh");
+        } finally {
+            informer.close();
+        }
+    }
+
     static String poll(BlockingQueue<String> q) throws InterruptedException {
         String s = q.poll(10, TimeUnit.SECONDS);
         assertThat(s).as("a watch event within 10 s").isNotNull();
