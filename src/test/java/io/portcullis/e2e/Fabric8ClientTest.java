@@ -3,13 +3,16 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMapList;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -32,10 +35,14 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,6 +52,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,7 +63,9 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -62,7 +73,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The fabric8 kubernetes-client, a real client over HTTPS, against one embedded server. */
-@org.junit.jupiter.api.Timeout(value = 60)
+@Timeout(value = 60)
 class Fabric8ClientTest {
     @TempDir static Path dataDir;
     static Server server;
@@ -81,7 +92,7 @@ class Fabric8ClientTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("bug: admin.kubeconfig holds an EC key as PKCS#8 'PRIVATE KEY'; fabric8 8.0.0 guesses RSA for it and fails "
+    @Disabled("bug: admin.kubeconfig holds an EC key as PKCS#8 'PRIVATE KEY'; fabric8 8.0.0 guesses RSA for it and fails "
             + "with 'Invalid DER: object is not integer'; kubeadm/client-go write EC keys as SEC1 'EC PRIVATE KEY'")
     void adminKubeconfigLoadsAsWritten() throws Exception {
         try (KubernetesClient plain = new KubernetesClientBuilder()
@@ -155,7 +166,7 @@ class Fabric8ClientTest {
         String ns = namespaced ? namespace() : null;
         String name = "crud-" + resource + "-" + SEQ.incrementAndGet();
         HasMetadata object = make.apply(name);
-        if (object instanceof io.fabric8.kubernetes.api.model.Event event) event.getInvolvedObject().setNamespace(ns);
+        if (object instanceof Event event) event.getInvolvedObject().setNamespace(ns);
         var ops = namespaced ? client.resource(object).inNamespace(ns) : client.resource(object);
 
         HasMetadata created = ops.create();
@@ -255,7 +266,7 @@ class Fabric8ClientTest {
         Pod patched = client.pods().inNamespace(ns).withName("smp").patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
                 "{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"nginx:2\"}]}}");
         assertThat(patched.getSpec().getContainers()).extracting(Container::getName, Container::getImage)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", "busybox:1"), org.assertj.core.groups.Tuple.tuple("b", "nginx:2"));
+                .containsExactly(tuple("a", "busybox:1"), tuple("b", "nginx:2"));
         // a merge patch of the same body replaces the list wholesale, which pod validation forbids
         KubernetesClientException e = failure(() -> client.pods().inNamespace(ns).withName("smp").patch(PatchContext.of(PatchType.JSON_MERGE),
                 "{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"nginx:3\"}]}}"));
@@ -270,7 +281,7 @@ class Fabric8ClientTest {
                 .fieldManager("alpha").serverSideApply();
         assertThat(first.getData()).containsEntry("key", "one");
         assertThat(first.getMetadata().getManagedFields()).extracting(f -> f.getManager(), f -> f.getOperation())
-                .contains(org.assertj.core.groups.Tuple.tuple("alpha", "Apply"));
+                .contains(tuple("alpha", "Apply"));
 
         KubernetesClientException e = failure(() -> client.configMaps().inNamespace(ns).resource(configMap("ssa", Map.of("key", "two")))
                 .fieldManager("beta").serverSideApply());
@@ -354,7 +365,7 @@ class Fabric8ClientTest {
         String ns = namespace();
         AdminHttps https = AdminHttps.fromKubeconfig(server.kubeconfig());
         String rv = client.configMaps().inNamespace(ns).list().getMetadata().getResourceVersion();
-        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + "/api/v1/namespaces/" + ns
+        var request = java.net.http.HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/namespaces/" + ns
                 + "/configmaps?allowWatchBookmarks=true&watch=true&resourceVersion=" + rv)).build();
         var h2 = java.net.http.HttpClient.newBuilder().sslContext(https.client().sslContext()).build();
         var pending = h2.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
@@ -365,17 +376,17 @@ class Fabric8ClientTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("bug: GET .../configmaps?watch=true with 'Upgrade: websocket' (fabric8's default watch transport) gets no "
+    @Disabled("bug: GET .../configmaps?watch=true with 'Upgrade: websocket' (fabric8's default watch transport) gets no "
             + "answer at all: neither 101 nor an error; the client hangs, and server.close() then waits for the stuck connection")
     void watchOverWebSocketIsAcceptedOrRefusedAtOnce() throws Exception {
         String ns = namespace();
         AdminHttps https = AdminHttps.fromKubeconfig(server.kubeconfig());
-        var ws = https.client().newWebSocketBuilder().buildAsync(java.net.URI.create(server.url().replace("https", "wss") + "/api/v1/namespaces/" + ns
-                + "/configmaps?watch=true"), new java.net.http.WebSocket.Listener() {});
+        var ws = https.client().newWebSocketBuilder().buildAsync(URI.create(server.url().replace("https", "wss") + "/api/v1/namespaces/" + ns
+                + "/configmaps?watch=true"), new WebSocket.Listener() {});
         try {
             ws.get(5, TimeUnit.SECONDS).abort();
-        } catch (java.util.concurrent.ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(java.net.http.WebSocketHandshakeException.class);
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(WebSocketHandshakeException.class);
         }
     }
 
@@ -384,7 +395,7 @@ class Fabric8ClientTest {
         String ns = namespace();
         create(ns, "existing", Map.of());
         BlockingQueue<String> events = new LinkedBlockingQueue<>();
-        var informer = client.configMaps().inNamespace(ns).inform(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<ConfigMap>() {
+        var informer = client.configMaps().inNamespace(ns).inform(new ResourceEventHandler<ConfigMap>() {
             @Override public void onAdd(ConfigMap cm) { events.add("add " + cm.getMetadata().getName()); }
             @Override public void onUpdate(ConfigMap old, ConfigMap cm) {
                 if (!old.getMetadata().getResourceVersion().equals(cm.getMetadata().getResourceVersion())) events.add("update " + cm.getMetadata().getName());
@@ -443,7 +454,7 @@ class Fabric8ClientTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("bug: a limited list without selectors has no metadata.remainingItemCount (upstream: the count of items after this page)")
+    @Disabled("bug: a limited list without selectors has no metadata.remainingItemCount (upstream: the count of items after this page)")
     void limitedListReportsRemainingItemCount() {
         String ns = namespace();
         for (int i = 0; i < 5; i++) client.configMaps().inNamespace(ns).resource(configMap("r" + i, Map.of())).create();
@@ -480,7 +491,7 @@ class Fabric8ClientTest {
         assertThat(names).containsExactly(expected.split(","));
     }
 
-    static final Map<String, String> labelled = new java.util.concurrent.ConcurrentHashMap<>();
+    static final Map<String, String> labelled = new ConcurrentHashMap<>();
 
     static void create(String ns, String name, Map<String, String> labels) {
         client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build()).create();
@@ -572,7 +583,7 @@ class Fabric8ClientTest {
         }
     }
 
-    static io.fabric8.kubernetes.api.model.ListOptions fields(String selector) {
+    static ListOptions fields(String selector) {
         return new ListOptionsBuilder().withFieldSelector(selector).build();
     }
 
@@ -600,7 +611,7 @@ class Fabric8ClientTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("namespace cleanup is not there yet: a deleted namespace stays Terminating (spec.finalizers [kubernetes]) "
+    @Disabled("namespace cleanup is not there yet: a deleted namespace stays Terminating (spec.finalizers [kubernetes]) "
             + "and its contents stay")
     void namespaceDeletionGoesThroughTerminatingAndRemovesItsContents() throws Exception {
         String ns = namespace();
