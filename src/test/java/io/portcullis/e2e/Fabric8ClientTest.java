@@ -463,6 +463,34 @@ class Fabric8ClientTest {
         assertThat(page.getMetadata().getRemainingItemCount()).isEqualTo(3L);
     }
 
+    @Test
+    void listAtAnExactOlderResourceVersionSeesTheStoreAsItWas() {
+        String ns = namespace();
+        create(ns, "a", Map.of());
+        String then = client.configMaps().inNamespace(ns).list().getMetadata().getResourceVersion();
+        create(ns, "b", Map.of());
+        client.configMaps().inNamespace(ns).withName("a").delete();
+
+        ConfigMapList exact = client.configMaps().inNamespace(ns).list(new ListOptionsBuilder().withResourceVersion(then)
+                .withResourceVersionMatch("Exact").build());
+        assertThat(names(exact.getItems())).containsExactly("a");
+        assertThat(exact.getMetadata().getResourceVersion()).isEqualTo(then);
+        ConfigMapList notOlder = client.configMaps().inNamespace(ns).list(new ListOptionsBuilder().withResourceVersion(then)
+                .withResourceVersionMatch("NotOlderThan").build());
+        assertThat(names(notOlder.getItems())).containsExactly("b");
+        assertThat(names(client.configMaps().inNamespace(ns).list(new ListOptionsBuilder().withResourceVersion("0").build()).getItems()))
+                .containsExactly("b");
+    }
+
+    @Test
+    void watchEndsAfterItsTimeoutSeconds() throws Exception {
+        String ns = namespace();
+        long start = System.nanoTime();
+        HttpResponse<String> r = raw("GET", "/api/v1/namespaces/" + ns + "/configmaps?watch=true&timeoutSeconds=1", null, null);
+        assertThat(r.code()).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(900), Duration.ofSeconds(10));
+    }
+
     // ---- selectors ----
 
     @ParameterizedTest(name = "labelSelector {0}")
