@@ -1,0 +1,307 @@
+package io.portcullis.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.api.Json;
+import io.portcullis.server.Server;
+import io.portcullis.server.ServerConfig;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Bad requests over raw HTTPS: each gets a 4xx Status naming the problem, never a 500, and the
+ * store is the same afterwards.
+ */
+@Timeout(60)
+class BadInputTest {
+    @TempDir static Path dataDir;
+    static Server server;
+    static AdminHttps https;
+
+    static final String CMS = "/api/v1/namespaces/bad/configmaps";
+    static final String ROLES = "/apis/rbac.authorization.k8s.io/v1/namespaces/bad/roles";
+    /** Lists whose items, with their resourceVersions, make up what a bad request must not change. */
+    static final List<String> WATCHED = List.of("/api/v1/namespaces", "/api/v1/configmaps", "/api/v1/secrets", "/api/v1/pods",
+            "/apis/rbac.authorization.k8s.io/v1/roles", "/apis/rbac.authorization.k8s.io/v1/clusterroles");
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = Server.start(ServerConfig.embedded(dataDir));
+        https = AdminHttps.fromKubeconfig(server.kubeconfig());
+        expect(201, https.send("POST", "/api/v1/namespaces", "application/json", "{\"metadata\":{\"name\":\"bad\"}}"));
+        expect(201, https.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"cm1\"},\"data\":{\"a\":\"1\"}}"));
+        expect(201, https.send("POST", "/api/v1/namespaces/bad/pods", "application/json",
+                "{\"metadata\":{\"name\":\"p1\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+    }
+
+    static void expect(int code, HttpResponse<String> r) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
+    }
+
+    /** Every object of the watched lists, keyed by list, namespace and name, with its resourceVersion. */
+    static Map<String, String> snapshot() throws Exception {
+        Map<String, String> all = new TreeMap<>();
+        for (String path : WATCHED) {
+            HttpResponse<String> r = https.get(path);
+            expect(200, r);
+            for (JsonNode item : Json.MAPPER.readTree(r.body()).get("items")) {
+                JsonNode m = item.get("metadata");
+                all.put(path + " " + m.path("namespace").asString("") + "/" + m.get("name").asString(), m.get("resourceVersion").asString());
+            }
+        }
+        return all;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+            # case                                   | method | path                                         | content type                      | body                                                                                    | code | reason               | message contains
+            malformed JSON                           | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x"},                                                               | 400  | BadRequest           | json
+            JSON that is not an object               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | [1,2]                                                                                   | 400  | BadRequest           | object
+            malformed YAML                           | POST   | /api/v1/namespaces/bad/configmaps           | application/yaml                   | 'metadata: {name: [x'                                                                   | 400  | BadRequest           | yaml
+            empty body                               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | ''                                                                                      | 400  | BadRequest           | body
+            kind not matching the URL                | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}                             | 400  | BadRequest           | Secret
+            apiVersion not matching the URL          | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"apps/v1","kind":"ConfigMap","metadata":{"name":"x"}}                    | 400  | BadRequest           | apps/v1
+            RBAC kind under a core URL               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"x"}}    | 400  | BadRequest           | rbac.authorization.k8s.io/v1
+            body namespace not the URL's             | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x","namespace":"default"}}                                         | 400  | BadRequest           | the namespace of the provided object does not match the namespace sent on the request
+            body name not the URL's on PUT           | PUT    | /api/v1/namespaces/bad/configmaps/cm1       | application/json                   | {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm2"},"data":{"a":"2"}}      | 400  | BadRequest           | the name of the object (cm2) does not match the name on the URL (cm1)
+            upper-case configmap name                | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"Bad_Name"}}                                                        | 422  | Invalid              | ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain
+            configmap name over 253 characters       | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"LONG254"}}                                                         | 422  | Invalid              | must be no more than 253 characters
+            namespace name with a dot                | POST   | /api/v1/namespaces                          | application/json                   | {"metadata":{"name":"a.b"}}                                                             | 422  | Invalid              | a lowercase RFC 1123 label
+            namespace name over 63 characters        | POST   | /api/v1/namespaces                          | application/json                   | {"metadata":{"name":"LONG64"}}                                                          | 422  | Invalid              | must be no more than 63 characters
+            role name with a slash                   | POST   | /apis/rbac.authorization.k8s.io/v1/namespaces/bad/roles | application/json       | {"metadata":{"name":"a/b"},"rules":[]}                                                  | 422  | Invalid              | may not contain '/'
+            role name ..                             | POST   | /apis/rbac.authorization.k8s.io/v1/namespaces/bad/roles | application/json       | {"metadata":{"name":".."},"rules":[]}                                                   | 422  | Invalid              | may not be '..'
+            missing name and generateName            | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{}}                                                                          | 422  | Invalid              | name or generateName is required
+            label key with a space                   | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x","labels":{"bad key":"v"}}}                                      | 422  | Invalid              | metadata.labels: Invalid value: "bad key"
+            pod without containers                   | POST   | /api/v1/namespaces/bad/pods                 | application/json                   | {"metadata":{"name":"x"},"spec":{"containers":[]}}                                      | 422  | Invalid              | spec.containers: Required value
+            rolebinding without roleRef              | POST   | /apis/rbac.authorization.k8s.io/v1/namespaces/bad/rolebindings | application/json | {"metadata":{"name":"x"}}                                                           | 422  | Invalid              | roleRef
+            configmap data of the wrong type         | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x"},"data":["a"]}                                                  | 400  | BadRequest           | data
+            unknown group                            | GET    | /apis/widgets.example.com/v1/widgets        |                                    |                                                                                         | 404  | NotFound             | the server could not find the requested resource
+            unknown core resource                    | GET    | /api/v1/namespaces/bad/widgets              |                                    |                                                                                         | 404  | NotFound             | the server could not find the requested resource
+            unknown version                          | GET    | /api/v2/namespaces                          |                                    |                                                                                         | 404  | NotFound             | the server could not find the requested resource
+            unknown subresource                      | GET    | /api/v1/namespaces/bad/configmaps/cm1/frob  |                                    |                                                                                         | 404  | NotFound             | the server could not find the requested resource
+            unknown top-level path                   | GET    | /nothing/here                               |                                    |                                                                                         | 404  | NotFound             | the server could not find the requested resource
+            create with text/plain                   | POST   | /api/v1/namespaces/bad/configmaps           | text/plain                         | {"metadata":{"name":"x"}}                                                               | 415  | UnsupportedMediaType | the body of the request was in an unknown format - accepted media types include: application/json, application/yaml
+            patch with application/json              | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/json                   | {"data":{"a":"2"}}                                                                      | 415  | UnsupportedMediaType | the body of the request was in an unknown format
+            patch with an unknown media type         | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/x-frob                 | {"data":{"a":"2"}}                                                                      | 415  | UnsupportedMediaType | the body of the request was in an unknown format
+            POST on pods/status                      | POST   | /api/v1/namespaces/bad/pods/p1/status       | application/json                   | {"metadata":{"name":"p1"}}                                                              | 405  | MethodNotAllowed     | ''
+            POST on /version                         | POST   | /version                                    | application/json                   | {}                                                                                      | 405  | MethodNotAllowed     | ''
+            unparsable label selector                | GET    | /api/v1/namespaces/bad/configmaps?labelSelector=a%20in%20(b |                     |                                                                                         | 400  | BadRequest           | unable to parse requirement
+            label selector with a bad value          | GET    | /api/v1/namespaces/bad/configmaps?labelSelector=a%3D%25%25 |                      |                                                                                         | 400  | BadRequest           | %%
+            field selector without operator          | GET    | /api/v1/namespaces/bad/configmaps?fieldSelector=metadata.name |                   |                                                                                         | 400  | BadRequest           | metadata.name
+            unsupported field label                  | GET    | /api/v1/namespaces/bad/configmaps?fieldSelector=data.a%3D1 |                      |                                                                                         | 400  | BadRequest           | field label not supported: data.a
+            unsupported pod field label              | GET    | /api/v1/namespaces/bad/pods?fieldSelector=spec.frob%3Dx |                         |                                                                                         | 400  | BadRequest           | field label not supported: spec.frob
+            non-numeric resourceVersion on list      | GET    | /api/v1/namespaces/bad/configmaps?resourceVersion=abc |                           |                                                                                         | 400  | BadRequest           | abc
+            non-numeric resourceVersion on watch     | GET    | /api/v1/namespaces/bad/configmaps?watch=true&resourceVersion=abc |                |                                                                                         | 400  | BadRequest           | abc
+            non-numeric resourceVersion on update    | PUT    | /api/v1/namespaces/bad/configmaps/cm1       | application/json                   | {"metadata":{"name":"cm1","resourceVersion":"abc"},"data":{"a":"9"}}                    | 400  | BadRequest           | abc
+            bad resourceVersionMatch                 | GET    | /api/v1/namespaces/bad/configmaps?resourceVersion=1&resourceVersionMatch=Frob |   |                                                                                         | 400  | BadRequest           | Frob
+            invalid continue token                   | GET    | /api/v1/namespaces/bad/configmaps?limit=1&continue=not-a-token |                  |                                                                                         | 400  | BadRequest           | continue
+            JSON patch that is not a list            | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/json-patch+json        | {"op":"add","path":"/data/b","value":"2"}                                              | 400  | BadRequest           | patch
+            JSON patch with an unknown op            | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/json-patch+json        | [{"op":"frob","path":"/data/a"}]                                                        | 422  | Invalid              | the server rejected our request due to an error in our request
+            JSON patch removing a missing path       | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/json-patch+json        | [{"op":"remove","path":"/data/nope"}]                                                   | 422  | Invalid              | the server rejected our request due to an error in our request
+            malformed JSON patch                     | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/json-patch+json        | [{"op":"add",                                                                           | 400  | BadRequest           | patch
+            malformed merge patch                    | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/merge-patch+json       | {"data":                                                                                | 400  | BadRequest           | patch
+            merge patch giving data a wrong type     | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/merge-patch+json       | {"data":{"a":1}}                                                                        | 400  | BadRequest           | data
+            apply patch without fieldManager         | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/apply-patch+yaml       | {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm1"}}                        | 422  | Invalid              | fieldManager: Required value: is required for apply patch
+            force on a merge patch                   | PATCH  | /api/v1/namespaces/bad/configmaps/cm1?force=true | application/merge-patch+json  | {"data":{"a":"2"}}                                                                      | 422  | Invalid              | may not be specified for non-apply patch
+            Strict create with an unknown field      | POST   | /api/v1/namespaces/bad/configmaps?fieldValidation=Strict | application/json      | {"metadata":{"name":"x"},"spec":{"a":1}}                                                | 400  | BadRequest           | strict decoding error: unknown field "spec"
+            Strict update with an unknown field      | PUT    | /api/v1/namespaces/bad/configmaps/cm1?fieldValidation=Strict | application/json  | {"metadata":{"name":"cm1"},"dta":{"a":"2"}}                                             | 400  | BadRequest           | unknown field "dta"
+            Strict create with a duplicate field     | POST   | /api/v1/namespaces/bad/configmaps?fieldValidation=Strict | application/json      | {"metadata":{"name":"x","name":"y"}}                                                    | 400  | BadRequest           | strict decoding error: duplicate
+            bad fieldValidation value                | POST   | /api/v1/namespaces/bad/configmaps?fieldValidation=Frob | application/json        | {"metadata":{"name":"x"}}                                                               | 400  | BadRequest           | Frob
+            bad dryRun value                         | POST   | /api/v1/namespaces/bad/configmaps?dryRun=Some | application/json                 | {"metadata":{"name":"x"}}                                                               | 400  | BadRequest           | Some
+            delete with a malformed body             | DELETE | /api/v1/namespaces/bad/configmaps/cm1       | application/json                   | {"propagationPolicy":                                                                   | 400  | BadRequest           | json
+            delete with a bad propagationPolicy      | DELETE | /api/v1/namespaces/bad/configmaps/cm1       | application/json                   | {"propagationPolicy":"Sideways"}                                                        | 422  | Invalid              | Sideways
+            create in a missing namespace            | POST   | /api/v1/namespaces/nope/configmaps          | application/json                   | {"metadata":{"name":"x"}}                                                               | 404  | NotFound             | namespaces "nope" not found
+            """)
+    void badRequestGetsAClearStatusAndChangesNothing(String name, String method, String path, String contentType, String body,
+                                                      int code, String reason, String message) throws Exception {
+        Map<String, String> before = snapshot();
+        String payload = body == null ? null : body.replace("LONG254", "a".repeat(254)).replace("LONG64", "a".repeat(64));
+        HttpResponse<String> r = https.send(method, path, contentType, payload == null && "POST PUT PATCH".contains(method) ? "" : payload);
+
+        assertThat(r.statusCode()).as("%s -> %s", name, r.body()).isEqualTo(code);
+        JsonNode status = Json.MAPPER.readTree(r.body());
+        assertThat(status.path("kind").asString()).as(r.body()).isEqualTo("Status");
+        assertThat(status.path("apiVersion").asString()).isEqualTo("v1");
+        assertThat(status.path("status").asString()).isEqualTo("Failure");
+        assertThat(status.path("reason").asString()).isEqualTo(reason);
+        assertThat(status.path("code").asInt()).isEqualTo(code);
+        assertThat(status.path("message").asString()).as("message").isNotBlank();
+        // as upstream's NewGenericServerResponse, a failed JSON patch keeps the generic message and puts the reason in the causes
+        StringBuilder said = new StringBuilder(status.path("message").asString());
+        for (JsonNode cause : status.path("details").path("causes")) said.append('\n').append(cause.path("message").asString());
+        if (message != null) assertThat(said.toString().toLowerCase()).contains(message.toLowerCase());
+        assertThat(snapshot()).as("store unchanged").isEqualTo(before);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @Disabled("bug: DELETE on pods/<name>/status deletes the pod (200) and POST on an object URL creates the body's object (201); "
+            + "PUT on a collection is a name mismatch (400) and PATCH on a collection a 404 'configmaps \"\" not found'; upstream answers "
+            + "all four 405 MethodNotAllowed; a merge patch renaming the object is silently ignored (200), upstream refuses it with 400 "
+            + "'the name of the object (other) does not match the name on the URL (cm1)'")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+            # case                                   | method | path                                         | content type                      | body                                                                                    | code | reason               | message contains
+            PATCH on a collection                    | PATCH  | /api/v1/namespaces/bad/configmaps           | application/merge-patch+json       | {"data":{"a":"2"}}                                                                      | 405  | MethodNotAllowed     | ''
+            DELETE on pods/status                    | DELETE | /api/v1/namespaces/bad/pods/p1/status       |                                    |                                                                                         | 405  | MethodNotAllowed     | ''
+            PUT on a collection                      | PUT    | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x"}}                                                               | 405  | MethodNotAllowed     | ''
+            POST on an object                        | POST   | /api/v1/namespaces/bad/configmaps/cm1       | application/json                   | {"metadata":{"name":"x"}}                                                               | 405  | MethodNotAllowed     | ''
+            merge patch renaming the object          | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/merge-patch+json       | {"metadata":{"name":"other"}}                                                           | 400  | BadRequest           | the name of the object (other) does not match the name on the URL (cm1)
+            """)
+    void methodsAndRenamesUpstreamRefuses(String name, String method, String path, String contentType, String body,
+                                          int code, String reason, String message) throws Exception {
+        badRequestGetsAClearStatusAndChangesNothing(name, method, path, contentType, body, code, reason, message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @Disabled("bug: a 64-character label value is reported with the label regex text instead of upstream's 'must be no more than 63 "
+            + "characters'; Secret data that is not base64 is 422 Invalid 'data[k]: ... must be base64-encoded', upstream fails decoding "
+            + "with 400 'Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte 3'")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+            # case                                   | method | path                                         | content type                      | body                                                                                    | code | reason               | message contains
+            label value over 63 characters           | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x","labels":{"k":"LONG64"}}}                                       | 422  | Invalid              | metadata.labels: Invalid value: "LONG64": must be no more than 63 characters
+            secret data that is not base64           | POST   | /api/v1/namespaces/bad/secrets              | application/json                   | {"metadata":{"name":"x"},"data":{"k":"not base64!"}}                                    | 400  | BadRequest           | Secret in version "v1" cannot be handled as a Secret: illegal base64 data
+            """)
+    void validationMessagesAsUpstream(String name, String method, String path, String contentType, String body,
+                                      int code, String reason, String message) throws Exception {
+        badRequestGetsAClearStatusAndChangesNothing(name, method, path, contentType, body, code, reason,
+                message.replace("LONG64", "a".repeat(64)));
+    }
+
+    @Test
+    void bodyOverThreeMebibytesIsRequestEntityTooLargeAndWritesNothing() throws Exception {
+        Map<String, String> before = snapshot();
+        byte[] body = ("{\"metadata\":{\"name\":\"huge\"},\"data\":{\"a\":\"" + "x".repeat(3 * 1024 * 1024 + 10) + "\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> r = https.send("POST", CMS, "application/json", body);
+        assertThat(r.statusCode()).isEqualTo(413);
+        JsonNode status = Json.MAPPER.readTree(r.body());
+        assertThat(status.path("reason").asString()).isEqualTo("RequestEntityTooLarge");
+        assertThat(status.path("code").asInt()).isEqualTo(413);
+        // upstream words it "Request entity too large: limit is 3145728"
+        assertThat(status.path("message").asString()).contains("3145728");
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    @Disabled("bug: without fieldValidation (upstream default Warn) a duplicate field is refused: POST configmaps "
+            + "{\"metadata\":{\"name\":\"dupwarn\"},\"data\":{\"a\":\"1\",\"a\":\"2\"}} -> 400 'strict decoding error: Duplicate Object property \"a\"'; "
+            + "upstream: 201 with Warning: 299 - \"duplicate field \\\"data.a\\\"\"")
+    void duplicateFieldWithoutStrictIsAcceptedWithAWarning() throws Exception {
+        HttpResponse<String> r = https.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"dupwarn\"},\"data\":{\"a\":\"1\",\"a\":\"2\"}}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(r.headers().allValues("warning")).anySatisfy(w -> assertThat(w).contains("duplicate field"));
+    }
+
+    @Test
+    void unknownFieldWithoutStrictIsDroppedWithAWarning() throws Exception {
+        HttpResponse<String> r = https.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"unkwarn\"},\"spec\":{}}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(r.headers().allValues("warning")).anySatisfy(w -> assertThat(w).contains("unknown field \\\"spec\\\""));
+        assertThat(Json.MAPPER.readTree(r.body()).has("spec")).isFalse();
+    }
+
+    @Test
+    @Disabled("bug: with fieldValidation=Strict a duplicate field's message is Jackson's 'strict decoding error: Duplicate Object property \"name\"'; "
+            + "upstream says 'duplicate field \"name\"' (Bodies matches Jackson 2's wording 'Duplicate field', Jackson 3 says 'Duplicate Object property')")
+    void strictDuplicateFieldIsWordedAsUpstream() throws Exception {
+        HttpResponse<String> r = https.send("POST", CMS + "?fieldValidation=Strict", "application/json", "{\"metadata\":{\"name\":\"x\",\"name\":\"y\"}}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(Json.MAPPER.readTree(r.body()).path("message").asString()).contains("duplicate field \"name\"");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @Disabled("bug: a JSON patch that fails to apply is 422 with upstream's generic message but no details.causes; upstream "
+            + "(NewGenericServerResponse) carries the patch error in details.causes[0].message, e.g. 'Unexpected kind: frob'")
+    @CsvSource(delimiter = '|', textBlock = """
+            unknown op            | [{"op":"frob","path":"/data/a"}]      | frob
+            removing missing path | [{"op":"remove","path":"/data/nope"}] | nope
+            """)
+    void failedJsonPatchNamesTheProblemInItsCauses(String name, String patch, String named) throws Exception {
+        HttpResponse<String> r = https.send("PATCH", CMS + "/cm1", "application/json-patch+json", patch);
+        assertThat(r.statusCode()).isEqualTo(422);
+        assertThat(Json.MAPPER.readTree(r.body()).path("details").path("causes").path(0).path("message").asString()).contains(named);
+    }
+
+    @Test
+    @Disabled("bug: PATCH with Content-Type application/json is 415 listing 'application/json, application/yaml, "
+            + "application/vnd.kubernetes.protobuf'; upstream lists the patch types it accepts")
+    void patchWithANonPatchMediaTypeListsThePatchTypes() throws Exception {
+        HttpResponse<String> r = https.send("PATCH", CMS + "/cm1", "application/json", "{\"data\":{\"a\":\"2\"}}");
+        assertThat(r.statusCode()).isEqualTo(415);
+        assertThat(Json.MAPPER.readTree(r.body()).path("message").asString()).isEqualTo("the body of the request was in an unknown format - "
+                + "accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
+                + "application/strategic-merge-patch+json");
+    }
+
+    @Test
+    void requestWithoutAClientCertificateIsRefusedWithAStatus() throws Exception {
+        AdminHttps anonymous = trustOnly();
+        Map<String, String> before = snapshot();
+
+        HttpResponse<String> r = anonymous.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"anon\"}}");
+        assertThat(r.statusCode()).as(r.body()).isIn(401, 403);
+        JsonNode status = Json.MAPPER.readTree(r.body());
+        assertThat(status.path("kind").asString()).isEqualTo("Status");
+        if (r.statusCode() == 403) {
+            assertThat(status.path("message").asString()).isEqualTo("configmaps is forbidden: User \"system:anonymous\" cannot create "
+                    + "resource \"configmaps\" in API group \"\" in the namespace \"bad\"");
+        } else {
+            assertThat(status.path("message").asString()).isEqualTo("Unauthorized");
+        }
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    @Disabled("bug: GET /version without a client certificate is 403 Forbidden; the issue (and upstream's system:public-info-viewer) "
+            + "serve /version, /healthz, /livez and /readyz to anyone")
+    void versionAndHealthAnswerWithoutAClientCertificate() throws Exception {
+        AdminHttps anonymous = trustOnly();
+        for (String path : List.of("/version", "/healthz", "/livez", "/readyz")) {
+            assertThat(anonymous.get(path).statusCode()).as(path).isEqualTo(200);
+        }
+    }
+
+    static AdminHttps trustOnly() throws Exception {
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", server.pki().caCertificate());
+        tmf.init(trust);
+        tls.init(null, tmf.getTrustManagers(), null);
+        return new AdminHttps(java.net.http.HttpClient.newBuilder().sslContext(tls).build(), https.server());
+    }
+
+    @Test
+    void noBadRequestAnswersWith500() throws Exception {
+        List<String[]> odd = Arrays.asList(
+                new String[] {"GET", "/api/v1/namespaces/bad/configmaps?limit=abc"},
+                new String[] {"GET", "/api/v1/namespaces/bad/configmaps?timeoutSeconds=abc"},
+                new String[] {"GET", "/api/v1/namespaces//configmaps"},
+                new String[] {"DELETE", "/api/v1/namespaces/bad/configmaps/ghost?gracePeriodSeconds=abc"},
+                new String[] {"GET", "/apis/rbac.authorization.k8s.io/v1/namespaces/bad/roles?labelSelector=%21"});
+        for (String[] req : odd) {
+            HttpResponse<String> r = https.send(req[0], req[1], null, (byte[]) null);
+            assertThat(r.statusCode()).as("%s %s -> %s", req[0], req[1], r.body()).isBetween(200, 499);
+        }
+        assertThat(https.get(CMS + "/cm1").statusCode()).isEqualTo(200);
+    }
+}
