@@ -112,13 +112,22 @@ public final class Statuses {
                 .withDetails(details(gr.group(), gr.resource(), "", List.of())).build());
     }
 
+    /** 405 for a method the path does not take (POST on an object, PUT on a collection, DELETE on status). */
+    public static ApiException methodNotAllowed() {
+        return new ApiException(base(405, "MethodNotAllowed", "the server does not allow this method on the requested resource").build());
+    }
+
     public static ApiException notAcceptable(String message) {
         return new ApiException(base(406, "NotAcceptable", message).build());
     }
 
     public static ApiException unsupportedMediaType(String contentType) {
+        return unsupportedMediaType(contentType, List.of("application/json", "application/yaml", "application/vnd.kubernetes.protobuf"));
+    }
+
+    public static ApiException unsupportedMediaType(String contentType, List<String> accepted) {
         return new ApiException(base(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: "
-                + "application/json, application/yaml, application/vnd.kubernetes.protobuf").build());
+                + String.join(", ", accepted)).build());
     }
 
     public static ApiException requestEntityTooLarge(String message) {

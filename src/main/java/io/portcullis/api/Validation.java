@@ -80,7 +80,9 @@ public final class Validation {
                             "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"));
                 }
                 String v = e.getValue().isString() ? e.getValue().asString() : null;
-                if (v == null || !isLabelValue(v)) {
+                if (v != null && v.length() > 63) {
+                    out.add(FieldError.invalid("metadata.labels", v, "must be no more than 63 characters"));
+                } else if (v == null || !isLabelValue(v)) {
                     out.add(FieldError.invalid("metadata.labels", v == null ? e.getValue().toString() : v,
                             "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
                 }

@@ -118,6 +118,33 @@ public final class Pem {
     }
 
     /** PKCS#8 {@code PRIVATE KEY}. */
+    /**
+     * The key in the traditional form clients read everywhere: SEC1 "EC PRIVATE KEY" (curve and
+     * public point included) for EC keys, PKCS#1 "RSA PRIVATE KEY" for RSA keys. Some clients
+     * (fabric8) take any PKCS#8 "PRIVATE KEY" for RSA.
+     */
+    public static String encodeTraditional(PrivateKey key) {
+        try {
+            org.bouncycastle.asn1.pkcs.PrivateKeyInfo info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(key.getEncoded());
+            if (key instanceof java.security.interfaces.ECPrivateKey ec) {
+                org.bouncycastle.asn1.ASN1ObjectIdentifier curve =
+                        org.bouncycastle.asn1.ASN1ObjectIdentifier.getInstance(info.getPrivateKeyAlgorithm().getParameters());
+                org.bouncycastle.asn1.x9.X9ECParameters params = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByOID(curve);
+                byte[] point = params.getG().multiply(ec.getS()).normalize().getEncoded(false);
+                org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(
+                        params.getN().bitLength(), ec.getS(), new org.bouncycastle.asn1.DERBitString(point),
+                        new org.bouncycastle.asn1.x9.X962Parameters(curve));
+                return encodeObjects(new PemObject("EC PRIVATE KEY", sec1.getEncoded()));
+            }
+            if (key instanceof java.security.interfaces.RSAPrivateKey) {
+                return encodeObjects(new PemObject("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
+            }
+            return encode(key);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot encode the " + key.getAlgorithm() + " key", e);
+        }
+    }
+
     public static String encode(PrivateKey key) {
         return encodeObjects(new PemObject("PRIVATE KEY", key.getEncoded()));
     }

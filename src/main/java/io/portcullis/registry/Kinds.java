@@ -17,7 +17,9 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.portcullis.api.Json;
 import io.portcullis.api.ResourceType;
+import io.portcullis.api.Statuses;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation;
 import io.portcullis.api.Validation.NameRule;
@@ -345,12 +347,29 @@ public final class Kinds {
             if (!e.getValue().isString() && !e.getValue().isNull()) {
                 errs.add(FieldError.invalid(field + "[" + k + "]", e.getValue().toString(), "must be a string"));
             } else if (base64 && e.getValue().isString()) {
-                try {
-                    Base64.getDecoder().decode(e.getValue().asString());
-                } catch (IllegalArgumentException ex) {
-                    errs.add(FieldError.invalid(field + "[" + k + "]", "<value omitted>", "must be base64-encoded"));
+                int bad = badBase64At(e.getValue().asString());
+                if (bad >= 0) {
+                    // as upstream, where the bytes fail to decode: a 400, never showing the value
+                    String kind = Json.text(o, "kind");
+                    throw Statuses.badRequest(kind + " in version \"v1\" cannot be handled as a " + kind
+                            + ": illegal base64 data at input byte " + bad);
                 }
             }
+        }
+    }
+
+    /** The index of the first byte that makes the text invalid standard base64, or -1 when it decodes. */
+    static int badBase64At(String text) {
+        try {
+            Base64.getDecoder().decode(text);
+            return -1;
+        } catch (IllegalArgumentException e) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+                if (!ok) return i;
+            }
+            return text.length();
         }
     }
 

@@ -139,13 +139,19 @@ public final class ObjectStore {
                     + "\": supported values: \"Exact\", \"NotOlderThan\", \"\"");
         }
         WatchCache.Snapshot snap = cache.list(prefix, filter, null, o.limit());
-        return page(t, snap.items(), snap.revision(), o.limit());
+        Page p = page(t, snap.items(), snap.revision(), o.limit());
+        // as upstream, the count is given only when no selector narrowed the list
+        boolean exact = o.labels().isEmpty() && o.fields().isEmpty();
+        return exact && snap.remaining() != null ? new Page(p.items(), p.revision(), p.continueToken(), snap.remaining()) : p;
     }
 
     private Page pageAt(ResourceType t, String prefix, Predicate<Item> filter, long revision, String after, int limit) {
         if (revision == cache.revision()) {
             WatchCache.Snapshot snap = cache.list(prefix, filter, after, limit);
-            if (snap.revision() == revision) return page(t, snap.items(), revision, limit);
+            if (snap.revision() == revision) {
+                Page p = page(t, snap.items(), revision, limit);
+                return snap.remaining() != null ? new Page(p.items(), p.revision(), p.continueToken(), snap.remaining()) : p;
+            }
         }
         List<Item> out = new ArrayList<>();
         String cursor = after;

@@ -20,6 +20,7 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 final class Bodies {
     private static final JsonMapper STRICT_JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final YAMLMapper YAML = YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final YAMLMapper LENIENT_YAML = YAMLMapper.builder().build();
 
     private Bodies() {}
 
@@ -30,28 +31,46 @@ final class Bodies {
         return (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses a body as JSON or YAML (or protobuf for typed kinds), refusing other media types with 415. */
+    /** Parses a body as JSON or YAML (or protobuf for typed kinds), refusing other media types with 415; duplicates: last wins. */
     static ObjectNode parse(String contentType, byte[] body) {
+        return parse(contentType, body, "Ignore", null);
+    }
+
+    /**
+     * As {@link #parse(String, byte[])}, with upstream's handling of duplicate fields per the
+     * fieldValidation directive: Strict refuses them (400), Warn warns (last one wins), Ignore ignores.
+     */
+    static ObjectNode parse(String contentType, byte[] body, String fieldValidation, Exchange ex) {
         String media = mediaType(contentType);
         if (body.length == 0) throw Statuses.badRequest("the request body is empty");
+        if (media.equals("application/vnd.kubernetes.protobuf")) return ProtobufBodies.decode(body);
+        boolean yaml = media.equals("application/yaml") || media.equals("application/apply-patch+yaml");
+        boolean json = media.equals("application/json") || media.equals("application/merge-patch+json")
+                || media.equals("application/json-patch+json") || media.equals("application/strategic-merge-patch+json");
+        if (!yaml && !json) throw Statuses.unsupportedMediaType(media);
         JsonNode tree;
         try {
-            tree = switch (media) {
-                case "application/json", "application/merge-patch+json", "application/json-patch+json",
-                     "application/strategic-merge-patch+json" -> STRICT_JSON.readTree(body);
-                case "application/yaml", "application/apply-patch+yaml" -> YAML.readTree(body);
-                case "application/vnd.kubernetes.protobuf" -> ProtobufBodies.decode(body);
-                default -> throw Statuses.unsupportedMediaType(media);
-            };
+            tree = yaml ? YAML.readTree(body) : STRICT_JSON.readTree(body);
         } catch (JacksonException e) {
-            String what = e.getOriginalMessage();
-            if (what != null && what.startsWith("Duplicate")) {
-                throw Statuses.badRequest("strict decoding error: " + what.replaceAll("Duplicate (Object )?field", "duplicate field"));
+            String duplicate = duplicateField(e);
+            if (duplicate == null) {
+                throw Statuses.badRequest("the body of the request could not be decoded as " + media + ": " + firstLine(e.getOriginalMessage()));
             }
-            throw Statuses.badRequest("the body of the request could not be decoded as " + media + ": " + firstLine(what));
+            String directive = fieldValidation(fieldValidation);
+            if (directive.equals("Strict")) throw Statuses.badRequest("strict decoding error: duplicate field \"" + duplicate + "\"");
+            if (directive.equals("Warn") && ex != null) ex.warn("duplicate field \"" + duplicate + "\"");
+            tree = yaml ? LENIENT_YAML.readTree(body) : Json.MAPPER.readTree(body);
         }
         if (!(tree instanceof ObjectNode o)) throw Statuses.badRequest("the body of the request must be a JSON object");
         return o;
+    }
+
+    private static String duplicateField(JacksonException e) {
+        String m = e.getOriginalMessage();
+        if (m == null || !m.startsWith("Duplicate")) return null;
+        int a = m.indexOf('"');
+        int b = m.lastIndexOf('"');
+        return a >= 0 && b > a ? m.substring(a + 1, b) : "";
     }
 
     /**
@@ -100,7 +119,7 @@ final class Bodies {
     }
 
     static ApiException tooLarge() {
-        return Statuses.requestEntityTooLarge("the request body is larger than the limit of " + Exchange.MAX_BODY + " bytes");
+        return Statuses.requestEntityTooLarge("Request entity too large: limit is " + Exchange.MAX_BODY);
     }
 
     private static String firstLine(String s) {

@@ -68,6 +68,25 @@ final class Exchange {
         }
     }
 
+    /**
+     * Opens the stream a watch writes to: a WebSocket when the client asked to upgrade (fabric8's
+     * default), else a chunked 200 response. The consumer runs once the stream is open.
+     */
+    void webSocketOrResponse(java.util.function.Consumer<EventStream> start) {
+        String upgrade = req.getHeader("Upgrade");
+        if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+            req.toWebSocket().onSuccess(ws -> start.accept(EventStream.of(ws)))
+                    .onFailure(e -> fail(Statuses.badRequest("cannot upgrade to a WebSocket: " + e.getMessage())));
+            return;
+        }
+        HttpServerResponse r = req.response();
+        status = 200;
+        r.setStatusCode(200).putHeader("Content-Type", JSON).putHeader("Cache-Control", "no-cache, private");
+        if (!http2()) r.setChunked(true);
+        start.accept(EventStream.of(r));
+        if (!r.headWritten() && !r.ended()) r.write(Buffer.buffer());
+    }
+
     boolean http2() {
         return req.version() == io.vertx.core.http.HttpVersion.HTTP_2;
     }

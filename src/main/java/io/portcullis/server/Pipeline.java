@@ -102,6 +102,8 @@ final class Pipeline {
         if (!blockingAuthentication && (!info.resourceRequest() || rest.servesInline(info))) {
             process(ex, info);
         } else {
+            // a WebSocket upgrade must find the request unread when the worker gets to it
+            if (req.getHeader("Upgrade") != null) req.pause();
             try {
                 workers.execute(() -> process(ex, info));
             } catch (RejectedExecutionException e) {

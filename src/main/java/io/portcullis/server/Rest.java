@@ -26,7 +26,6 @@ import io.portcullis.storage.cache.Item;
 import io.portcullis.storage.cache.WatchCache;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -71,16 +70,28 @@ final class Rest {
         String ns = t.namespaced() ? info.namespace() : "";
         if (!t.namespaced() && t.resource().equals("namespaces")) ns = "";
         switch (info.verb()) {
-            case "get" -> get(ex, info, s, ns);
+            case "get" -> {
+                if (sub.equals("finalize")) throw Statuses.methodNotAllowed();
+                get(ex, info, s, ns);
+            }
             case "list" -> list(ex, info, s, ns);
             case "watch" -> watch(ex, info, s, ns);
             case "create" -> {
-                if (!sub.isEmpty() || (t.namespaced() && ns.isEmpty())) throw Statuses.methodNotAllowed("create", t.groupResource());
+                if (!info.name().isEmpty() || (t.namespaced() && ns.isEmpty())) throw Statuses.methodNotAllowed();
                 create(ex, info, s, ns, user);
             }
-            case "update" -> update(ex, info, s, ns, user);
-            case "patch" -> patch(ex, info, s, ns, user);
-            case "delete" -> delete(ex, info, s, ns, user);
+            case "update" -> {
+                if (info.name().isEmpty()) throw Statuses.methodNotAllowed();
+                update(ex, info, s, ns, user);
+            }
+            case "patch" -> {
+                if (info.name().isEmpty() || sub.equals("finalize")) throw Statuses.methodNotAllowed();
+                patch(ex, info, s, ns, user);
+            }
+            case "delete" -> {
+                if (!sub.isEmpty()) throw Statuses.methodNotAllowed();
+                delete(ex, info, s, ns, user);
+            }
             case "deletecollection" -> {
                 if (!t.verbs().contains("deletecollection")) throw Statuses.methodNotAllowed("deletecollection", t.groupResource());
                 deleteCollection(ex, info, s, ns, user);
@@ -119,6 +130,7 @@ final class Rest {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + page.items().size() * 512);
         write(out, "{\"kind\":\"" + t.listKind() + "\",\"apiVersion\":\"" + t.apiVersion() + "\",\"metadata\":{\"resourceVersion\":\"" + rv + "\"");
         if (page.continueToken() != null) write(out, ",\"continue\":\"" + page.continueToken() + "\"");
+        if (page.remaining() != null) write(out, ",\"remainingItemCount\":" + page.remaining());
         write(out, "},\"items\":[");
         boolean first = true;
         for (Item it : page.items()) {
@@ -164,12 +176,23 @@ final class Rest {
         }
         WatchCache cache = objects.cache();
         String prefix = s.type().prefix(ns);
-        HttpServerResponse resp = ex.response();
-        resp.setStatusCode(200).putHeader("Content-Type", Exchange.JSON).putHeader("Cache-Control", "no-cache, private");
-        if (!ex.http2()) resp.setChunked(true);
+        if (after > 0 && after < cache.oldestWatchable(prefix)) {
+            ex.webSocketOrResponse(stream -> {
+                stream.write(errorEvent("too old resource version: " + after + " (" + cache.oldestWatchable(prefix) + ")"));
+                stream.end();
+            });
+            return;
+        }
+        ResourceType t = s.type();
+        long timeout = timeoutSeconds;
+        ex.webSocketOrResponse(stream -> startWatch(stream, s, t, prefix, after, filter, table, include, bookmarks, timeout));
+    }
+
+    private void startWatch(EventStream stream, Strategy s, ResourceType t, String prefix, long after, Predicate<Item> filter,
+                            boolean table, String include, boolean bookmarks, long timeoutSeconds) {
+        WatchCache cache = objects.cache();
         AtomicBoolean firstTable = new AtomicBoolean(true);
         AtomicBoolean done = new AtomicBoolean(false);
-        ResourceType t = s.type();
         WatchCache.Sink sink = new WatchCache.Sink() {
             @Override
             public boolean send(CacheEvent e) {
@@ -177,10 +200,9 @@ final class Rest {
                 boolean now = filter.test(e.item());
                 boolean before = e.previous() != null && filter.test(e.previous());
                 String type;
-                Item item = e.item();
                 switch (e.type()) {
                     case ADDED -> { if (!now) return true; type = "ADDED"; }
-                    case DELETED -> { if (!filter.test(e.item())) return true; type = "DELETED"; }
+                    case DELETED -> { if (!now) return true; type = "DELETED"; }
                     default -> {
                         if (now && before) type = "MODIFIED";
                         else if (now) type = "ADDED";
@@ -188,50 +210,41 @@ final class Rest {
                         else return true;
                     }
                 }
-                if (resp.writeQueueFull()) {
-                    done.set(true);
-                    vertx.runOnContext(v -> resp.reset());
-                    return false;
-                }
-                resp.write(Buffer.buffer(eventBytes(type, item, table ? s : null, include, firstTable)));
-                return true;
+                byte[] event = eventBytes(type, e.item(), table ? s : null, include, firstTable);
+                boolean ok = stream.write(event);
+                if (!ok) done.set(true);
+                return ok;
             }
 
             @Override
             public void closed() {
-                if (done.compareAndSet(false, true)) vertx.runOnContext(v -> { if (!resp.ended() && !resp.closed()) resp.end(); });
+                if (done.compareAndSet(false, true)) vertx.runOnContext(v -> stream.end());
             }
         };
-        if (after > 0 && after < cache.oldestWatchable(prefix)) {
-            byte[] error = ("{\"type\":\"ERROR\",\"object\":" + Json.string(Statuses.gone("too old resource version: " + after
-                    + " (" + cache.oldestWatchable(prefix) + ")").status()) + "}\n").getBytes(StandardCharsets.UTF_8);
-            resp.end(Buffer.buffer(error));
-            return;
-        }
         Optional<WatchCache.Registration> reg = cache.watch(prefix, after, sink);
         if (reg.isEmpty()) {
-            byte[] error = ("{\"type\":\"ERROR\",\"object\":" + Json.string(Statuses.gone("too old resource version: " + after).status()) + "}\n")
-                    .getBytes(StandardCharsets.UTF_8);
-            resp.end(Buffer.buffer(error));
+            stream.write(errorEvent("too old resource version: " + after));
+            stream.end();
             return;
         }
-        if (!resp.headWritten()) resp.write(Buffer.buffer());
         long bookmarkTimer = bookmarks ? vertx.setPeriodic(BOOKMARK_MS, id -> {
             if (done.get()) return;
             String b = "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"" + t.kind() + "\",\"apiVersion\":\"" + t.apiVersion()
                     + "\",\"metadata\":{\"resourceVersion\":\"" + cache.revision() + "\"}}}\n";
-            resp.write(Buffer.buffer(b));
+            stream.write(b.getBytes(StandardCharsets.UTF_8));
         }) : -1;
         long timeoutTimer = timeoutSeconds > 0 ? vertx.setTimer(timeoutSeconds * 1000, id -> reg.get().close()) : -1;
-        Runnable cleanup = () -> {
+        // the watch ends when the client goes, the timeout fires, or the cache closes it (shutdown)
+        stream.onClose(() -> {
             done.set(true);
             reg.get().close();
             if (bookmarkTimer >= 0) vertx.cancelTimer(bookmarkTimer);
             if (timeoutTimer >= 0) vertx.cancelTimer(timeoutTimer);
-        };
-        // the watch ends when the client goes, the timeout fires, or the cache closes it (shutdown)
-        resp.closeHandler(v -> cleanup.run());
-        resp.exceptionHandler(e -> cleanup.run());
+        });
+    }
+
+    private static byte[] errorEvent(String message) {
+        return ("{\"type\":\"ERROR\",\"object\":" + Json.string(Statuses.gone(message).status()) + "}\n").getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] eventBytes(String type, Item item, Strategy tableOf, String include, AtomicBoolean firstTable) {
@@ -276,14 +289,16 @@ final class Rest {
 
     private void create(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        ObjectNode body = Bodies.check(ex, s.type(), Bodies.parse(ex.header("Content-Type"), ex.body()), info.param("fieldValidation"));
+        String fv = info.param("fieldValidation");
+        ObjectNode body = Bodies.check(ex, s.type(), Bodies.parse(ex.header("Content-Type"), ex.body(), fv, ex), fv);
         ObjectNode created = objects.create(ctx, s, ns, body);
         ex.respondJson(201, created);
     }
 
     private void update(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        ObjectNode body = Bodies.check(ex, s.type(), Bodies.parse(ex.header("Content-Type"), ex.body()), info.param("fieldValidation"));
+        String fv = info.param("fieldValidation");
+        ObjectNode body = Bodies.check(ex, s.type(), Bodies.parse(ex.header("Content-Type"), ex.body(), fv, ex), fv);
         ObjectNode updated = objects.update(ctx, s, ns, info.name(), info.subresource(), body);
         ex.respondJson(200, updated);
     }
@@ -342,7 +357,8 @@ final class Rest {
                     ex.respondJson(200, result);
                     return;
                 }
-                default -> throw Statuses.unsupportedMediaType(media);
+                default -> throw Statuses.unsupportedMediaType(media, List.of("application/json-patch+json",
+                        "application/merge-patch+json", "application/apply-patch+yaml", "application/strategic-merge-patch+json"));
             }
         } catch (ApplyConflictException e) {
             throw e.toApiException();

@@ -72,6 +72,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+    private static final Duration COMPACTION_INTERVAL = Duration.ofMinutes(5);
     static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
     private final ServerConfig config;
@@ -174,6 +175,7 @@ public final class Server implements AutoCloseable {
             throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.securePort() + ": " + rootMessage(e), e);
         }
         port[0] = http.actualPort();
+        scheduleCompaction();
         LOG.info("listening after {} ms", (System.nanoTime() - start) / 1_000_000);
         this.url = "https://" + ("0.0.0.0".equals(config.bindAddress()) || "::".equals(config.bindAddress()) ? "127.0.0.1" : host) + ":" + port[0];
         this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");
@@ -287,6 +289,25 @@ public final class Server implements AutoCloseable {
             throw new java.security.cert.CertificateException("not a client");
         }
         @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+    }
+
+    /**
+     * As kube-apiserver asks etcd: every five minutes, history up to the revision seen at the
+     * previous tick is compacted, so watches and continue tokens older than that get 410 Expired.
+     */
+    private void scheduleCompaction() {
+        long[] seen = {store.currentRevision()};
+        vertx.setPeriodic(COMPACTION_INTERVAL.toMillis(), id -> workers.execute(() -> {
+            long target = seen[0];
+            seen[0] = store.currentRevision();
+            if (target > store.compactedRevision()) {
+                try {
+                    store.compact(target);
+                } catch (RuntimeException e) {
+                    LOG.warn("compacting the store to revision {} failed: {}", target, e.getMessage());
+                }
+            }
+        }));
     }
 
     /** The namespaces every cluster has. */

@@ -153,10 +153,6 @@ class BadInputTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @Disabled("bug: DELETE on pods/<name>/status deletes the pod (200) and POST on an object URL creates the body's object (201); "
-            + "PUT on a collection is a name mismatch (400) and PATCH on a collection a 404 'configmaps \"\" not found'; upstream answers "
-            + "all four 405 MethodNotAllowed; a merge patch renaming the object is silently ignored (200), upstream refuses it with 400 "
-            + "'the name of the object (other) does not match the name on the URL (cm1)'")
     @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
             # case                                   | method | path                                         | content type                      | body                                                                                    | code | reason               | message contains
             PATCH on a collection                    | PATCH  | /api/v1/namespaces/bad/configmaps           | application/merge-patch+json       | {"data":{"a":"2"}}                                                                      | 405  | MethodNotAllowed     | ''
@@ -171,9 +167,6 @@ class BadInputTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @Disabled("bug: a 64-character label value is reported with the label regex text instead of upstream's 'must be no more than 63 "
-            + "characters'; Secret data that is not base64 is 422 Invalid 'data[k]: ... must be base64-encoded', upstream fails decoding "
-            + "with 400 'Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte 3'")
     @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
             # case                                   | method | path                                         | content type                      | body                                                                                    | code | reason               | message contains
             label value over 63 characters           | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x","labels":{"k":"LONG64"}}}                                       | 422  | Invalid              | metadata.labels: Invalid value: "LONG64": must be no more than 63 characters
@@ -201,9 +194,6 @@ class BadInputTest {
     }
 
     @Test
-    @Disabled("bug: without fieldValidation (upstream default Warn) a duplicate field is refused: POST configmaps "
-            + "{\"metadata\":{\"name\":\"dupwarn\"},\"data\":{\"a\":\"1\",\"a\":\"2\"}} -> 400 'strict decoding error: Duplicate Object property \"a\"'; "
-            + "upstream: 201 with Warning: 299 - \"duplicate field \\\"data.a\\\"\"")
     void duplicateFieldWithoutStrictIsAcceptedWithAWarning() throws Exception {
         HttpResponse<String> r = https.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"dupwarn\"},\"data\":{\"a\":\"1\",\"a\":\"2\"}}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
@@ -219,8 +209,6 @@ class BadInputTest {
     }
 
     @Test
-    @Disabled("bug: with fieldValidation=Strict a duplicate field's message is Jackson's 'strict decoding error: Duplicate Object property \"name\"'; "
-            + "upstream says 'duplicate field \"name\"' (Bodies matches Jackson 2's wording 'Duplicate field', Jackson 3 says 'Duplicate Object property')")
     void strictDuplicateFieldIsWordedAsUpstream() throws Exception {
         HttpResponse<String> r = https.send("POST", CMS + "?fieldValidation=Strict", "application/json", "{\"metadata\":{\"name\":\"x\",\"name\":\"y\"}}");
         assertThat(r.statusCode()).isEqualTo(400);
@@ -241,8 +229,6 @@ class BadInputTest {
     }
 
     @Test
-    @Disabled("bug: PATCH with Content-Type application/json is 415 listing 'application/json, application/yaml, "
-            + "application/vnd.kubernetes.protobuf'; upstream lists the patch types it accepts")
     void patchWithANonPatchMediaTypeListsThePatchTypes() throws Exception {
         HttpResponse<String> r = https.send("PATCH", CMS + "/cm1", "application/json", "{\"data\":{\"a\":\"2\"}}");
         assertThat(r.statusCode()).isEqualTo(415);
@@ -270,8 +256,6 @@ class BadInputTest {
     }
 
     @Test
-    @Disabled("bug: GET /version without a client certificate is 403 Forbidden; the issue (and upstream's system:public-info-viewer) "
-            + "serve /version, /healthz, /livez and /readyz to anyone")
     void versionAndHealthAnswerWithoutAClientCertificate() throws Exception {
         AdminHttps anonymous = trustOnly();
         for (String path : List.of("/version", "/healthz", "/livez", "/readyz")) {

@@ -44,8 +44,11 @@ public final class WatchCache implements AutoCloseable {
         void close();
     }
 
-    /** A consistent page of one resource: items in key order and the revision they reflect. */
-    public record Snapshot(List<Item> items, long revision) {}
+    /**
+     * A consistent page of one resource: items in key order, the revision they reflect, and, when
+     * a limit cut the page, how many more items passed the filter (null otherwise).
+     */
+    public record Snapshot(List<Item> items, long revision, Long remaining) {}
 
     private final Store store;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -264,16 +267,17 @@ public final class WatchCache implements AutoCloseable {
         lock.readLock().lock();
         try {
             long rev = revision;
-            if (b == null) return new Snapshot(List.of(), rev);
+            if (b == null) return new Snapshot(List.of(), rev, null);
             List<Item> out = new ArrayList<>();
+            long more = 0;
             var range = after == null ? b.items.tailMap(prefix, true) : b.items.tailMap(after, false);
             for (Item it : range.values()) {
                 if (!it.key().startsWith(prefix)) break;
                 if (!filter.test(it)) continue;
-                out.add(it);
-                if (limit > 0 && out.size() > limit) break; // one extra tells the caller more remain
+                if (limit > 0 && out.size() > limit) more++;
+                else out.add(it); // one extra beyond the limit tells the caller more remain
             }
-            return new Snapshot(out, rev);
+            return new Snapshot(out, rev, limit > 0 && out.size() > limit ? more + 1 : null);
         } finally {
             lock.readLock().unlock();
         }
