@@ -63,7 +63,6 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,11 +103,36 @@ class Fabric8ClientTest {
         if (server != null) server.close();
     }
 
-    /** A fresh namespace, so tests never see each other's objects. */
+    /** What the controllers put into every namespace: the root CA ConfigMap and the default ServiceAccount. */
+    static final String ROOT_CA = "kube-root-ca.crt";
+
+    /**
+     * A fresh namespace, so tests never see each other's objects, returned once the controllers have
+     * filled it, so that what a test lists or watches afterwards is its own doing.
+     */
     static String namespace() {
         String name = "t" + SEQ.incrementAndGet();
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
+        awaitControllerObjects(name);
         return name;
+    }
+
+    static void awaitControllerObjects(String ns) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (client.configMaps().inNamespace(ns).withName(ROOT_CA).get() == null
+                || client.serviceAccounts().inNamespace(ns).withName("default").get() == null) {
+            assertThat(System.nanoTime()).as("%s and the default ServiceAccount in %s within 10 s", ROOT_CA, ns).isLessThan(deadline);
+            sleep(50);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     static ConfigMap configMap(String name, Map<String, String> data) {
@@ -398,7 +422,7 @@ class Fabric8ClientTest {
             @Override public void onDelete(ConfigMap cm, boolean unknownFinalState) { events.add("delete " + cm.getMetadata().getName()); }
         });
         try {
-            assertThat(poll(events)).isEqualTo("add existing");
+            assertThat(Set.of(poll(events), poll(events))).isEqualTo(Set.of("add existing", "add " + ROOT_CA));
             assertThat(informer.hasSynced()).isTrue();
             create(ns, "fresh", Map.of());
             assertThat(poll(events)).isEqualTo("add fresh");
@@ -406,7 +430,8 @@ class Fabric8ClientTest {
             assertThat(poll(events)).isEqualTo("update fresh");
             client.configMaps().inNamespace(ns).withName("existing").delete();
             assertThat(poll(events)).isEqualTo("delete existing");
-            assertThat(informer.getStore().list()).extracting(c -> c.getMetadata().getName()).containsExactly("fresh");
+            assertThat(names(informer.getStore().list())).containsExactly("fresh", ROOT_CA);
+            assertThat(events.poll(300, TimeUnit.MILLISECONDS)).isNull();
         } finally {
             informer.close();
         }
@@ -423,7 +448,7 @@ class Fabric8ClientTest {
     @Test
     void paginationOver250ObjectsHasNoDuplicatesAndNoGaps() {
         String ns = namespace();
-        Set<String> want = new HashSet<>();
+        Set<String> want = new HashSet<>(Set.of(ROOT_CA));
         for (int i = 0; i < 250; i++) {
             String name = "p-%03d".formatted(i);
             want.add(name);
@@ -443,6 +468,7 @@ class Fabric8ClientTest {
             }
             pages++;
         } while (token != null && !token.isEmpty());
+        // 251 objects in pages of 40
         assertThat(pages).isEqualTo(7);
         assertThat(seen).doesNotHaveDuplicates();
         assertThat(new HashSet<>(seen)).isEqualTo(want);
@@ -452,9 +478,11 @@ class Fabric8ClientTest {
     void limitedListReportsRemainingItemCount() {
         String ns = namespace();
         for (int i = 0; i < 5; i++) client.configMaps().inNamespace(ns).resource(configMap("r" + i, Map.of())).create();
+        assertThat(names(client.configMaps().inNamespace(ns).list().getItems())).containsExactly(ROOT_CA, "r0", "r1", "r2", "r3", "r4");
         ConfigMapList page = client.configMaps().inNamespace(ns).list(new ListOptionsBuilder().withLimit(2L).build());
+        assertThat(page.getItems()).hasSize(2);
         assertThat(page.getMetadata().getContinue()).isNotEmpty();
-        assertThat(page.getMetadata().getRemainingItemCount()).isEqualTo(3L);
+        assertThat(page.getMetadata().getRemainingItemCount()).isEqualTo(4L);
     }
 
     @Test
@@ -467,13 +495,13 @@ class Fabric8ClientTest {
 
         ConfigMapList exact = client.configMaps().inNamespace(ns).list(new ListOptionsBuilder().withResourceVersion(then)
                 .withResourceVersionMatch("Exact").build());
-        assertThat(names(exact.getItems())).containsExactly("a");
+        assertThat(names(exact.getItems())).containsExactly("a", ROOT_CA);
         assertThat(exact.getMetadata().getResourceVersion()).isEqualTo(then);
         ConfigMapList notOlder = client.configMaps().inNamespace(ns).list(new ListOptionsBuilder().withResourceVersion(then)
                 .withResourceVersionMatch("NotOlderThan").build());
-        assertThat(names(notOlder.getItems())).containsExactly("b");
+        assertThat(names(notOlder.getItems())).containsExactly("b", ROOT_CA);
         assertThat(names(client.configMaps().inNamespace(ns).list(new ListOptionsBuilder().withResourceVersion("0").build()).getItems()))
-                .containsExactly("b");
+                .containsExactly("b", ROOT_CA);
     }
 
     @Test
@@ -491,11 +519,11 @@ class Fabric8ClientTest {
     @CsvSource(delimiter = '|', textBlock = """
             app=web                    | a,b
             app==web                   | a,b
-            app!=web                   | c,d
+            app!=web                   | c,d,kube-root-ca.crt
             app in (web,db)            | a,b,c
-            app notin (web)            | c,d
+            app notin (web)            | c,d,kube-root-ca.crt
             tier                       | a,c
-            !tier                      | b,d
+            !tier                      | b,d,kube-root-ca.crt
             app=web,tier=front         | a
             app in (web),!tier         | b
             """)
@@ -617,7 +645,10 @@ class Fabric8ClientTest {
 
     @Test
     void deletedNamespaceIsTerminatingAndRefusesNewContent() {
-        String ns = namespace();
+        // a finalizer of the test's own holds the namespace in Terminating after the namespace controller has emptied it
+        String ns = "t" + SEQ.incrementAndGet();
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).withFinalizers(HOLD).endMetadata().build()).create();
+        awaitControllerObjects(ns);
         client.configMaps().inNamespace(ns).resource(configMap("inside", Map.of())).create();
         client.namespaces().withName(ns).delete();
 
@@ -625,6 +656,27 @@ class Fabric8ClientTest {
         assertThat(during).isNotNull();
         assertThat(during.getStatus().getPhase()).isEqualTo("Terminating");
         assertThat(during.getMetadata().getDeletionTimestamp()).isNotNull();
+        assertThat(during.getMetadata().getFinalizers()).containsExactly(HOLD);
+        assertRefusesNewContent(ns);
+
+        // the controller deletes everything in it, its own objects too, and gives up its spec finalizer
+        awaitUntil("namespace " + ns + " emptied and its spec.finalizers released", () -> contents(ns).isEmpty()
+                && client.namespaces().withName(ns).get().getSpec().getFinalizers().isEmpty());
+        Namespace emptied = client.namespaces().withName(ns).get();
+        assertThat(emptied.getStatus().getPhase()).isEqualTo("Terminating");
+        assertThat(emptied.getMetadata().getFinalizers()).containsExactly(HOLD);
+        assertRefusesNewContent(ns);
+        sleep(300);
+        assertThat(contents(ns)).as("nothing recreated in a terminating namespace").isEmpty();
+
+        client.namespaces().withName(ns).patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
+        awaitUntil("namespace " + ns + " gone once its last finalizer is removed", () -> client.namespaces().withName(ns).get() == null);
+        assertThat(contents(ns)).isEmpty();
+    }
+
+    static final String HOLD = "example.com/hold";
+
+    static void assertRefusesNewContent(String ns) {
         KubernetesClientException e = failure(() -> client.configMaps().inNamespace(ns).resource(configMap("late", Map.of())).create());
         assertThat(e.getCode()).isEqualTo(403);
         assertThat(e.getStatus().getReason()).isEqualTo("Forbidden");
@@ -632,17 +684,47 @@ class Fabric8ClientTest {
                 + ns + " because it is being terminated");
     }
 
+    /** Every ConfigMap, ServiceAccount and Secret in the namespace, as kind/name. */
+    static List<String> contents(String ns) {
+        ListOptions in = fields("metadata.namespace=" + ns);
+        return Stream.of(
+                client.configMaps().inAnyNamespace().list(in).getItems().stream().map(o -> "ConfigMap/" + o.getMetadata().getName()),
+                client.serviceAccounts().inAnyNamespace().list(in).getItems().stream().map(o -> "ServiceAccount/" + o.getMetadata().getName()),
+                client.secrets().inAnyNamespace().list(in).getItems().stream().map(o -> "Secret/" + o.getMetadata().getName()))
+                .flatMap(x -> x).sorted().toList();
+    }
+
+    static void awaitUntil(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what + " within 20 s").isLessThan(deadline);
+            sleep(100);
+        }
+    }
+
     @Test
-    void namespaceDeletionGoesThroughTerminatingAndRemovesItsContents() throws Exception {
+    void namespaceDeletionGoesThroughTerminatingAndRemovesItsContents() {
         String ns = namespace();
         client.configMaps().inNamespace(ns).resource(configMap("inside", Map.of())).create();
         client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata().withName("sa").endMetadata().build()).create();
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("s").endMetadata().build()).create();
+        assertThat(contents(ns)).containsExactly("ConfigMap/inside", "ConfigMap/" + ROOT_CA, "Secret/s", "ServiceAccount/default", "ServiceAccount/sa");
         client.namespaces().withName(ns).delete();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (client.namespaces().withName(ns).get() != null && System.nanoTime() < deadline) Thread.sleep(100);
-        assertThat(client.namespaces().withName(ns).get()).as("namespace gone").isNull();
-        assertThat(client.configMaps().inAnyNamespace().list(fields("metadata.namespace=" + ns)).getItems()).isEmpty();
-        assertThat(client.serviceAccounts().inAnyNamespace().list(fields("metadata.namespace=" + ns)).getItems()).isEmpty();
+
+        // the controller may finish within a moment, so the namespace is either still Terminating or already gone
+        Namespace during = client.namespaces().withName(ns).get();
+        if (during != null) {
+            assertThat(during.getStatus().getPhase()).isEqualTo("Terminating");
+            assertThat(during.getMetadata().getDeletionTimestamp()).isNotNull();
+        }
+        awaitUntil("namespace " + ns + " gone", () -> client.namespaces().withName(ns).get() == null);
+        assertThat(contents(ns)).isEmpty();
+
+        // a namespace made again under the same name starts with only what the controllers put there
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        awaitControllerObjects(ns);
+        assertThat(client.namespaces().withName(ns).get().getStatus().getPhase()).isEqualTo("Active");
+        assertThat(contents(ns)).containsExactly("ConfigMap/" + ROOT_CA, "ServiceAccount/default");
     }
 
     @Test
@@ -706,7 +788,7 @@ class Fabric8ClientTest {
         HttpResponse<String> invalid = raw("POST", "/api/v1/namespaces/" + ns + "/configmaps?dryRun=All", "application/json",
                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"Bad_Name\"}}");
         assertThat(invalid.code()).isEqualTo(422);
-        assertThat(client.configMaps().inNamespace(ns).list().getItems()).extracting(c -> c.getMetadata().getName()).containsExactly("real");
+        assertThat(names(client.configMaps().inNamespace(ns).list().getItems())).containsExactly(ROOT_CA, "real");
     }
 
     @Test
@@ -725,6 +807,6 @@ class Fabric8ClientTest {
         create(ns, "drop1", Map.of("app", "drop"));
         create(ns, "drop2", Map.of("app", "drop"));
         client.configMaps().inNamespace(ns).withLabel("app", "drop").delete();
-        assertThat(names(client.configMaps().inNamespace(ns).list().getItems())).containsExactly("keep");
+        assertThat(names(client.configMaps().inNamespace(ns).list().getItems())).containsExactly("keep", ROOT_CA);
     }
 }
