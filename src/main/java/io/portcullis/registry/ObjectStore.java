@@ -392,6 +392,10 @@ public final class ObjectStore {
         }
         return write(ctx, s, namespace, name, subresource, 0, current -> {
             ObjectNode patched = patcher.apply(current);
+            String patchedName = Objects.meta(patched, "name");
+            if (!patchedName.isEmpty() && !patchedName.equals(name)) {
+                throw Statuses.badRequest("the name of the object (" + patchedName + ") does not match the name on the URL (" + name + ")");
+            }
             String rv = Objects.meta(patched, "resourceVersion");
             if (!rv.isEmpty() && !rv.equals(Objects.meta(current, "resourceVersion"))) {
                 throw Statuses.modified(t.groupResource(), name);

@@ -188,9 +188,6 @@ class BadInputTest {
     }
 
     @Test
-    @Disabled("bug: PATCH /api/v1/namespaces/bad/configmaps/cm1 (application/merge-patch+json) {\"metadata\":{\"name\":\"other\"}} "
-            + "is 200 with cm1 unchanged; upstream (checkName after applying the patch) answers 400 BadRequest 'the name of the object "
-            + "(other) does not match the name on the URL (cm1)'")
     void mergePatchRenamingTheObjectIsRefused() throws Exception {
         badRequestGetsAClearStatusAndChangesNothing("merge patch renaming the object", "PATCH", CMS + "/cm1", "application/merge-patch+json",
                 "{\"metadata\":{\"name\":\"other\"}}", 400, "BadRequest", "the name of the object (other) does not match the name on the URL (cm1)");
@@ -246,8 +243,6 @@ class BadInputTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @Disabled("bug: a JSON patch that fails to apply is 422 with upstream's generic message but no details.causes; upstream "
-            + "(NewGenericServerResponse) carries the patch error in details.causes[0].message, e.g. 'Unexpected kind: frob'")
     @CsvSource(delimiter = '|', textBlock = """
             unknown op            | [{"op":"frob","path":"/data/a"}]      | frob
             removing missing path | [{"op":"remove","path":"/data/nope"}] | nope

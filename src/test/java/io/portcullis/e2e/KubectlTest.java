@@ -256,10 +256,6 @@ class KubectlTest {
     }
 
     @Test
-    @Disabled("bug: after 'kubectl apply' (client-side, manager kubectl-client-side-apply, mode two), 'kubectl apply --server-side' of the "
-            + "same manifest with mode three (PATCH application/apply-patch+yaml, fieldManager=kubectl) is 409 'Apply failed with 1 conflict: "
-            + "conflict with \"kubectl-client-side-apply\" using v1: .data.mode'; upstream (lastAppliedManager) lets manager kubectl take "
-            + "fields listed in kubectl.kubernetes.io/last-applied-configuration without a conflict, so the apply succeeds")
     void serverSideApplyTakesOverAClientSideAppliedManifest() throws Exception {
         String ns = namespace();
         Path f = file("upgrade-" + ns + ".yaml", MANIFEST.formatted("two"));

@@ -59,6 +59,11 @@ public final class PatchException extends RuntimeException {
 
     /** The Status the REST layer sends. */
     public ApiException toApiException() {
-        return Statuses.of(code, reason, getMessage(), new StatusDetails());
+        // as upstream's generic server response: the fixed message, the patch's own error as the cause
+        StatusDetails details = new StatusDetails();
+        if (detail() != null && !detail().isEmpty()) {
+            details.setCauses(java.util.List.of(new io.fabric8.kubernetes.api.model.StatusCause(null, detail(), null)));
+        }
+        return Statuses.of(code, reason, getMessage(), details);
     }
 }

@@ -60,7 +60,7 @@ public final class ServerSideApply {
         Entry previous = find(entries, manager, APPLY, version);
         Set<FieldPath> lastSet = previous == null ? Set.of() : previous.fields();
         for (FieldPath dropped : lastSet) {
-            if (applySet.contains(dropped) || ownedByOthers(entries, previous, dropped)) continue;
+            if (applySet.contains(dropped) || stillHolds(applySet, dropped) || ownedByOthers(entries, previous, dropped)) continue;
             Fields.remove(merged, dropped);
         }
 
@@ -140,6 +140,15 @@ public final class ServerSideApply {
     }
 
     /** What changed between two objects, as paths. */
+    /** True when the applied configuration still sets something below the path: a map or list it keeps. */
+    private static boolean stillHolds(Set<FieldPath> applySet, FieldPath parent) {
+        int n = parent.elements().size();
+        for (FieldPath p : applySet) {
+            if (p.elements().size() > n && p.elements().subList(0, n).equals(parent.elements())) return true;
+        }
+        return false;
+    }
+
     record Comparison(Set<FieldPath> changed, Set<FieldPath> removed) {
         static Comparison of(ObjectNode before, ObjectNode after, PatchSchema schema) {
             TreeSet<FieldPath> was = Fields.of(before, schema, true, false);

@@ -35,6 +35,17 @@ class ServerSideApplyTest {
     }
 
     @Test
+    void aMapTheApplierOwnedWholeStaysWhileItsFieldsAreStillApplied() {
+        // kubectl's client-side to server-side upgrade hands the applier "f:data": {".": {}, ...}
+        ObjectNode live = cm("},'data':{'mode':'two'}");
+        live.withObject("metadata").set("managedFields", obj("""
+                {'x':[{'manager':'kubectl','operation':'Apply','apiVersion':'v1','time':'2025-01-02T03:04:05Z','fieldsType':'FieldsV1',
+                  'fieldsV1':{'f:data':{'.':{},'f:mode':{}}}}]}""").get("x"));
+        ObjectNode out = ServerSideApply.apply(live, cm("},'data':{'mode':'three'}"), "kubectl", false, CONFIG_MAP, T2);
+        assertThat(out.path("data").path("mode").asString()).isEqualTo("three");
+    }
+
+    @Test
     void keyedListItemsAreOwnedByKeyWithTheirFields() {
         ObjectNode applied = obj("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'},'spec':{'containers':[{'name':'x','image':'nginx'}],'finalizers':null}}");
         ObjectNode out = ServerSideApply.apply(null, applied, "me", false, POD, T1);
