@@ -62,7 +62,7 @@ public final class PatchException extends RuntimeException {
         // as upstream's generic server response: the fixed message, the patch's own error as the cause
         StatusDetails details = new StatusDetails();
         if (detail() != null && !detail().isEmpty()) {
-            details.setCauses(java.util.List.of(new io.fabric8.kubernetes.api.model.StatusCause(null, detail(), null)));
+            details.setCauses(java.util.List.of(new io.fabric8.kubernetes.api.model.StatusCause(null, detail(), "UnexpectedServerResponse")));
         }
         return Statuses.of(code, reason, getMessage(), details);
     }

@@ -64,7 +64,12 @@ class JsonPatchTest {
                     assertThat(e.code()).isEqualTo(422);
                     assertThat(e.reason()).isEqualTo("Invalid");
                     assertThat(e.getMessage()).isEqualTo("the server rejected our request due to an error in our request");
-                    assertThat(e.toApiException().status().getDetails().getCauses()).isNullOrEmpty();
+                    // as upstream's generic server response: the patch's own error is the one cause
+                    assertThat(e.toApiException().status().getDetails().getCauses()).singleElement()
+                            .satisfies(c -> {
+                                assertThat(c.getReason()).isEqualTo("UnexpectedServerResponse");
+                                assertThat(c.getMessage()).isEqualTo(e.detail());
+                            });
                 });
     }
 
