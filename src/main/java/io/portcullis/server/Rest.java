@@ -211,7 +211,7 @@ final class Rest {
                         else return true;
                     }
                 }
-                byte[] event = eventBytes(type, e.item(), table ? s : null, include, firstTable);
+                byte[] event = table ? eventBytes(type, e.item(), s, include, firstTable) : encoded(e, type);
                 boolean ok = stream.write(event);
                 if (!ok) done.set(true);
                 return ok;
@@ -243,6 +243,23 @@ final class Rest {
             if (timeoutTimer >= 0) vertx.cancelTimer(timeoutTimer);
         });
     }
+
+    /**
+     * The JSON line of an event, encoded once for all the watchers it goes to: events reach
+     * sinks one at a time (on the cache's thread, or under its lock while a watch registers).
+     */
+    private synchronized byte[] encoded(CacheEvent e, String type) {
+        if (e != lastEvent || !type.equals(lastType)) {
+            lastBytes = eventBytes(type, e.item(), null, null, null);
+            lastEvent = e;
+            lastType = type;
+        }
+        return lastBytes;
+    }
+
+    private CacheEvent lastEvent;
+    private String lastType;
+    private byte[] lastBytes;
 
     private static byte[] errorEvent(String message) {
         return ("{\"type\":\"ERROR\",\"object\":" + Json.string(Statuses.gone(message).status()) + "}\n").getBytes(StandardCharsets.UTF_8);
