@@ -4,7 +4,6 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
-import tools.jackson.core.JacksonException;
 
 /** The one JSON mapper of the server (Jackson 3), and small helpers on trees. */
 public final class Json {
@@ -49,9 +48,5 @@ public final class Json {
         if (node == null) return "";
         JsonNode v = node.get(field);
         return v != null && v.isString() ? v.asString() : "";
-    }
-
-    public static boolean isJacksonError(Throwable t) {
-        return t instanceof JacksonException;
     }
 }

@@ -83,10 +83,6 @@ public final class Statuses {
         return new ApiException(base(410, "Expired", message).build());
     }
 
-    public static ApiException expired(String message) {
-        return gone(message);
-    }
-
     /** 403 with a preformed message, as upstream's NewForbidden: "<gr> \"<name>\" is forbidden: <why>". */
     public static ApiException forbidden(GroupResource gr, String name, String why) {
         String message;

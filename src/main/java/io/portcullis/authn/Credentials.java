@@ -23,11 +23,6 @@ public record Credentials(List<X509Certificate> peerCertificates, List<String> a
         return new Credentials(List.of(), List.of());
     }
 
-    /** True when the request carries no credential at all: the only case anonymous may apply. */
-    public boolean isEmpty() {
-        return peerCertificates.isEmpty() && authorizationHeaders.isEmpty();
-    }
-
     /**
      * The bearer token, when the single Authorization header uses the Bearer scheme (any case).
      * Empty for other schemes. An empty token or several Authorization headers are errors.

@@ -1,5 +1,7 @@
 package io.portcullis.authn;
 
+import io.portcullis.pki.ClientTls;
+
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSVerifier;
@@ -101,7 +103,7 @@ public final class OidcAuthenticator implements TokenAuthenticator {
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
         if (options.caFile() != null) {
             try {
-                SSLContext tls = TlsContexts.client(Files.readAllBytes(options.caFile()), null, null);
+                SSLContext tls = ClientTls.context(Files.readAllBytes(options.caFile()), null, null, false);
                 b.sslContext(tls);
             } catch (Exception e) {
                 throw new IllegalArgumentException("--oidc-ca-file " + options.caFile() + ": " + e.getMessage(), e);

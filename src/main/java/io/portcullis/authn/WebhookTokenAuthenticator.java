@@ -1,5 +1,7 @@
 package io.portcullis.authn;
 
+import io.portcullis.pki.WebhookConfig;
+
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.portcullis.api.Json;
 import io.portcullis.authn.TokenAuthenticator.TokenResult;
@@ -7,11 +9,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +20,6 @@ import javax.net.ssl.SSLContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * --authentication-token-webhook-config-file: asks a remote service with an
@@ -49,40 +48,13 @@ public final class WebhookTokenAuthenticator implements TokenAuthenticator {
 
     /** Reads the kubeconfig; any problem names the flag and the file. */
     public static WebhookTokenAuthenticator load(Path configFile) {
-        String where = "--authentication-token-webhook-config-file " + configFile;
-        try {
-            JsonNode root = new YAMLMapper().readTree(Files.readString(configFile));
-            JsonNode cluster = root.path("clusters").path(0).path("cluster");
-            JsonNode user = root.path("users").path(0).path("user");
-            String server = cluster.path("server").asString("");
-            if (server.isEmpty()) throw new IllegalArgumentException("clusters[0].cluster.server is required");
-            Path base = configFile.toAbsolutePath().getParent();
-            byte[] ca = material(cluster, "certificate-authority", base);
-            byte[] cert = material(user, "client-certificate", base);
-            byte[] key = material(user, "client-key", base);
-            if ((cert == null) != (key == null)) throw new IllegalArgumentException("client-certificate and client-key must be given together");
-            String token = user.path("token").asString("");
-            URI uri = URI.create(server);
-            SSLContext tls = "https".equals(uri.getScheme()) ? TlsContexts.client(ca, cert, key) : null;
-            return new WebhookTokenAuthenticator(uri, tls, token.isEmpty() ? null : token, Duration.ofSeconds(30));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        } catch (Exception e) {
-            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        }
+        WebhookConfig c = WebhookConfig.load("--authentication-token-webhook-config-file", configFile);
+        return new WebhookTokenAuthenticator(c.server(), c.tls(), c.token(), Duration.ofSeconds(30));
     }
 
     /** The webhook behind a cache whose successes and failures both live {@code ttl}, as upstream's webhook cache. */
     public static CachedTokenAuthenticator cached(WebhookTokenAuthenticator webhook, Duration ttl) {
         return Authenticators.cached(webhook, ttl, ttl, 10_000, Ticker.systemTicker());
-    }
-
-    private static byte[] material(JsonNode node, String field, Path base) throws Exception {
-        String data = node.path(field + "-data").asString("");
-        if (!data.isEmpty()) return Base64.getDecoder().decode(data.strip());
-        String file = node.path(field).asString("");
-        if (file.isEmpty()) return null;
-        return Files.readAllBytes(base.resolve(file));
     }
 
     @Override

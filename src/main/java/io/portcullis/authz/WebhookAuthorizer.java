@@ -1,44 +1,28 @@
 package io.portcullis.authz;
 
+import io.portcullis.pki.WebhookConfig;
+
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.portcullis.api.Json;
 import io.portcullis.authn.UserInfo;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 
-import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
 import java.util.TreeMap;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * --authorization-webhook-config-file: asks a remote service with an authorization.k8s.io/v1
@@ -70,27 +54,8 @@ public final class WebhookAuthorizer implements Authorizer {
 
     /** Reads a kubeconfig-format file: the first cluster's server and CA, the first user's client certificate or token. */
     public static WebhookAuthorizer load(Path kubeconfig, Duration authorizedTtl, Duration unauthorizedTtl) {
-        JsonNode root;
-        try {
-            root = YAMLMapper.builder().build().readTree(Files.readString(kubeconfig));
-        } catch (IOException | JacksonException e) {
-            throw new IllegalArgumentException("--authorization-webhook-config-file " + kubeconfig + ": " + e.getMessage(), e);
-        }
-        Path dir = kubeconfig.toAbsolutePath().getParent();
-        JsonNode cluster = root.path("clusters").path(0).path("cluster");
-        JsonNode user = root.path("users").path(0).path("user");
-        String server = Json.text(cluster, "server");
-        if (server.isEmpty()) throw new IllegalArgumentException("--authorization-webhook-config-file " + kubeconfig + ": clusters[0].cluster.server is required");
-        try {
-            byte[] ca = bytes(cluster, "certificate-authority", dir);
-            byte[] cert = bytes(user, "client-certificate", dir);
-            byte[] key = bytes(user, "client-key", dir);
-            boolean insecure = cluster.path("insecure-skip-tls-verify").asBoolean(false);
-            SSLContext ssl = sslContext(ca, cert, key, insecure);
-            return new WebhookAuthorizer(URI.create(server), ssl, Json.text(user, "token"), authorizedTtl, unauthorizedTtl);
-        } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            throw new IllegalArgumentException("--authorization-webhook-config-file " + kubeconfig + ": " + e.getMessage(), e);
-        }
+        WebhookConfig c = WebhookConfig.load("--authorization-webhook-config-file", kubeconfig);
+        return new WebhookAuthorizer(c.server(), c.tls(), c.token() == null ? "" : c.token(), authorizedTtl, unauthorizedTtl);
     }
 
     @Override
@@ -182,65 +147,4 @@ public final class WebhookAuthorizer implements Authorizer {
     }
 
     /** A file field (path relative to the kubeconfig) or its -data twin (base64); null when neither is set. */
-    private static byte[] bytes(JsonNode node, String field, Path dir) throws IOException {
-        String data = Json.text(node, field + "-data");
-        if (!data.isEmpty()) return Base64.getDecoder().decode(data.strip());
-        String file = Json.text(node, field);
-        if (file.isEmpty()) return null;
-        return Files.readAllBytes(dir == null ? Path.of(file) : dir.resolve(file));
-    }
-
-    static SSLContext sslContext(byte[] caPem, byte[] certPem, byte[] keyPem, boolean insecure) throws IOException, GeneralSecurityException {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        TrustManagerFactory tmf = null;
-        if (insecure) {
-            javax.net.ssl.TrustManager trustAll = new javax.net.ssl.X509TrustManager() {
-                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
-                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
-                public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
-            };
-            ctx.init(keyManagers(certPem, keyPem), new javax.net.ssl.TrustManager[] {trustAll}, null);
-            return ctx;
-        }
-        if (caPem != null) {
-            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-            trust.load(null, null);
-            int i = 0;
-            for (Certificate c : certificates(caPem)) trust.setCertificateEntry("ca" + i++, c);
-            if (i == 0) throw new GeneralSecurityException("certificate-authority holds no certificate");
-            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-        }
-        ctx.init(keyManagers(certPem, keyPem), tmf == null ? null : tmf.getTrustManagers(), null);
-        return ctx;
-    }
-
-    private static javax.net.ssl.KeyManager[] keyManagers(byte[] certPem, byte[] keyPem) throws IOException, GeneralSecurityException {
-        if (certPem == null && keyPem == null) return null;
-        if (certPem == null || keyPem == null) throw new GeneralSecurityException("client-certificate and client-key must be given together");
-        Collection<? extends Certificate> chain = certificates(certPem);
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        char[] pass = new char[0];
-        ks.setKeyEntry("client", privateKey(keyPem), pass, chain.toArray(new Certificate[0]));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, pass);
-        return kmf.getKeyManagers();
-    }
-
-    private static Collection<? extends Certificate> certificates(byte[] pem) throws GeneralSecurityException {
-        return CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
-    }
-
-    private static PrivateKey privateKey(byte[] pem) throws IOException, GeneralSecurityException {
-        try (PEMParser parser = new PEMParser(new StringReader(new String(pem, StandardCharsets.US_ASCII)))) {
-            Object o = parser.readObject();
-            JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-            if (o instanceof PEMKeyPair kp) return conv.getKeyPair(kp).getPrivate();
-            if (o instanceof PrivateKeyInfo info) return conv.getPrivateKey(info);
-            throw new GeneralSecurityException("client-key holds no private key");
-        }
-    }
-
-
 }

@@ -72,6 +72,15 @@ public final class Pem {
         throw new IOException("no private key found in " + file);
     }
 
+    /** The first private key of PEM text, as {@link #readPrivateKey(Path)}. */
+    public static PrivateKey parsePrivateKey(String pem, String source) throws IOException {
+        for (Object o : objects(new StringReader(pem), source)) {
+            PrivateKey key = privateKey(o, source);
+            if (key != null) return key;
+        }
+        throw new IOException("no private key found in " + source);
+    }
+
     /** A private key and its public half. */
     public static KeyPair readKeyPair(Path file) throws IOException {
         PrivateKey key = readPrivateKey(file);

@@ -25,13 +25,10 @@ import io.portcullis.api.Validation;
 import io.portcullis.api.Validation.NameRule;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The served kinds. Adding one is a new entry here (and, when it has rules of its own, a few lines of them). */
@@ -405,11 +402,5 @@ public final class Kinds {
     private static String first(String... values) {
         for (String v : values) if (!v.isEmpty()) return v;
         return "";
-    }
-
-    static String joinNames(ArrayNode arr) {
-        List<String> out = new ArrayList<>();
-        for (Iterator<JsonNode> it = arr.iterator(); it.hasNext(); ) out.add(it.next().path("name").asString(""));
-        return out.stream().collect(Collectors.joining(","));
     }
 }

@@ -16,7 +16,6 @@ import io.portcullis.storage.Store;
 import io.portcullis.storage.StoreException;
 import io.portcullis.storage.cache.Item;
 import io.portcullis.storage.cache.WatchCache;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +30,6 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -537,15 +535,5 @@ public final class ObjectStore {
                 throw Statuses.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
             }
         }
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static ArrayNode array(ObjectNode parent, String field) {
-        JsonNode n = parent.get(field);
-        if (n instanceof ArrayNode a) return a;
-        return parent.putArray(field);
     }
 }

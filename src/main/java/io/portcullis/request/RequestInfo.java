@@ -26,11 +26,6 @@ public record RequestInfo(boolean resourceRequest, String verb, String path, Str
         return v == null || v.isEmpty() ? null : v.get(0);
     }
 
-    /** True for a GET/DELETE/POST/... on a collection rather than one object. */
-    public boolean collection() {
-        return name.isEmpty();
-    }
-
     public static RequestInfo resolve(String method, String uri) {
         int q = uri.indexOf('?');
         String path = q < 0 ? uri : uri.substring(0, q);
@@ -92,7 +87,6 @@ public record RequestInfo(boolean resourceRequest, String verb, String path, Str
         } else if (verb.equals("delete") && name.isEmpty()) {
             verb = "deletecollection";
         }
-        if (verb.equals("get") && deprecatedWatch) verb = "watch";
         if ((verb.equals("list") || verb.equals("watch")) && name.isEmpty()) {
             String fs = first(query, "fieldSelector");
             if (fs != null) name = singleNameSelector(fs);

@@ -26,7 +26,6 @@ import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.Item;
 import io.portcullis.storage.cache.WatchCache;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -345,12 +345,6 @@ public final class WatchCache implements AutoCloseable {
         return list(prefix, x -> true, null, 0).items();
     }
 
-    public int watcherCount() {
-        int n = 0;
-        for (Bucket b : buckets.values()) n += b.watchers.size();
-        return n;
-    }
-
     @Override
     public void close() {
         closed = true;
