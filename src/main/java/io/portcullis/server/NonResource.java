@@ -19,7 +19,7 @@ final class NonResource {
     private final Discovery discovery;
     private final Supplier<OpenApi> openApi;
     private final Metrics metrics;
-    private final String serverAddress;
+    private final Supplier<String> serverAddress;
     private final Map<String, BooleanSupplier> liveChecks;
     private final Map<String, BooleanSupplier> readyChecks;
     private final Map<String, byte[]> documents;
@@ -28,7 +28,7 @@ final class NonResource {
      * {@code documents}: extra fixed JSON documents by path (the ServiceAccount issuer's
      * discovery and JWKS, say), each with its content type after a NUL in the key.
      */
-    NonResource(Discovery discovery, Supplier<OpenApi> openApi, Metrics metrics, String serverAddress,
+    NonResource(Discovery discovery, Supplier<OpenApi> openApi, Metrics metrics, Supplier<String> serverAddress,
                 Map<String, BooleanSupplier> liveChecks, Map<String, BooleanSupplier> readyChecks, Map<String, byte[]> documents) {
         this.discovery = discovery;
         this.openApi = openApi;
@@ -67,7 +67,7 @@ final class NonResource {
             case "/metrics" -> ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
             case "/api" -> {
                 if (wantsAggregated(accept)) respondAggregated(ex, true, accept);
-                else ex.respondJson(200, discovery.apiVersions(serverAddress));
+                else ex.respondJson(200, discovery.apiVersions(serverAddress.get()));
             }
             case "/apis" -> {
                 if (wantsAggregated(accept)) respondAggregated(ex, false, accept);

@@ -74,15 +74,15 @@ public final class Server implements AutoCloseable {
     static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
     private final ServerConfig config;
-    private final ClusterPki pki;
-    private final Store store;
-    private final WatchCache cache;
-    private final ObjectStore objects;
-    private final Vertx vertx;
-    private final ExecutorService workers;
-    private final HttpServer http;
-    private final Path kubeconfig;
-    private final String url;
+    private ClusterPki pki;
+    private Store store;
+    private WatchCache cache;
+    private ObjectStore objects;
+    private Vertx vertx;
+    private ExecutorService workers;
+    private HttpServer http;
+    private Path kubeconfig;
+    private String url;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile boolean stopping;
 
@@ -92,12 +92,22 @@ public final class Server implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         this.pki = ClusterPki.loadOrCreate(config.dataDir(), config.tlsSans(), Clock.systemUTC());
         this.store = SqliteStore.open(config.dataDir().resolve("store.db"));
-        LOG.info("pki ready after {} ms", (System.nanoTime() - start) / 1_000_000);
+        try {
+            assemble(config, start);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void assemble(ServerConfig config, long start) throws IOException {
+        LOG.debug("pki and store ready after {} ms", (System.nanoTime() - start) / 1_000_000);
         this.cache = WatchCache.start(store);
-        LOG.info("cache loaded at revision {} after {} ms", cache.revision(), (System.nanoTime() - start) / 1_000_000);
+        LOG.debug("cache loaded at revision {} after {} ms", cache.revision(), (System.nanoTime() - start) / 1_000_000);
         Rbac rbac = new Rbac(cache);
         closeables.add(rbac);
         List<Strategy> strategies = Kinds.all(rbac);
+        // admission reads through the registry it guards: the holder closes that loop
         ObjectStore[] self = new ObjectStore[1];
         // ServiceAccounts: tokens, TokenRequest, pod admission, issuer discovery, controllers
         ServiceAccounts serviceAccounts = ServiceAccounts.load(config.serviceAccounts(), pki);
@@ -107,7 +117,7 @@ public final class Server implements AutoCloseable {
         this.objects = new ObjectStore(store, cache, admission, strategies);
         self[0] = objects;
         bootstrap();
-        LOG.info("bootstrap done after {} ms", (System.nanoTime() - start) / 1_000_000);
+        LOG.debug("bootstrap done after {} ms", (System.nanoTime() - start) / 1_000_000);
         closeables.add(serviceAccounts);
         serviceAccounts.startControllers(objects);
 
@@ -119,7 +129,7 @@ public final class Server implements AutoCloseable {
         Authenticator authenticator = authenticator(config, pki.caCertificate(), tokens, serviceAccounts.apiAudiences());
         Authorizer authorizer = authorizer(config, rbac);
         rbac.start(objects, authorizer);
-        LOG.info("rbac started after {} ms", (System.nanoTime() - start) / 1_000_000);
+        LOG.debug("rbac started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
         List<ResourceType> served = new ArrayList<>();
         Map<String, Pipeline.Route> routes = new LinkedHashMap<>();
@@ -160,8 +170,7 @@ public final class Server implements AutoCloseable {
         ready.put("watch-cache", () -> cache.revision() >= 0);
         ready.put("shutdown", () -> !stopping);
         String host = config.bindAddress().contains(":") ? "[" + config.bindAddress() + "]" : config.bindAddress();
-        int[] port = new int[1];
-        NonResource nonResource = new NonResource(discovery, openApi, metrics, host + ":" + config.securePort(), live, ready,
+        NonResource nonResource = new NonResource(discovery, openApi, metrics, () -> host + ":" + http.actualPort(), live, ready,
                 serviceAccounts.documents());
         boolean blocking = config.authorizationModes().contains("Webhook") || config.authenticationTokenWebhookConfigFile() != null
                 || config.oidc() != null;
@@ -172,13 +181,12 @@ public final class Server implements AutoCloseable {
         } catch (Exception e) {
             throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.securePort() + ": " + rootMessage(e), e);
         }
-        port[0] = http.actualPort();
         scheduleCompaction();
-        LOG.info("listening after {} ms", (System.nanoTime() - start) / 1_000_000);
-        this.url = "https://" + ("0.0.0.0".equals(config.bindAddress()) || "::".equals(config.bindAddress()) ? "127.0.0.1" : host) + ":" + port[0];
+        this.url = "https://" + ("0.0.0.0".equals(config.bindAddress()) || "::".equals(config.bindAddress()) ? "127.0.0.1" : host) + ":" + http.actualPort();
         this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");
         X509Certificate servingCa = pki.caCertificate();
         Kubeconfig.writeAdmin(kubeconfig, url, servingCa, pki.adminCertificate(), pki.adminKey(), "portcullis");
+        LOG.info("ready in {} ms, {} at revision {}", (System.nanoTime() - start) / 1_000_000, url, cache.revision());
     }
 
     /** Starts a server and returns once it answers /readyz. */
@@ -342,10 +350,12 @@ public final class Server implements AutoCloseable {
     public void close() {
         if (stopping) return;
         stopping = true;
-        try {
-            http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warn("stopping the listener: {}", e.getMessage());
+        if (http != null) {
+            try {
+                http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("stopping the listener: {}", e.getMessage());
+            }
         }
         for (AutoCloseable c : closeables) {
             try {
@@ -354,18 +364,22 @@ public final class Server implements AutoCloseable {
                 LOG.warn("stopping {}: {}", c, e.getMessage());
             }
         }
-        cache.close();
-        workers.shutdown();
-        try {
-            workers.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (cache != null) cache.close();
+        if (workers != null) {
+            workers.shutdown();
+            try {
+                workers.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        store.close();
-        try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warn("stopping Vert.x: {}", e.getMessage());
+        if (store != null) store.close();
+        if (vertx != null) {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("stopping Vert.x: {}", e.getMessage());
+            }
         }
     }
 }
