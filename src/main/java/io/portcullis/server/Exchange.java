@@ -120,13 +120,17 @@ final class Exchange {
     }
 
     void respond(int code, String contentType, byte[] bytes) {
+        respond(code, contentType, io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+    }
+
+    /** Sends bytes that are not copied again (a composite of cached parts, say). */
+    void respond(int code, String contentType, io.netty.buffer.ByteBuf bytes) {
         HttpServerResponse r = req.response();
         if (r.ended() || r.closed()) return;
         status = code;
-        r.setStatusCode(code).putHeader("Content-Type", contentType)
-                .putHeader("Cache-Control", "no-cache, private");
+        r.setStatusCode(code).putHeader("Content-Type", contentType).putHeader("Cache-Control", "no-cache, private");
         for (String w : warnings) r.headers().add("Warning", "299 - \"" + w.replace("\"", "\\\"") + "\"");
-        r.end(Buffer.buffer(bytes));
+        r.end(io.vertx.core.internal.buffer.BufferInternal.buffer(bytes));
     }
 
     void respondJson(int code, Object value) {

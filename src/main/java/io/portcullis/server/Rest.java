@@ -35,6 +35,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+import io.netty.buffer.Unpooled;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -45,6 +46,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 final class Rest {
     private static final YAMLMapper YAML = YAMLMapper.builder().build();
     private static final long BOOKMARK_MS = 30_000;
+    private static final byte[] COMMA = {','};
+    private static final byte[] CLOSE = {']', '}'};
 
     private final ObjectStore objects;
     private final Vertx vertx;
@@ -127,19 +130,21 @@ final class Rest {
             return;
         }
         ResourceType t = s.type();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + page.items().size() * 512);
-        write(out, "{\"kind\":\"" + t.listKind() + "\",\"apiVersion\":\"" + t.apiVersion() + "\",\"metadata\":{\"resourceVersion\":\"" + rv + "\"");
-        if (page.continueToken() != null) write(out, ",\"continue\":\"" + page.continueToken() + "\"");
-        if (page.remaining() != null) write(out, ",\"remainingItemCount\":" + page.remaining());
-        write(out, "},\"items\":[");
-        boolean first = true;
+        StringBuilder head = new StringBuilder(160).append("{\"kind\":\"").append(t.listKind()).append("\",\"apiVersion\":\"")
+                .append(t.apiVersion()).append("\",\"metadata\":{\"resourceVersion\":\"").append(rv).append('"');
+        if (page.continueToken() != null) head.append(",\"continue\":\"").append(page.continueToken()).append('"');
+        if (page.remaining() != null) head.append(",\"remainingItemCount\":").append(page.remaining());
+        head.append("},\"items\":[");
+        // the items' cached bytes go out as they are, in one composite buffer: no copy per list
+        byte[][] parts = new byte[page.items().size() * 2 + 2][];
+        parts[0] = head.toString().getBytes(StandardCharsets.UTF_8);
+        int i = 1;
         for (Item it : page.items()) {
-            if (!first) out.write(',');
-            out.writeBytes(it.json());
-            first = false;
+            if (i > 1) parts[i++] = COMMA;
+            parts[i++] = it.json();
         }
-        write(out, "]}");
-        ex.respond(200, out.toByteArray());
+        parts[i++] = CLOSE;
+        ex.respond(200, Exchange.JSON, Unpooled.wrappedBuffer(java.util.Arrays.copyOf(parts, i)));
     }
 
     static ListOptions listOptions(RequestInfo info) {
