@@ -2,9 +2,7 @@ package io.portcullis.authn;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -48,21 +46,9 @@ public final class BasicAuthenticator implements Authenticator {
     /** Reads the file; a bad line stops the server with "--basic-auth-file &lt;path&gt;: line N: ...". */
     public static BasicAuthenticator load(Path file) {
         String where = "--basic-auth-file " + file;
-        List<Csv.Row> rows;
-        try {
-            rows = Csv.parse(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new IllegalArgumentException(where + ": cannot read: " + e.getMessage(), e);
-        } catch (Csv.ParseException e) {
-            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        }
         Map<String, Entry> users = new HashMap<>();
-        for (Csv.Row row : rows) {
+        for (Csv.Row row : Csv.readCredentials("--basic-auth-file", file, "password")) {
             List<String> f = row.fields();
-            if (f.size() < 3) {
-                throw new IllegalArgumentException(where + ": line " + row.line()
-                        + ": must have at least 3 columns (password, user name, user uid), found " + f.size());
-            }
             if (!BCRYPT.matcher(f.get(0)).matches()) {
                 throw new IllegalArgumentException(where + ": line " + row.line()
                         + ": the password must be a bcrypt hash ($2a$, $2b$ or $2y$); plaintext passwords are not accepted");

@@ -24,6 +24,30 @@ final class Csv {
 
     private Csv() {}
 
+    /**
+     * The rows of a credentials file (token or basic-auth), each with at least three columns
+     * ({@code firstColumn}, user name, user uid); anything else stops the server with an error
+     * naming the flag, the file and the line.
+     */
+    static List<Row> readCredentials(String flag, java.nio.file.Path file, String firstColumn) {
+        String where = flag + " " + file;
+        List<Row> rows;
+        try {
+            rows = parse(java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(where + ": cannot read: " + e.getMessage(), e);
+        } catch (ParseException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+        for (Row row : rows) {
+            if (row.fields().size() < 3) {
+                throw new IllegalArgumentException(where + ": line " + row.line() + ": must have at least 3 columns ("
+                        + firstColumn + ", user name, user uid), found " + row.fields().size());
+            }
+        }
+        return rows;
+    }
+
     static List<Row> parse(String text) throws ParseException {
         List<Row> rows = new ArrayList<>();
         int i = 0, line = 1, n = text.length();

@@ -1,9 +1,7 @@
 package io.portcullis.authn;
 
 import io.portcullis.authn.TokenAuthenticator.TokenResult;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,21 +29,9 @@ public final class TokenFileAuthenticator implements TokenAuthenticator {
     /** Reads the file; a bad line stops the server with "--token-auth-file &lt;path&gt;: line N: ...". */
     public static TokenFileAuthenticator load(Path file) {
         String where = "--token-auth-file " + file;
-        List<Csv.Row> rows;
-        try {
-            rows = Csv.parse(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new IllegalArgumentException(where + ": cannot read: " + e.getMessage(), e);
-        } catch (Csv.ParseException e) {
-            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        }
         Map<Digest, UserInfo> users = new HashMap<>();
-        for (Csv.Row row : rows) {
+        for (Csv.Row row : Csv.readCredentials("--token-auth-file", file, "token")) {
             List<String> f = row.fields();
-            if (f.size() < 3) {
-                throw new IllegalArgumentException(where + ": line " + row.line()
-                        + ": must have at least 3 columns (token, user name, user uid), found " + f.size());
-            }
             if (f.get(0).isEmpty()) {
                 LOG.warn("{}: line {}: empty token skipped", where, row.line());
                 continue;
