@@ -142,7 +142,7 @@ final class Pipeline {
             result = "failure";
             throw Statuses.unauthorized();
         } finally {
-            metrics.authenticationAttempts.labelValues(result).inc();
+            metrics.authenticationAttempt(result);
             metrics.authenticationDuration.labelValues(result).observe((System.nanoTime() - start) / 1e9);
         }
     }

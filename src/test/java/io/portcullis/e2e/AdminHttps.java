@@ -84,4 +84,9 @@ record AdminHttps(HttpClient client, String server) {
     HttpResponse<String> get(String path) throws Exception {
         return send("GET", path, null, (byte[]) null);
     }
+
+    HttpResponse<String> get(String path, String accept) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(server + path)).timeout(Duration.ofSeconds(20)).header("Accept", accept).GET().build();
+        return client.send(r, HttpResponse.BodyHandlers.ofString());
+    }
 }
