@@ -56,6 +56,19 @@ final class Exchange {
         return out;
     }
 
+    /** Drops headers a stage has used up (the credential once authenticated, impersonation once applied). */
+    void removeHeaders(String... names) {
+        for (String n : names) req.headers().remove(n);
+    }
+
+    void removeImpersonationHeaders() {
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, String> h : req.headers()) {
+            if (h.getKey().toLowerCase(Locale.ROOT).startsWith("impersonate-")) names.add(h.getKey());
+        }
+        names.forEach(req.headers()::remove);
+    }
+
     List<X509Certificate> peerCertificates() {
         if (!req.isSSL()) return List.of();
         try {

@@ -115,8 +115,13 @@ final class Pipeline {
     private void process(Exchange ex, RequestInfo info) {
         try {
             UserInfo user = authenticate(ex);
+            // as upstream: the credential goes no further than authentication
+            ex.removeHeaders("Authorization", "X-Remote-User", "X-Remote-Group", "X-Remote-Uid");
             Map<String, List<String>> impersonation = ex.impersonationHeaders();
-            if (Impersonation.requested(impersonation)) user = Impersonation.apply(user, impersonation, authorizer);
+            if (Impersonation.requested(impersonation)) {
+                user = Impersonation.apply(user, impersonation, authorizer);
+                ex.removeImpersonationHeaders();
+            }
             Attributes attributes = attributes(user, info);
             authorize(attributes);
             dispatch(ex, info, user);
