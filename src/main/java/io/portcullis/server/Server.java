@@ -41,6 +41,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -51,6 +52,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -90,8 +93,27 @@ public final class Server implements AutoCloseable {
         this.config = config;
         long start = System.nanoTime();
         Files.createDirectories(config.dataDir());
-        this.pki = ClusterPki.loadOrCreate(config.dataDir(), config.tlsSans(), Clock.systemUTC());
-        this.store = SqliteStore.open(config.dataDir().resolve("store.db"));
+        // the PKI and the store do not depend on each other: load them side by side
+        CompletableFuture<ClusterPki> loading = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ClusterPki.loadOrCreate(config.dataDir(), config.tlsSans(), Clock.systemUTC());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try {
+            this.store = SqliteStore.open(config.dataDir().resolve("store.db"));
+            this.cache = WatchCache.start(store);
+            this.pki = loading.join();
+        } catch (CompletionException e) {
+            close();
+            if (e.getCause() instanceof UncheckedIOException io) throw io.getCause();
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        } catch (RuntimeException e) {
+            loading.join();
+            close();
+            throw e;
+        }
         try {
             assemble(config, start);
         } catch (IOException | RuntimeException e) {
@@ -101,8 +123,6 @@ public final class Server implements AutoCloseable {
     }
 
     private void assemble(ServerConfig config, long start) throws IOException {
-        LOG.debug("pki and store ready after {} ms", (System.nanoTime() - start) / 1_000_000);
-        this.cache = WatchCache.start(store);
         LOG.debug("cache loaded at revision {} after {} ms", cache.revision(), (System.nanoTime() - start) / 1_000_000);
         Rbac rbac = new Rbac(cache);
         closeables.add(rbac);
