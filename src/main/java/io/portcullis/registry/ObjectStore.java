@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -406,7 +407,18 @@ public final class ObjectStore {
     public record Deleted(ObjectNode object, boolean gone) {}
 
     public Deleted delete(Context ctx, Strategy s, String namespace, String name, String preconditionUid, String preconditionRv) {
+        return delete(ctx, s, namespace, name, preconditionUid, preconditionRv, null);
+    }
+
+    /**
+     * Deletes, or marks for deletion when finalizers hold the object. As upstream,
+     * propagationPolicy Orphan and Foreground add the garbage collector's "orphan" and
+     * "foregroundDeletion" finalizers; Background (the default) deletes at once.
+     */
+    public Deleted delete(Context ctx, Strategy s, String namespace, String name, String preconditionUid, String preconditionRv,
+                          String propagationPolicy) {
         ResourceType t = s.type();
+        String gcFinalizer = "Orphan".equals(propagationPolicy) ? "orphan" : "Foreground".equals(propagationPolicy) ? "foregroundDeletion" : null;
         String key = t.key(namespace, name);
         for (int attempt = 0; ; attempt++) {
             Store.Entry entry = store.get(key).orElseThrow(() -> Statuses.notFound(t.groupResource(), name));
@@ -420,6 +432,12 @@ public final class ObjectStore {
                         + ", ResourceVersion in object meta: " + Objects.meta(old, "resourceVersion"));
             }
             admission.validate(new AdmissionRequest(Operation.DELETE, t, "", namespace, name, null, old, ctx.user(), ctx.dryRun()));
+            if (gcFinalizer != null && Objects.meta(old, "deletionTimestamp").isEmpty()) {
+                ArrayNode finalizers = Objects.metadata(old).withArray("finalizers");
+                boolean present = false;
+                for (JsonNode f : finalizers) present |= gcFinalizer.equals(f.asString(""));
+                if (!present) finalizers.add(gcFinalizer);
+            }
             boolean held = Objects.size(Objects.metadata(old), "finalizers") > 0 || hasSpecFinalizers(old);
             try {
                 if (held) {

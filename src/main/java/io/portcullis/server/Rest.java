@@ -410,7 +410,7 @@ final class Rest {
         Context ctx = context(info, user, ex);
         DeleteOptions o = DeleteOptions.of(info, ex);
         Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
-        ObjectStore.Deleted d = objects.delete(c, s, ns, info.name(), o.uid(), o.resourceVersion());
+        ObjectStore.Deleted d = objects.delete(c, s, ns, info.name(), o.uid(), o.resourceVersion(), o.propagationPolicy());
         ex.respondJson(200, d.object());
     }
 
@@ -423,7 +423,7 @@ final class Rest {
         List<ObjectNode> deleted = new ArrayList<>();
         for (Item it : page.items()) {
             try {
-                deleted.add(objects.delete(c, s, it.namespace(), it.name(), null, null).object());
+                deleted.add(objects.delete(c, s, it.namespace(), it.name(), null, null, o.propagationPolicy()).object());
             } catch (ApiException e) {
                 if (e.code() != 404) throw e;
             }

@@ -22,6 +22,7 @@ import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Authorizers;
 import io.portcullis.authz.WebhookAuthorizer;
 import io.portcullis.authn.Groups;
+import io.portcullis.controllers.GarbageCollector;
 import io.portcullis.pki.ClusterPki;
 import io.portcullis.pki.Kubeconfig;
 import io.portcullis.pki.Pem;
@@ -140,6 +141,7 @@ public final class Server implements AutoCloseable {
         LOG.debug("bootstrap done after {} ms", (System.nanoTime() - start) / 1_000_000);
         closeables.add(serviceAccounts);
         serviceAccounts.startControllers(objects);
+        closeables.add(GarbageCollector.start(objects));
 
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
         this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
