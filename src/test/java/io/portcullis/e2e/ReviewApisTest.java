@@ -1,0 +1,104 @@
+package io.portcullis.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.api.Json;
+import io.portcullis.server.Server;
+import io.portcullis.server.ServerConfig;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import tools.jackson.databind.JsonNode;
+
+/** TokenReview and SubjectAccessReview as a webhook or another API server would call them. */
+class ReviewApisTest {
+    static final String TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
+    static final String SARS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
+    @TempDir
+    static Path dataDir;
+    static Server server;
+    static AdminHttps https;
+    static String audienceToken;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = Server.start(ServerConfig.embedded(dataDir));
+        https = AdminHttps.fromKubeconfig(server.kubeconfig());
+        for (int i = 0; i < 100 && https.get("/api/v1/namespaces/default/serviceaccounts/default").statusCode() != 200; i++) Thread.sleep(100);
+        HttpResponse<String> r = https.send("POST", "/api/v1/namespaces/default/serviceaccounts/default/token", "application/json",
+                "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":{\"audiences\":[\"vault\"]}}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        audienceToken = Json.MAPPER.readTree(r.body()).path("status").path("token").asString();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void aTokenReviewForTheTokensAudienceAuthenticatesTheServiceAccount() throws Exception {
+        JsonNode status = review("[\"vault\"]", audienceToken);
+        assertThat(status.path("authenticated").asBoolean()).isTrue();
+        assertThat(status.path("user").path("username").asString()).isEqualTo("system:serviceaccount:default:default");
+        assertThat(status.path("user").path("groups").toString())
+                .contains("system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated");
+        assertThat(status.path("audiences").toString()).isEqualTo("[\"vault\"]");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            another audience           | ["db"]
+            the API audiences (empty)  | []
+            """)
+    void aTokenReviewForAnotherAudienceDoesNotAuthenticate(String name, String audiences) throws Exception {
+        JsonNode status = review(audiences, audienceToken);
+        assertThat(status.path("authenticated").asBoolean()).isFalse();
+        assertThat(status.path("error").asString()).isNotEmpty().doesNotContain(audienceToken);
+    }
+
+    @Test
+    void aGarbageTokenIsReviewedAsNotAuthenticated() throws Exception {
+        JsonNode status = review("[]", "not-a-token");
+        assertThat(status.path("authenticated").asBoolean()).isFalse();
+        assertThat(status.has("user")).isFalse();
+    }
+
+    @Test
+    void aTokenReviewWithoutATokenIsABadRequest() throws Exception {
+        HttpResponse<String> r = https.send("POST", TOKEN_REVIEWS, "application/json",
+                "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"spec\":{}}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(Json.MAPPER.readTree(r.body()).path("message").asString()).isEqualTo("token is required for TokenReview in authentication");
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2} -> {3}")
+    @CsvSource(delimiter = '|', textBlock = """
+            bob                                      | ''                      | list   | false
+            bob                                      | system:masters          | delete | true
+            system:serviceaccount:default:default    | system:serviceaccounts  | create | false
+            """)
+    void aSubjectAccessReviewAnswersForTheNamedSubject(String user, String group, String verb, boolean allowed) throws Exception {
+        String groups = group.isEmpty() ? "[]" : "[\"" + group + "\"]";
+        HttpResponse<String> r = https.send("POST", SARS, "application/json",
+                "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{\"user\":\"" + user + "\",\"groups\":"
+                        + groups + ",\"resourceAttributes\":{\"namespace\":\"default\",\"verb\":\"" + verb + "\",\"resource\":\"secrets\"}}}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        JsonNode status = Json.MAPPER.readTree(r.body()).path("status");
+        assertThat(status.path("allowed").asBoolean()).isEqualTo(allowed);
+        assertThat(status.path("denied").asBoolean(false)).isFalse();
+    }
+
+    private static JsonNode review(String audiences, String token) throws Exception {
+        HttpResponse<String> r = https.send("POST", TOKEN_REVIEWS, "application/json",
+                "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"spec\":{\"token\":\"" + token
+                        + "\",\"audiences\":" + audiences + "}}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return Json.MAPPER.readTree(r.body()).path("status");
+    }
+}
