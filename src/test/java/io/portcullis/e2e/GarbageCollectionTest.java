@@ -8,30 +8,13 @@ import io.portcullis.server.ServerConfig;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** propagationPolicy as upstream's garbage collector carries it out, through ownerReferences. */
-class GarbageCollectionTest {
+class GarbageCollectionTest extends AdminServerTest {
     static final String CMS = "/api/v1/namespaces/default/configmaps";
-    @TempDir
-    static Path dataDir;
-    static Server server;
-    static AdminHttps https;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = Server.start(ServerConfig.embedded(dataDir));
-        https = AdminHttps.fromKubeconfig(server.kubeconfig());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void backgroundDeletionTakesTheDependentsAlong() throws Exception {

@@ -3,42 +3,26 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 
 /** TokenReview and SubjectAccessReview as a webhook or another API server would call them. */
-class ReviewApisTest {
+class ReviewApisTest extends AdminServerTest {
     static final String TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
     static final String SARS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
-    @TempDir
-    static Path dataDir;
-    static Server server;
-    static AdminHttps https;
     static String audienceToken;
 
     @BeforeAll
     static void start() throws Exception {
-        server = Server.start(ServerConfig.embedded(dataDir));
-        https = AdminHttps.fromKubeconfig(server.kubeconfig());
         for (int i = 0; i < 100 && https.get("/api/v1/namespaces/default/serviceaccounts/default").statusCode() != 200; i++) Thread.sleep(100);
         HttpResponse<String> r = https.send("POST", "/api/v1/namespaces/default/serviceaccounts/default/token", "application/json",
                 "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":{\"audiences\":[\"vault\"]}}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         audienceToken = Json.MAPPER.readTree(r.body()).path("status").path("token").asString();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Test

@@ -3,37 +3,16 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 
 /** The paths that name no resource, as kubectl and monitoring read them: version, health, metrics, discovery, OpenAPI. */
-class ServerEndpointsTest {
-    @TempDir
-    static Path dataDir;
-    static Server server;
-    static AdminHttps https;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = Server.start(ServerConfig.embedded(dataDir));
-        https = AdminHttps.fromKubeconfig(server.kubeconfig());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+class ServerEndpointsTest extends AdminServerTest {
 
     @Test
     void versionReportsKubernetesOneThirtyTwoAndNamesPortcullis() throws Exception {
