@@ -35,7 +35,7 @@ public final class Main implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"portcullis " + Main.class.getPackage().getImplementationVersion() + " (Kubernetes API 1.32)"};
+            return new String[] {"portcullis " + Server.VERSION + " (Kubernetes API 1.32)"};
         }
     }
 

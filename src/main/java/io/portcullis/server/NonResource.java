@@ -14,8 +14,6 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** Paths that name no resource: version, health, metrics, discovery, OpenAPI and issuer discovery. */
 final class NonResource {
-    static final String VERSION = "0.1.0";
-
     private final Discovery discovery;
     private final Supplier<OpenApi> openApi;
     private final Metrics metrics;
@@ -45,7 +43,7 @@ final class NonResource {
         ObjectNode v = Json.object();
         v.put("major", "1");
         v.put("minor", "32");
-        v.put("gitVersion", "v1.32.0+portcullis-" + VERSION);
+        v.put("gitVersion", "v1.32.0+portcullis-" + Server.VERSION);
         v.put("gitCommit", "0000000000000000000000000000000000000000");
         v.put("gitTreeState", "clean");
         v.put("buildDate", "2026-01-01T00:00:00Z");

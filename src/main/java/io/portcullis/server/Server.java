@@ -74,6 +74,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+    /** Portcullis' own version, shown by --version and in /version's gitVersion. */
+    public static final String VERSION = "0.1.0";
     private static final Duration COMPACTION_INTERVAL = Duration.ofMinutes(5);
     static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
