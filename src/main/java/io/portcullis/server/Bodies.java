@@ -73,6 +73,11 @@ final class Bodies {
         return a >= 0 && b > a ? m.substring(a + 1, b) : "";
     }
 
+    /** The request's body as an object of the type, parsed and checked under the fieldValidation directive. */
+    static ObjectNode read(Exchange ex, ResourceType type, String fieldValidation) {
+        return check(ex, type, parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex), fieldValidation);
+    }
+
     /**
      * Checks an object body against its kind: apiVersion and kind must name the URL's type (or be
      * absent), values must have the schema's types (400), and unknown fields follow the

@@ -311,16 +311,14 @@ final class Rest {
 
     private void create(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        String fv = info.param("fieldValidation");
-        ObjectNode body = Bodies.check(ex, s.type(), Bodies.parse(ex.header("Content-Type"), ex.body(), fv, ex), fv);
+        ObjectNode body = Bodies.read(ex, s.type(), info.param("fieldValidation"));
         ObjectNode created = objects.create(ctx, s, ns, body);
         ex.respondJson(201, created);
     }
 
     private void update(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        String fv = info.param("fieldValidation");
-        ObjectNode body = Bodies.check(ex, s.type(), Bodies.parse(ex.header("Content-Type"), ex.body(), fv, ex), fv);
+        ObjectNode body = Bodies.read(ex, s.type(), info.param("fieldValidation"));
         ObjectNode updated = objects.update(ctx, s, ns, info.name(), info.subresource(), body);
         ex.respondJson(200, updated);
     }
