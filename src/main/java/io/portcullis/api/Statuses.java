@@ -130,8 +130,11 @@ public final class Statuses {
         return new ApiException(base(413, "RequestEntityTooLarge", message).build());
     }
 
-    public static ApiException tooManyRequests(String message) {
-        return new ApiException(base(429, "TooManyRequests", message).build());
+    /** 429 with upstream's words; clients wait a second (details.retryAfterSeconds, and the Retry-After header) and retry. */
+    public static ApiException tooManyRequests() {
+        StatusDetails d = new StatusDetails();
+        d.setRetryAfterSeconds(1);
+        return new ApiException(base(429, "TooManyRequests", "Too many requests, please try again later.").withDetails(d).build());
     }
 
     public static ApiException internal(String message) {

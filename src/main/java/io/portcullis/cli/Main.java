@@ -3,6 +3,7 @@ package io.portcullis.cli;
 import io.portcullis.pki.Passwords;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.server.TlsPolicy;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.InputStreamReader;
@@ -42,6 +43,10 @@ public final class Main implements Callable<Integer> {
     @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Start the API server. The first start creates the data directory, its PKI and admin.kubeconfig.")
     static final class ServerCommand implements Callable<Integer> {
+        private static final int EXIT_FATAL = 70;
+        /** In-flight requests get this long to finish on SIGTERM; then the process exits regardless. */
+        private static final Duration STOP_DEADLINE = Duration.ofSeconds(60);
+
         @Option(names = "--data-dir", description = "Where the store, PKI and admin.kubeconfig live (default: ${DEFAULT-VALUE}).")
         Path dataDir = Path.of("portcullis-data");
         @Option(names = "--bind-address", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
@@ -54,6 +59,11 @@ public final class Main implements Callable<Integer> {
         Path tlsCertFile;
         @Option(names = "--tls-private-key-file", description = "Private key of --tls-cert-file.")
         Path tlsPrivateKeyFile;
+        @Option(names = "--tls-min-version", description = "Lowest TLS version offered: VersionTLS12 or VersionTLS13 (default: ${DEFAULT-VALUE}).")
+        String tlsMinVersion = TlsPolicy.DEFAULT_MIN_VERSION;
+        @Option(names = "--tls-cipher-suites", split = ",", description = "TLS 1.2 cipher suites, kube-apiserver's names "
+                + "(default: ECDHE with AES-GCM or ChaCha20-Poly1305; TLS 1.3 suites are always on).")
+        List<String> tlsCipherSuites = new ArrayList<>();
         @Option(names = "--client-ca-file", description = "CA bundle whose client certificates authenticate (CN user, O groups).")
         Path clientCaFile;
         @Option(names = "--token-auth-file", description = "Static bearer tokens: CSV token,user,uid,\"group1,group2\".")
@@ -127,10 +137,24 @@ public final class Main implements Callable<Integer> {
                 System.err.println("portcullis: " + e.getMessage());
                 return 1;
             }
+            // a JVM that cannot serve any more exits, so that a supervisor can start a fresh one
+            server.onFatal(() -> Runtime.getRuntime().halt(EXIT_FATAL));
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.out.println("Stopping Portcullis...");
+                Thread deadline = new Thread(() -> {
+                    try {
+                        Thread.sleep(STOP_DEADLINE.toMillis());
+                        System.err.println("portcullis: not stopped after " + STOP_DEADLINE.toSeconds() + " s; exiting now");
+                        Runtime.getRuntime().halt(EXIT_FATAL);
+                    } catch (InterruptedException e) {
+                        // stopped in time
+                    }
+                }, "stop-deadline");
+                deadline.setDaemon(true);
+                deadline.start();
                 server.close();
+                deadline.interrupt();
                 stopped.countDown();
             }, "shutdown"));
             System.out.println("Portcullis is serving the Kubernetes API at " + server.url());
@@ -164,16 +188,21 @@ public final class Main implements Callable<Integer> {
             existing("--authorization-webhook-config-file", authzWebhookConfig);
             existing("--service-account-signing-key-file", saSigningKeyFile);
             for (Path p : saKeyFiles) existing("--service-account-key-file", p);
+            TlsPolicy.check(tlsMinVersion, tlsCipherSuites);
+            ServerConfig.Serving defaults = ServerConfig.Serving.defaults();
+            ServerConfig.Serving serving = new ServerConfig.Serving(bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile,
+                    tlsMinVersion, tlsCipherSuites, defaults.headerTimeout(), defaults.idleTimeout(), defaults.requestTimeout());
             ServerConfig.Oidc oidc = oidcIssuerUrl == null ? null : new ServerConfig.Oidc(oidcIssuerUrl, oidcClientId, oidcUsernameClaim,
                     oidcUsernamePrefix, oidcGroupsClaim, oidcGroupsPrefix, oidcCaFile, oidcSigningAlgs, oidcRequiredClaims);
+            ServerConfig.Authentication authentication = new ServerConfig.Authentication(clientCaFile, tokenAuthFile, basicAuthFile,
+                    anonymousAuth, oidc, authnWebhookConfig, Durations.parse("--authentication-token-webhook-cache-ttl", authnWebhookCacheTtl));
+            ServerConfig.Authorization authorization = new ServerConfig.Authorization(authorizationModes, authzWebhookConfig,
+                    Durations.parse("--authorization-webhook-cache-authorized-ttl", authzAuthorizedTtl),
+                    Durations.parse("--authorization-webhook-cache-unauthorized-ttl", authzUnauthorizedTtl));
             ServerConfig.ServiceAccounts sa = new ServerConfig.ServiceAccounts(saSigningKeyFile, saKeyFiles, saIssuers, apiAudiences,
                     saLookup, saMaxExpiration == null ? null : Durations.parse("--service-account-max-token-expiration", saMaxExpiration),
                     saExtend, saJwksUri, legacyTokenSecrets);
-            return new ServerConfig(dataDir, bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile, clientCaFile,
-                    tokenAuthFile, basicAuthFile, anonymousAuth, oidc, authnWebhookConfig,
-                    Durations.parse("--authentication-token-webhook-cache-ttl", authnWebhookCacheTtl), authorizationModes,
-                    authzWebhookConfig, Durations.parse("--authorization-webhook-cache-authorized-ttl", authzAuthorizedTtl),
-                    Durations.parse("--authorization-webhook-cache-unauthorized-ttl", authzUnauthorizedTtl), sa);
+            return new ServerConfig(dataDir, serving, authentication, authorization, sa);
         }
 
         private static void existing(String flag, Path p) {

@@ -13,12 +13,29 @@ import java.util.Set;
  * What a request asks, read from its method and URL as kube-apiserver reads it: a resource
  * request (verb, API group and version, namespace, resource, subresource, name) or a plain
  * non-resource path. Query parameters are decoded once here.
+ *
+ * <p>{@code namespacedPath} tells whether the path named a namespace scope
+ * ({@code .../namespaces/<ns>/<resource>...}); {@code namespace} alone cannot, since upstream also
+ * sets it to the name of a Namespace object ({@code /api/v1/namespaces/<name>}). {@code watchPath}
+ * tells whether the path began with the deprecated {@code watch/} prefix, under which every
+ * method is the verb {@code watch}, as upstream. A path with an empty segment ({@code //}) is not
+ * a resource request: nothing serves it.
  */
 public record RequestInfo(boolean resourceRequest, String verb, String path, String apiPrefix, String apiGroup,
                           String apiVersion, String namespace, String resource, String subresource, String name,
-                          Map<String, List<String>> query) {
+                          boolean namespacedPath, boolean watchPath, Map<String, List<String>> query) {
 
     private static final Set<String> NAMESPACE_SUBRESOURCES = Set.of("status", "finalize");
+
+    /**
+     * The name authorization sees: the path's, or, for a list or watch of a collection, the one
+     * name a field selector picks (as upstream, so that RBAC resourceNames can allow it).
+     */
+    public String authorizedName() {
+        if (!name.isEmpty() || !(verb.equals("list") || verb.equals("watch"))) return name;
+        String fs = param("fieldSelector");
+        return fs == null ? "" : singleNameSelector(fs);
+    }
 
     /** The first value of a query parameter, or null. */
     public String param(String key) {
@@ -32,7 +49,7 @@ public record RequestInfo(boolean resourceRequest, String verb, String path, Str
         Map<String, List<String>> query = parseQuery(q < 0 ? "" : uri.substring(q + 1));
         String lower = method.toLowerCase(java.util.Locale.ROOT);
         List<String> parts = split(path);
-        if (parts.size() < 2 || !(parts.get(0).equals("api") || parts.get(0).equals("apis"))) {
+        if (parts == null || parts.size() < 2 || !(parts.get(0).equals("api") || parts.get(0).equals("apis"))) {
             return nonResource(lower, path, query);
         }
         String prefix = parts.get(0);
@@ -47,27 +64,29 @@ public record RequestInfo(boolean resourceRequest, String verb, String path, Str
         List<String> rest = new ArrayList<>(parts.subList(i, parts.size()));
         if (rest.isEmpty()) return nonResource(lower, path, query);
 
-        String verb;
-        boolean deprecatedWatch = false;
+        boolean watchPath = false;
         if (rest.get(0).equals("watch")) {
             rest.remove(0);
-            deprecatedWatch = true;
+            watchPath = true;
             if (rest.isEmpty()) return nonResource(lower, path, query);
         }
-        switch (method) {
-            case "POST" -> verb = "create";
-            case "GET", "HEAD" -> verb = "get";
-            case "PUT" -> verb = "update";
-            case "PATCH" -> verb = "patch";
-            case "DELETE" -> verb = "delete";
-            default -> verb = "";
-        }
+        // as upstream: under watch/ every method is a watch (routing then refuses all but GET)
+        String verb = watchPath ? "watch" : switch (method) {
+            case "POST" -> "create";
+            case "GET", "HEAD" -> "get";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> "delete";
+            default -> "";
+        };
         String namespace = "";
+        boolean namespacedPath = false;
         if (rest.get(0).equals("namespaces")) {
             if (rest.size() > 1) {
                 namespace = rest.get(1);
                 if (rest.size() > 2 && !NAMESPACE_SUBRESOURCES.contains(rest.get(2))) {
                     rest = rest.subList(2, rest.size());
+                    namespacedPath = true;
                 }
             }
         }
@@ -79,23 +98,18 @@ public record RequestInfo(boolean resourceRequest, String verb, String path, Str
             subresource = String.join("/", rest.subList(2, rest.size()));
         }
 
-        if (deprecatedWatch) {
-            if (verb.equals("get")) verb = "watch";
-        } else if (verb.equals("get") && name.isEmpty()) {
+        if (verb.equals("get") && name.isEmpty()) {
             String w = first(query, "watch");
             verb = w != null && !w.equals("0") && !w.equals("false") ? "watch" : "list";
         } else if (verb.equals("delete") && name.isEmpty()) {
             verb = "deletecollection";
         }
-        if ((verb.equals("list") || verb.equals("watch")) && name.isEmpty()) {
-            String fs = first(query, "fieldSelector");
-            if (fs != null) name = singleNameSelector(fs);
-        }
-        return new RequestInfo(true, verb, path, prefix, group, version, namespace, resource, subresource, name, query);
+        return new RequestInfo(true, verb, path, prefix, group, version, namespace, resource, subresource, name,
+                namespacedPath, watchPath, query);
     }
 
     private static RequestInfo nonResource(String verb, String path, Map<String, List<String>> query) {
-        return new RequestInfo(false, verb, path, "", "", "", "", "", "", "", query);
+        return new RequestInfo(false, verb, path, "", "", "", "", "", "", "", false, false, query);
     }
 
     /** As upstream: a field selector naming exactly one object by metadata.name authorizes as that name. */
@@ -113,10 +127,16 @@ public record RequestInfo(boolean resourceRequest, String verb, String path, Str
         return "";
     }
 
+    /** The segments of an absolute path (a trailing slash allowed, as upstream), or null when one is empty. */
     private static List<String> split(String path) {
+        if (!path.startsWith("/")) return null;
+        String p = path.substring(1);
+        if (p.endsWith("/")) p = p.substring(0, p.length() - 1);
         List<String> out = new ArrayList<>();
-        for (String p : path.split("/")) {
-            if (!p.isEmpty()) out.add(p);
+        if (p.isEmpty()) return out;
+        for (String segment : p.split("/", -1)) {
+            if (segment.isEmpty()) return null;
+            out.add(segment);
         }
         return out;
     }

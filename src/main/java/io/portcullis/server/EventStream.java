@@ -4,6 +4,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /** Where a watch writes its events: a chunked HTTP response, or a WebSocket (one text message an event). */
 interface EventStream {
@@ -12,9 +13,11 @@ interface EventStream {
 
     void end();
 
+    /** Runs {@code r} once the stream is over, whoever ended it. */
     void onClose(Runnable r);
 
-    static EventStream of(HttpServerResponse resp) {
+    /** {@code onDone} registers what runs when the exchange the response belongs to is over. */
+    static EventStream of(HttpServerResponse resp, Consumer<Runnable> onDone) {
         return new EventStream() {
             @Override public boolean write(byte[] event) {
                 if (resp.writeQueueFull()) {
@@ -28,13 +31,12 @@ interface EventStream {
                 if (!resp.ended() && !resp.closed()) resp.end();
             }
             @Override public void onClose(Runnable r) {
-                resp.closeHandler(v -> r.run());
-                resp.exceptionHandler(e -> r.run());
+                onDone.accept(r);
             }
         };
     }
 
-    static EventStream of(ServerWebSocket ws) {
+    static EventStream of(ServerWebSocket ws, Consumer<Runnable> onDone) {
         return new EventStream() {
             @Override public boolean write(byte[] event) {
                 if (ws.writeQueueFull()) {
@@ -49,8 +51,7 @@ interface EventStream {
                 if (!ws.isClosed()) ws.close();
             }
             @Override public void onClose(Runnable r) {
-                ws.closeHandler(v -> r.run());
-                ws.exceptionHandler(e -> r.run());
+                onDone.accept(r);
             }
         };
     }

@@ -4,30 +4,84 @@ import io.fabric8.kubernetes.api.model.Status;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
 import io.portcullis.api.Statuses;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
-/** One request and its response, as the stages after the transport see them. */
+/**
+ * One request and its response, as the stages after the transport see them. A request that may
+ * carry a body is paused on arrival: nothing of the body is read until {@link #readBody} is called,
+ * which the pipeline does only once the request is authenticated and authorized. A request
+ * answered without its body having been read ends its connection (HTTP/1) or stream (HTTP/2), so
+ * that the unread body is never buffered.
+ */
 final class Exchange {
     static final String JSON = "application/json";
     static final int MAX_BODY = 3 * 1024 * 1024;
+    /** As upstream's warning recorder: warnings beyond this many bytes in all are shortened. */
+    private static final int WARNINGS_MAX_BYTES = 4 * 1024;
+    private static final int WARNING_SHORTENED_LENGTH = 256;
 
     private final HttpServerRequest req;
-    private final List<String> warnings = new ArrayList<>();
+    private final Context context;
+    private final Set<String> warnings = new LinkedHashSet<>();
+    private final List<Runnable> onDone = new ArrayList<>();
+    private boolean done;
+    private final boolean bodyExpected;
+    private volatile boolean bodyRead;
     private byte[] body = new byte[0];
     volatile int status;
 
-    Exchange(HttpServerRequest req) {
+    /** Takes over a request just arrived, on its event loop; {@code ended} runs once when the exchange is over. */
+    Exchange(HttpServerRequest req, Runnable ended) {
         this.req = req;
+        this.context = Vertx.currentContext();
+        HttpMethod m = req.method();
+        this.bodyExpected = m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH || m == HttpMethod.DELETE;
+        // the body waits until the request has been admitted; a WebSocket upgrade must also find its request unread
+        if (bodyExpected || req.getHeader("Upgrade") != null) req.pause();
+        onDone.add(ended);
+        HttpServerResponse r = req.response();
+        r.endHandler(v -> done());
+        r.closeHandler(v -> done());
+        r.exceptionHandler(e -> done());
+    }
+
+    /** Runs {@code r} once the exchange is over: the response ended, or the client went away. */
+    void onDone(Runnable r) {
+        synchronized (onDone) {
+            if (!done) {
+                onDone.add(r);
+                return;
+            }
+        }
+        r.run();
+    }
+
+    private void done() {
+        List<Runnable> run;
+        synchronized (onDone) {
+            if (done) return;
+            done = true;
+            run = List.copyOf(onDone);
+        }
+        run.forEach(Runnable::run);
     }
 
     String method() {
@@ -81,6 +135,87 @@ final class Exchange {
         }
     }
 
+    /** True for the methods whose requests may carry a body (POST, PUT, PATCH, DELETE). */
+    boolean bodyExpected() {
+        return bodyExpected;
+    }
+
+    /**
+     * Reads the body, then runs {@code then} (on the event loop). At most {@link #MAX_BODY} bytes
+     * (413), within {@code timeout} (504, as upstream's request timeout), and only while
+     * {@code budget} has room for it (429); any of these ends the connection, as does a client
+     * that fails mid-body.
+     */
+    void readBody(BodyBudget budget, Duration timeout, Runnable then) {
+        context.runOnContext(v -> {
+            try {
+                startReading(budget, timeout, then);
+            } catch (RuntimeException e) {
+                failInternal(e);
+            }
+        });
+    }
+
+    private void startReading(BodyBudget budget, Duration timeout, Runnable then) {
+        if (closed()) return;
+        long declared = contentLength();
+        if (declared > MAX_BODY) {
+            fail(Bodies.tooLarge());
+            return;
+        }
+        BodyBudget.Lease lease = budget.lease();
+        onDone(lease::release);
+        if (!lease.grow(Math.max(declared, 0))) {
+            fail(Statuses.tooManyRequests());
+            return;
+        }
+        if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) req.response().writeContinue();
+        Buffer received = Buffer.buffer((int) Math.max(declared, 0));
+        long timer = context.owner().setTimer(Math.max(1, timeout.toMillis()), id -> fail(Statuses.of(504, "Timeout",
+                "request did not complete within requested timeout - context deadline exceeded", null)));
+        onDone(() -> context.owner().cancelTimer(timer));
+        req.handler(chunk -> {
+            if (closed()) return;
+            long size = (long) received.length() + chunk.length();
+            if (size > MAX_BODY) {
+                fail(Bodies.tooLarge());
+            } else if (!lease.grow(size)) {
+                fail(Statuses.tooManyRequests());
+            } else {
+                received.appendBuffer(chunk);
+            }
+        });
+        req.exceptionHandler(e -> {
+            if (!closed()) req.connection().close();
+        });
+        req.endHandler(end -> {
+            context.owner().cancelTimer(timer);
+            if (closed()) return;
+            body = received.getBytes();
+            bodyRead = true;
+            then.run();
+        });
+        req.resume();
+    }
+
+    /** True unless the request says it has no body (HTTP/1 with neither a length nor chunks, or a length of 0). */
+    private boolean declaresBody() {
+        long length = contentLength();
+        if (length > 0) return true;
+        if (length == 0) return false;
+        return http2() || req.getHeader("Transfer-Encoding") != null;
+    }
+
+    private long contentLength() {
+        String length = req.getHeader("Content-Length");
+        if (length == null) return -1;
+        try {
+            return Long.parseLong(length.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /**
      * Opens the stream a watch writes to: a WebSocket when the client asked to upgrade (fabric8's
      * default), else a chunked 200 response. The consumer runs once the stream is open.
@@ -88,20 +223,23 @@ final class Exchange {
     void webSocketOrResponse(java.util.function.Consumer<EventStream> start) {
         String upgrade = req.getHeader("Upgrade");
         if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
-            req.toWebSocket().onSuccess(ws -> start.accept(EventStream.of(ws)))
-                    .onFailure(e -> fail(Statuses.badRequest("cannot upgrade to a WebSocket: " + e.getMessage())));
+            req.toWebSocket().onSuccess(ws -> {
+                ws.closeHandler(v -> done());
+                ws.exceptionHandler(e -> done());
+                start.accept(EventStream.of(ws, this::onDone));
+            }).onFailure(e -> fail(Statuses.badRequest("cannot upgrade to a WebSocket: " + e.getMessage())));
             return;
         }
         HttpServerResponse r = req.response();
         status = 200;
         r.setStatusCode(200).putHeader("Content-Type", JSON).putHeader("Cache-Control", "no-cache, private");
         if (!http2()) r.setChunked(true);
-        start.accept(EventStream.of(r));
+        start.accept(EventStream.of(r, this::onDone));
         if (!r.headWritten() && !r.ended()) r.write(Buffer.buffer());
     }
 
     boolean http2() {
-        return req.version() == io.vertx.core.http.HttpVersion.HTTP_2;
+        return req.version() == HttpVersion.HTTP_2;
     }
 
     String remoteAddress() {
@@ -110,10 +248,6 @@ final class Exchange {
 
     byte[] body() {
         return body;
-    }
-
-    void body(byte[] b) {
-        this.body = b;
     }
 
     void warn(String text) {
@@ -141,9 +275,47 @@ final class Exchange {
         HttpServerResponse r = req.response();
         if (r.ended() || r.closed()) return;
         status = code;
-        r.setStatusCode(code).putHeader("Content-Type", contentType).putHeader("Cache-Control", "no-cache, private");
-        for (String w : warnings) r.headers().add("Warning", "299 - \"" + w.replace("\"", "\\\"") + "\"");
-        r.end(io.vertx.core.internal.buffer.BufferInternal.buffer(bytes));
+        r.setStatusCode(code).putHeader("Content-Type", contentType);
+        if (!r.headers().contains("Cache-Control")) r.putHeader("Cache-Control", "no-cache, private");
+        for (String w : warningHeaders(warnings)) r.headers().add("Warning", w);
+        boolean unread = bodyExpected && !bodyRead && declaresBody();
+        if (unread && !http2()) r.putHeader("Connection", "close");
+        r.end(io.vertx.core.internal.buffer.BufferInternal.buffer(bytes)).onComplete(v -> {
+            // a body nobody read is not buffered: the client's connection (or stream) ends here
+            if (unread) {
+                if (http2()) r.reset(0);
+                else req.connection().close();
+            }
+        });
+    }
+
+    /**
+     * The Warning header values for warning texts, as upstream writes them: code 299, agent "-",
+     * the text quoted with backslash escapes; controls become spaces (no client text can break a
+     * header), other characters go out as UTF-8; past {@link #WARNINGS_MAX_BYTES} in all, each text
+     * is shortened, and what still does not fit is dropped.
+     */
+    static List<String> warningHeaders(Set<String> texts) {
+        List<String> out = new ArrayList<>();
+        int total = 0;
+        for (String t : texts) total += t.length();
+        int limit = total > WARNINGS_MAX_BYTES ? WARNING_SHORTENED_LENGTH : Integer.MAX_VALUE;
+        int size = 0;
+        for (String t : texts) {
+            String text = t.length() > limit ? t.substring(0, limit) + "..." : t;
+            StringBuilder q = new StringBuilder(text.length() + 10).append("299 - \"");
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c == '"' || c == '\\') q.append('\\').append(c);
+                else if (c < 0x20 || c == 0x7f) q.append(' ');
+                else q.append(c);
+            }
+            String value = new String(q.append('"').toString().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+            if (size + value.length() > WARNINGS_MAX_BYTES) break;
+            size += value.length();
+            out.add(value);
+        }
+        return out;
     }
 
     void respondJson(int code, Object value) {
@@ -156,6 +328,9 @@ final class Exchange {
 
     void fail(Status s) {
         if (s.getCode() != null && s.getCode() == 403) req.response().putHeader("X-Content-Type-Options", "nosniff");
+        if (s.getDetails() != null && s.getDetails().getRetryAfterSeconds() != null) {
+            req.response().putHeader("Retry-After", s.getDetails().getRetryAfterSeconds().toString());
+        }
         respond(s.getCode() == null ? 500 : s.getCode(), Json.bytes(s));
     }
 

@@ -7,6 +7,7 @@ import io.portcullis.api.Statuses;
 import io.portcullis.request.RequestInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -56,57 +57,63 @@ final class NonResource {
     void serve(Exchange ex, RequestInfo info) {
         String path = info.path();
         if (path.length() > 1 && path.endsWith("/") && !path.equals("/version/")) path = path.substring(0, path.length() - 1);
-        if (!ex.method().equals("GET") && !ex.method().equals("HEAD")) {
-            throw Statuses.of(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
-        }
+        Runnable answer = answer(ex, info, path);
+        if (answer == null) throw Statuses.notFoundPath();
+        if (!ex.method().equals("GET") && !ex.method().equals("HEAD")) throw Statuses.methodNotAllowed();
+        answer.run();
+    }
+
+    /** What answers a GET of the path; null when nothing is served there. */
+    private Runnable answer(Exchange ex, RequestInfo info, String path) {
         String accept = ex.header("Accept");
         switch (path) {
-            case "/version", "/version/" -> ex.respondJson(200, version());
-            case "/metrics" -> ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+            case "/version", "/version/" -> { return () -> ex.respondJson(200, version()); }
+            case "/metrics" -> { return () -> ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()); }
             case "/api" -> {
-                if (wantsAggregated(accept)) respondAggregated(ex, true, accept);
-                else ex.respondJson(200, discovery.apiVersions(serverAddress.get()));
+                return () -> {
+                    if (wantsAggregated(accept)) respondAggregated(ex, true, accept);
+                    else ex.respondJson(200, discovery.apiVersions(serverAddress.get()));
+                };
             }
             case "/apis" -> {
-                if (wantsAggregated(accept)) respondAggregated(ex, false, accept);
-                else ex.respondJson(200, discovery.groupList());
+                return () -> {
+                    if (wantsAggregated(accept)) respondAggregated(ex, false, accept);
+                    else ex.respondJson(200, discovery.groupList());
+                };
             }
-            case "/api/v1" -> ex.respondJson(200, discovery.resourceList("v1"));
-            case "/openapi/v3" -> ex.respondJson(200, openApi.get().index());
+            case "/api/v1" -> { return () -> ex.respondJson(200, discovery.resourceList("v1")); }
+            case "/openapi/v3" -> { return () -> ex.respondJson(200, openApi.get().index()); }
             default -> {
                 if (path.startsWith("/livez") || path.startsWith("/readyz") || path.startsWith("/healthz")) {
-                    health(ex, info, path);
-                } else if (path.startsWith("/apis/")) {
-                    apis(ex, path.substring("/apis/".length()));
-                } else if (path.startsWith("/openapi/v3/")) {
-                    byte[] doc = openApi.get().document(path.substring("/openapi/v3/".length()));
-                    if (doc == null) throw Statuses.notFoundPath();
-                    ex.respond(200, Exchange.JSON, doc);
-                } else if (documents.containsKey(path)) {
-                    ex.response().putHeader("Cache-Control", "public, max-age=3600");
-                    String type = path.endsWith("jwks") ? "application/jwk-set+json" : Exchange.JSON;
-                    ex.response().putHeader("Content-Type", type);
-                    ex.response().end(io.vertx.core.buffer.Buffer.buffer(documents.get(path)));
-                } else {
-                    throw Statuses.notFoundPath();
+                    String[] parts = path.substring(1).split("/", 2);
+                    if (!List.of("livez", "readyz", "healthz").contains(parts[0])) return null;
+                    if (parts.length == 2 && !(parts[0].equals("livez") ? liveChecks : readyChecks).containsKey(parts[1])) return null;
+                    return () -> health(ex, info, parts);
                 }
+                if (path.startsWith("/apis/")) {
+                    ObjectNode doc = apis(path.substring("/apis/".length()));
+                    return doc == null ? null : () -> ex.respondJson(200, doc);
+                }
+                if (path.startsWith("/openapi/v3/")) {
+                    byte[] doc = openApi.get().document(path.substring("/openapi/v3/".length()));
+                    return doc == null ? null : () -> ex.respond(200, Exchange.JSON, doc);
+                }
+                byte[] doc = documents.get(path);
+                if (doc == null) return null;
+                return () -> {
+                    ex.response().putHeader("Cache-Control", "public, max-age=3600");
+                    ex.respond(200, path.endsWith("jwks") ? "application/jwk-set+json" : Exchange.JSON, doc);
+                };
             }
         }
     }
 
-    private void apis(Exchange ex, String rest) {
+    /** The discovery document of /apis/<group> or /apis/<group>/<version>; null when there is none. */
+    private ObjectNode apis(String rest) {
         String[] parts = rest.split("/");
-        if (parts.length == 1) {
-            ObjectNode g = discovery.group(parts[0]);
-            if (g == null) throw Statuses.notFoundPath();
-            ex.respondJson(200, g);
-        } else if (parts.length == 2) {
-            ObjectNode l = discovery.resourceList(parts[0] + "/" + parts[1]);
-            if (l == null) throw Statuses.notFoundPath();
-            ex.respondJson(200, l);
-        } else {
-            throw Statuses.notFoundPath();
-        }
+        if (parts.length == 1) return discovery.group(parts[0]);
+        if (parts.length == 2) return discovery.resourceList(parts[0] + "/" + parts[1]);
+        return null;
     }
 
     private static boolean wantsAggregated(String accept) {
@@ -120,13 +127,10 @@ final class NonResource {
         ex.respond(200, type, Json.bytes(discovery.aggregated(core, apiVersion)));
     }
 
-    private void health(Exchange ex, RequestInfo info, String path) {
-        String[] parts = path.substring(1).split("/", 2);
+    private void health(Exchange ex, RequestInfo info, String[] parts) {
         Map<String, BooleanSupplier> checks = parts[0].equals("livez") ? liveChecks : readyChecks;
         if (parts.length == 2) {
-            BooleanSupplier check = checks.get(parts[1]);
-            if (check == null) throw Statuses.notFoundPath();
-            boolean ok = check.getAsBoolean();
+            boolean ok = checks.get(parts[1]).getAsBoolean();
             text(ex, ok ? 200 : 500, ok ? "ok" : "[-]" + parts[1] + " failed: reason withheld\n");
             return;
         }

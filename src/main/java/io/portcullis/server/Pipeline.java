@@ -1,7 +1,6 @@
 package io.portcullis.server;
 
 import io.portcullis.api.ApiException;
-import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import io.portcullis.authn.AuthenticationException;
 import io.portcullis.authn.Authenticator;
@@ -13,11 +12,10 @@ import io.portcullis.authz.AuthorizationException;
 import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Decision;
 import io.portcullis.authz.ForbiddenMessages;
-import io.portcullis.registry.Strategy;
 import io.portcullis.request.RequestInfo;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
+import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerRequest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -27,109 +25,106 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every request walks the same path, in this order: request info, authentication (with the
- * authenticated group), impersonation, authorization, then the resource's handler (admission,
- * registry and storage happen behind it). This class alone knows the order.
+ * authenticated group), routing (which settles a resource request's scope), impersonation,
+ * authorization, then the route's handler (admission, registry and storage happen behind it).
+ * This class alone knows the order.
  */
 final class Pipeline {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
-    /** A served resource type and who answers it. */
-    record Route(ResourceType type, Strategy strategy, Handler handler) {}
-
-    /** Answers create-only kinds (reviews, TokenRequest) that are not stored. */
-    interface Handler {
-        void serve(Exchange ex, RequestInfo info, UserInfo user);
-    }
-
     private final Authenticator authenticator;
     private final Authorizer authorizer;
-    private final Map<String, Route> routes;
+    private final Router router;
     private final Rest rest;
     private final NonResource nonResource;
     private final Metrics metrics;
     private final Executor workers;
     private final boolean blockingAuthentication;
+    private final Connections connections;
+    private final BodyBudget bodies;
+    private final Duration requestTimeout;
+    private final Failures failures;
 
-    Pipeline(Authenticator authenticator, Authorizer authorizer, Map<String, Route> routes, Rest rest, NonResource nonResource,
-             Metrics metrics, Executor workers, boolean blockingAuthentication) {
+    Pipeline(Authenticator authenticator, Authorizer authorizer, Router router, Rest rest, NonResource nonResource,
+             Metrics metrics, Executor workers, boolean blockingAuthentication, Connections connections, BodyBudget bodies,
+             Duration requestTimeout, Failures failures) {
         this.authenticator = authenticator;
         this.authorizer = authorizer;
-        this.routes = routes;
+        this.router = router;
         this.rest = rest;
         this.nonResource = nonResource;
         this.metrics = metrics;
         this.workers = workers;
         this.blockingAuthentication = blockingAuthentication;
+        this.connections = connections;
+        this.bodies = bodies;
+        this.requestTimeout = requestTimeout;
+        this.failures = failures;
     }
 
-    /** The key of a route: "<group>/<version>/<resource>" ("" group for core). */
-    static String routeKey(String group, String version, String resource) {
-        return group + "/" + version + "/" + resource;
-    }
-
+    /**
+     * A request whose headers have arrived (on its event loop). Its body, if any, stays unread
+     * until the request has been authenticated and authorized: nothing is held for a client that
+     * has not been admitted.
+     */
     void handle(HttpServerRequest req) {
         long start = System.nanoTime();
-        Exchange ex = new Exchange(req);
+        Exchange ex = new Exchange(req, connections.began(req.connection()));
         RequestInfo info = RequestInfo.resolve(req.method().name(), req.uri());
-        req.response().endHandler(v -> observe(info, ex, start));
-        HttpMethod m = req.method();
-        if (m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.PATCH || m == HttpMethod.DELETE) {
-            String length = req.getHeader("Content-Length");
-            if (length != null && parseLength(length) > Exchange.MAX_BODY) {
-                ex.fail(Bodies.tooLarge());
-                req.connection().close();
-                return;
-            }
-            Buffer body = Buffer.buffer();
-            req.handler(chunk -> {
-                if (body.length() + chunk.length() > Exchange.MAX_BODY) {
-                    if (!ex.closed()) {
-                        ex.fail(Bodies.tooLarge());
-                        req.connection().close();
-                    }
-                    return;
-                }
-                body.appendBuffer(chunk);
-            });
-            req.endHandler(v -> {
-                if (ex.closed()) return;
-                ex.body(body.getBytes());
-                workers.execute(() -> process(ex, info));
-            });
-            req.exceptionHandler(e -> LOG.debug("request failed before its body was read", e));
-            return;
+        ex.onDone(() -> observe(info, ex, start));
+        if (blockingAuthentication) submit(ex, info, () -> admit(ex, info));
+        else guarded(ex, info, () -> admit(ex, info));
+    }
+
+    /** Authentication, routing, impersonation and authorization; then the body, if any; then the handler. */
+    private void admit(Exchange ex, RequestInfo info) {
+        UserInfo authenticated = authenticate(ex);
+        // as upstream: the credential goes no further than authentication
+        ex.removeHeaders("Authorization", "X-Remote-User", "X-Remote-Group", "X-Remote-Uid");
+        // a path the kind is not served at ends here, before anything is authorized for it
+        Route route = info.resourceRequest() ? router.route(ex.method(), info) : null;
+        UserInfo user = authenticated;
+        Map<String, List<String>> impersonation = ex.impersonationHeaders();
+        if (Impersonation.requested(impersonation)) {
+            user = Impersonation.apply(user, impersonation, authorizer);
+            ex.removeImpersonationHeaders();
         }
-        if (!blockingAuthentication && (!info.resourceRequest() || rest.servesInline(info))) {
-            process(ex, info);
+        authorize(attributes(user, info));
+        UserInfo admitted = user;
+        if (ex.bodyExpected()) {
+            ex.readBody(bodies, requestTimeout, () -> submit(ex, info, () -> dispatch(ex, info, route, admitted)));
+        } else if (Context.isOnEventLoopThread() && (route == null || rest.servesInline(info))) {
+            dispatch(ex, info, route, admitted);
         } else {
-            // a WebSocket upgrade must find the request unread when the worker gets to it
-            if (req.getHeader("Upgrade") != null) req.pause();
-            try {
-                workers.execute(() -> process(ex, info));
-            } catch (RejectedExecutionException e) {
-                ex.fail(Statuses.tooManyRequests("the server is shutting down or overloaded"));
-            }
+            submit(ex, info, () -> dispatch(ex, info, route, admitted));
         }
     }
 
-    private void process(Exchange ex, RequestInfo info) {
+    /** Runs a step on a worker; a full queue is 429, as upstream answers when it has no room. */
+    private void submit(Exchange ex, RequestInfo info, Runnable step) {
         try {
-            UserInfo user = authenticate(ex);
-            // as upstream: the credential goes no further than authentication
-            ex.removeHeaders("Authorization", "X-Remote-User", "X-Remote-Group", "X-Remote-Uid");
-            Map<String, List<String>> impersonation = ex.impersonationHeaders();
-            if (Impersonation.requested(impersonation)) {
-                user = Impersonation.apply(user, impersonation, authorizer);
-                ex.removeImpersonationHeaders();
-            }
-            Attributes attributes = attributes(user, info);
-            authorize(attributes);
-            dispatch(ex, info, user);
+            workers.execute(() -> guarded(ex, info, step));
+        } catch (RejectedExecutionException e) {
+            ex.fail(Statuses.tooManyRequests());
+        }
+    }
+
+    /** Runs a step of a request: whatever it throws fails that request alone, with a Status. */
+    private void guarded(Exchange ex, RequestInfo info, Runnable step) {
+        try {
+            step.run();
         } catch (ApiException e) {
             ex.fail(e);
         } catch (RuntimeException e) {
             LOG.error("request {} {} failed", ex.method(), info.path(), e);
             ex.failInternal(e);
+        } catch (Error e) {
+            try {
+                ex.failInternal(e);
+            } catch (Throwable ignored) {
+                // the connection may be as broken as the heap; the client sees it closed
+            }
+            failures.inRequest(e);
         }
     }
 
@@ -155,7 +150,7 @@ final class Pipeline {
     static Attributes attributes(UserInfo user, RequestInfo info) {
         if (!info.resourceRequest()) return Attributes.nonResource(user, info.verb(), info.path());
         return new Attributes(user, info.verb(), true, info.namespace(), info.apiGroup(), info.apiVersion(), info.resource(),
-                info.subresource(), info.name(), info.path());
+                info.subresource(), info.authorizedName(), info.path());
     }
 
     private void authorize(Attributes attributes) {
@@ -169,23 +164,16 @@ final class Pipeline {
         if (verdict.decision() != Decision.ALLOW) throw ForbiddenMessages.forbidden(attributes, verdict.reason());
     }
 
-    private void dispatch(Exchange ex, RequestInfo info, UserInfo user) {
-        if (!info.resourceRequest()) {
+    private void dispatch(Exchange ex, RequestInfo info, Route route, UserInfo user) {
+        if (route == null) {
             nonResource.serve(ex, info);
-            return;
+        } else if (route instanceof Route.Review review) {
+            review.handler().serve(ex, info, user);
+        } else if (route instanceof Route.Stored stored) {
+            Route.Handler handler = stored.subresources().get(info.subresource());
+            if (handler != null) handler.serve(ex, info, user);
+            else rest.serve(ex, info, stored.strategy(), user);
         }
-        Route route = routes.get(routeKey(info.apiGroup(), info.apiVersion(), info.resource()));
-        if (route == null) throw Statuses.notFoundPath();
-        if (route.handler() != null && (route.strategy() == null || routedSubresource(route, info))) {
-            route.handler().serve(ex, info, user);
-        } else {
-            rest.serve(ex, info, route.strategy(), user);
-        }
-    }
-
-    private static boolean routedSubresource(Route route, RequestInfo info) {
-        return !info.subresource().isEmpty() && route.type().subresources().stream()
-                .anyMatch(s -> s.name().equals(info.subresource()) && !s.kind().equals(route.type().kind()) && !s.name().equals("status"));
     }
 
     private void observe(RequestInfo info, Exchange ex, long start) {
@@ -197,11 +185,4 @@ final class Pipeline {
         }
     }
 
-    private static long parseLength(String v) {
-        try {
-            return Long.parseLong(v.strip());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
 }

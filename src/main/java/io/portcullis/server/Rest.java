@@ -66,40 +66,23 @@ final class Rest {
                 && objects.cache().revision() >= storeRevision.getAsLong();
     }
 
+    /**
+     * Serves a request the {@link Router} has routed to a stored kind: its path shape and method
+     * are the kind's, and its namespace is the one it was authorized in (none for a cluster-scoped
+     * kind, whose Namespace objects upstream authorizes in their own name).
+     */
     void serve(Exchange ex, RequestInfo info, Strategy s, UserInfo user) {
-        ResourceType t = s.type();
-        String sub = info.subresource();
-        if (!sub.isEmpty() && !t.hasSubresource(sub)) throw Statuses.notFoundPath();
-        String ns = t.namespaced() ? info.namespace() : "";
-        if (!t.namespaced() && t.resource().equals("namespaces")) ns = "";
+        String ns = s.type().namespaced() ? info.namespace() : "";
         switch (info.verb()) {
-            case "get" -> {
-                if (sub.equals("finalize")) throw Statuses.methodNotAllowed();
-                get(ex, info, s, ns);
-            }
+            case "get" -> get(ex, info, s, ns);
             case "list" -> list(ex, info, s, ns);
             case "watch" -> watch(ex, info, s, ns);
-            case "create" -> {
-                if (!info.name().isEmpty() || (t.namespaced() && ns.isEmpty())) throw Statuses.methodNotAllowed();
-                create(ex, info, s, ns, user);
-            }
-            case "update" -> {
-                if (info.name().isEmpty()) throw Statuses.methodNotAllowed();
-                update(ex, info, s, ns, user);
-            }
-            case "patch" -> {
-                if (info.name().isEmpty() || sub.equals("finalize")) throw Statuses.methodNotAllowed();
-                patch(ex, info, s, ns, user);
-            }
-            case "delete" -> {
-                if (!sub.isEmpty()) throw Statuses.methodNotAllowed();
-                delete(ex, info, s, ns, user);
-            }
-            case "deletecollection" -> {
-                if (!t.verbs().contains("deletecollection")) throw Statuses.methodNotAllowed("deletecollection", t.groupResource());
-                deleteCollection(ex, info, s, ns, user);
-            }
-            default -> throw Statuses.methodNotAllowed(ex.method(), t.groupResource());
+            case "create" -> create(ex, info, s, ns, user);
+            case "update" -> update(ex, info, s, ns, user);
+            case "patch" -> patch(ex, info, s, ns, user);
+            case "delete" -> delete(ex, info, s, ns, user);
+            case "deletecollection" -> deleteCollection(ex, info, s, ns, user);
+            default -> throw new IllegalStateException("routed verb " + info.verb() + " has no REST handler");
         }
     }
 
@@ -164,7 +147,10 @@ final class Rest {
 
     private void watch(Exchange ex, RequestInfo info, Strategy s, String ns) {
         ListOptions o = listOptions(info);
-        Predicate<Item> filter = objects.watchFilter(s, o);
+        Predicate<Item> selected = objects.watchFilter(s, o);
+        // a watch of one object (watch/.../<name>) sees that object alone: it was authorized for no more
+        String name = info.name();
+        Predicate<Item> filter = name.isEmpty() ? selected : selected.and(it -> it.name().equals(name));
         String rvParam = o.resourceVersion();
         long after = ObjectStore.parseResourceVersion(rvParam);
         boolean table = Tables.wanted(ex.header("Accept"));

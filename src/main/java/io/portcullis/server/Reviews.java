@@ -29,7 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
  * (authentication.k8s.io), SubjectAccessReview, LocalSubjectAccessReview,
  * SelfSubjectAccessReview and SelfSubjectRulesReview (authorization.k8s.io).
  */
-final class Reviews implements Pipeline.Handler {
+final class Reviews implements Route.Handler {
     private final Map<String, ResourceType> types = new LinkedHashMap<>();
     private final TokenAuthenticator tokens;
     private final List<String> apiAudiences;
@@ -47,8 +47,6 @@ final class Reviews implements Pipeline.Handler {
     @Override
     public void serve(Exchange ex, RequestInfo info, UserInfo user) {
         ResourceType t = types.get(info.resource());
-        if (t == null || !info.subresource().isEmpty() || !info.name().isEmpty()) throw Statuses.notFoundPath();
-        if (!info.verb().equals("create")) throw Statuses.methodNotAllowed(info.verb(), t.groupResource());
         ObjectNode review = Bodies.check(ex, t, Bodies.parse(ex.header("Content-Type"), ex.body()), info.param("fieldValidation"));
         review.put("apiVersion", t.apiVersion());
         review.put("kind", t.kind());

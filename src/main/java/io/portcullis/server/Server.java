@@ -90,6 +90,7 @@ public final class Server implements AutoCloseable {
     private Path kubeconfig;
     private String url;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final Failures failures = new Failures();
     private volatile boolean stopping;
 
     private Server(ServerConfig config) throws IOException {
@@ -99,7 +100,7 @@ public final class Server implements AutoCloseable {
         // the PKI and the store do not depend on each other: load them side by side
         CompletableFuture<ClusterPki> loading = CompletableFuture.supplyAsync(() -> {
             try {
-                return ClusterPki.loadOrCreate(config.dataDir(), config.tlsSans(), Clock.systemUTC());
+                return ClusterPki.loadOrCreate(config.dataDir(), config.serving().tlsSans(), Clock.systemUTC());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -146,28 +147,24 @@ public final class Server implements AutoCloseable {
         closeables.add(GarbageCollector.start(objects));
 
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+        vertx.exceptionHandler(failures::outsideRequest);
         this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
         Metrics metrics = new Metrics();
 
-        CachedTokenAuthenticator tokens = tokenAuthenticator(config, serviceAccounts, cache, objects);
-        Authenticator authenticator = authenticator(config, pki.caCertificate(), tokens, serviceAccounts.apiAudiences());
-        Authorizer authorizer = authorizer(config, rbac);
+        CachedTokenAuthenticator tokens = tokenAuthenticator(config.authentication(), serviceAccounts, cache, objects);
+        Authenticator authenticator = authenticator(config.authentication(), pki.caCertificate(), tokens, serviceAccounts.apiAudiences());
+        Authorizer authorizer = authorizer(config.authorization(), rbac);
         rbac.start(objects, authorizer);
         LOG.debug("rbac started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
-        List<ResourceType> served = new ArrayList<>();
-        Map<String, Pipeline.Route> routes = new LinkedHashMap<>();
+        List<Route> routes = new ArrayList<>();
         for (Strategy s : strategies) {
-            served.add(s.type());
-            Pipeline.Handler handler = s.type().groupResource().equals(GroupResource.core("serviceaccounts"))
-                    ? serviceAccounts.tokenRequests(objects) : null;
-            routes.put(Pipeline.routeKey(s.type().group(), s.type().version(), s.type().resource()), new Pipeline.Route(s.type(), s, handler));
+            routes.add(s.type().groupResource().equals(GroupResource.core("serviceaccounts"))
+                    ? new Route.Stored(s, Map.of("token", serviceAccounts.tokenRequests(objects))) : new Route.Stored(s));
         }
         Reviews reviews = new Reviews(Kinds.reviews(), tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer());
-        for (ResourceType t : Kinds.reviews()) {
-            served.add(t);
-            routes.put(Pipeline.routeKey(t.group(), t.version(), t.resource()), new Pipeline.Route(t, null, reviews));
-        }
+        for (ResourceType t : Kinds.reviews()) routes.add(new Route.Review(t, reviews));
+        List<ResourceType> served = routes.stream().map(Route::type).toList();
         Discovery discovery = new Discovery(served);
         // built on first use: it reads every model class, which start-up need not wait for
         Supplier<OpenApi> openApi = new Supplier<>() {
@@ -184,29 +181,35 @@ public final class Server implements AutoCloseable {
             }
         };
 
-        HttpServerOptions options = httpOptions(config);
+        HttpServerOptions options = httpOptions(config.serving());
         this.http = vertx.createHttpServer(options);
         Rest rest = new Rest(objects, vertx, store::currentRevision);
         Map<String, BooleanSupplier> live = new LinkedHashMap<>();
         live.put("ping", () -> true);
+        live.put("jvm", () -> !failures.failed());
         live.put("storage", () -> !stopping);
         Map<String, BooleanSupplier> ready = new LinkedHashMap<>();
         ready.put("watch-cache", () -> cache.revision() >= 0);
         ready.put("shutdown", () -> !stopping);
-        String host = config.bindAddress().contains(":") ? "[" + config.bindAddress() + "]" : config.bindAddress();
+        ServerConfig.Serving serving = config.serving();
+        String host = serving.bindAddress().contains(":") ? "[" + serving.bindAddress() + "]" : serving.bindAddress();
         NonResource nonResource = new NonResource(discovery, openApi, metrics, () -> host + ":" + http.actualPort(), live, ready,
                 serviceAccounts.documents());
-        boolean blocking = config.authorizationModes().contains("Webhook") || config.authenticationTokenWebhookConfigFile() != null
-                || config.oidc() != null;
-        Pipeline pipeline = new Pipeline(authenticator, authorizer, routes, rest, nonResource, metrics, workers, blocking);
+        boolean blocking = config.authorization().modes().contains("Webhook") || config.authentication().webhookConfigFile() != null
+                || config.authentication().oidc() != null;
+        Connections connections = new Connections(vertx, serving.headerTimeout(), serving.idleTimeout());
+        Pipeline pipeline = new Pipeline(authenticator, authorizer, new Router(routes), rest, nonResource, metrics, workers, blocking,
+                connections, BodyBudget.ofHeap(), serving.requestTimeout(), failures);
+        http.connectionHandler(connections::opened);
         http.requestHandler(pipeline::handle);
         try {
-            http.listen(config.securePort(), config.bindAddress()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            http.listen(serving.securePort(), serving.bindAddress()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new IOException("cannot listen on " + config.bindAddress() + ":" + config.securePort() + ": " + rootMessage(e), e);
+            throw new IOException("cannot listen on " + serving.bindAddress() + ":" + serving.securePort() + ": " + rootMessage(e), e);
         }
         scheduleCompaction();
-        this.url = "https://" + ("0.0.0.0".equals(config.bindAddress()) || "::".equals(config.bindAddress()) ? "127.0.0.1" : host) + ":" + http.actualPort();
+        this.url = "https://" + ("0.0.0.0".equals(serving.bindAddress()) || "::".equals(serving.bindAddress()) ? "127.0.0.1" : host)
+                + ":" + http.actualPort();
         this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");
         X509Certificate servingCa = pki.caCertificate();
         Kubeconfig.writeAdmin(kubeconfig, url, servingCa, pki.adminCertificate(), pki.adminKey(), "portcullis");
@@ -239,11 +242,20 @@ public final class Server implements AutoCloseable {
     }
 
     /**
+     * What to do when the JVM is found unable to serve (a heap still full after an
+     * OutOfMemoryError, an Error outside any request); the server turns unready either way, and
+     * the command line exits so that a supervisor restarts it.
+     */
+    public void onFatal(Runnable action) {
+        failures.onFatal(action);
+    }
+
+    /**
      * The bearer-token plugins in upstream's order (token file, ServiceAccount tokens, OIDC,
      * webhook) behind one cache, which forgets a token as soon as what it is bound to changes;
      * they also answer TokenReview.
      */
-    private static CachedTokenAuthenticator tokenAuthenticator(ServerConfig c, ServiceAccounts serviceAccounts,
+    private static CachedTokenAuthenticator tokenAuthenticator(ServerConfig.Authentication c, ServiceAccounts serviceAccounts,
                                                                WatchCache cache, ObjectStore objects) {
         List<TokenAuthenticator> tokens = new ArrayList<>();
         if (c.tokenAuthFile() != null) tokens.add(TokenFileAuthenticator.load(c.tokenAuthFile()));
@@ -254,9 +266,8 @@ public final class Server implements AutoCloseable {
                     o.usernamePrefix(), o.groupsClaim(), o.groupsPrefix(), o.caFile(), o.signingAlgs(),
                     OidcAuthenticator.Options.requiredClaims(o.requiredClaims())), Clock.systemUTC()));
         }
-        if (c.authenticationTokenWebhookConfigFile() != null) {
-            tokens.add(WebhookTokenAuthenticator.cached(WebhookTokenAuthenticator.load(c.authenticationTokenWebhookConfigFile()),
-                    c.authenticationTokenWebhookCacheTtl()));
+        if (c.webhookConfigFile() != null) {
+            tokens.add(WebhookTokenAuthenticator.cached(WebhookTokenAuthenticator.load(c.webhookConfigFile()), c.webhookCacheTtl()));
         }
         CachedTokenAuthenticator cached = Authenticators.cached(Authenticators.firstSuccessToken(tokens));
         serviceAccounts.revokeOnChange(cache, cached);
@@ -264,34 +275,34 @@ public final class Server implements AutoCloseable {
     }
 
     /** Client certificates, then bearer tokens, then basic; anonymous only when nobody objected. */
-    private static Authenticator authenticator(ServerConfig c, X509Certificate clusterCa, TokenAuthenticator tokens,
+    private static Authenticator authenticator(ServerConfig.Authentication c, X509Certificate clusterCa, TokenAuthenticator tokens,
                                                List<String> apiAudiences) {
         List<Authenticator> chain = new ArrayList<>();
         chain.add(X509Authenticator.load(List.of(clusterCa), c.clientCaFile(), Clock.systemUTC()));
         chain.add(Authenticators.bearer(tokens, apiAudiences));
         if (c.basicAuthFile() != null) chain.add(BasicAuthenticator.load(c.basicAuthFile()));
         Authenticator authn = Authenticators.withAuthenticatedGroup(Authenticators.firstSuccess(chain));
-        return c.anonymousAuth() ? Authenticators.orElseAnonymous(authn) : authn;
+        return c.anonymous() ? Authenticators.orElseAnonymous(authn) : authn;
     }
 
     /** system:masters first, as upstream, then the --authorization-mode chain; the first decision wins. */
-    private static Authorizer authorizer(ServerConfig c, Rbac rbac) {
+    private static Authorizer authorizer(ServerConfig.Authorization c, Rbac rbac) {
         List<Authorizer> chain = new ArrayList<>();
         chain.add(Authorizers.privilegedGroups(Groups.SYSTEM_MASTERS));
-        for (String mode : c.authorizationModes()) {
+        for (String mode : c.modes()) {
             chain.add(switch (mode) {
                 case "RBAC" -> rbac.authorizer();
                 case "AlwaysAllow" -> Authorizers.alwaysAllow();
                 case "AlwaysDeny" -> Authorizers.alwaysDeny();
-                case "Webhook" -> WebhookAuthorizer.load(c.authorizationWebhookConfigFile(),
-                        c.authorizationWebhookCacheAuthorizedTtl(), c.authorizationWebhookCacheUnauthorizedTtl());
+                case "Webhook" -> WebhookAuthorizer.load(c.webhookConfigFile(), c.webhookCacheAuthorizedTtl(),
+                        c.webhookCacheUnauthorizedTtl());
                 default -> throw new IllegalArgumentException("--authorization-mode " + mode + ": unknown mode");
             });
         }
         return Authorizers.firstDecision(chain);
     }
 
-    private HttpServerOptions httpOptions(ServerConfig c) throws IOException {
+    private HttpServerOptions httpOptions(ServerConfig.Serving c) throws IOException {
         PemKeyCertOptions cert = new PemKeyCertOptions();
         if (c.tlsCertFile() != null) {
             cert.addCertValue(Buffer.buffer(Files.readAllBytes(c.tlsCertFile())));
@@ -300,16 +311,21 @@ public final class Server implements AutoCloseable {
             cert.addCertValue(Buffer.buffer(Pem.encode(pki.servingCertificate())));
             cert.addKeyValue(Buffer.buffer(Pem.encode(pki.servingKey())));
         }
-        return new HttpServerOptions()
+        HttpServerOptions options = new HttpServerOptions()
                 .setSsl(true)
                 .setUseAlpn(true)
                 .setKeyCertOptions(cert)
                 .setClientAuth(ClientAuth.REQUEST)
                 // any client certificate is accepted by the handshake; the X.509 authenticator decides
                 .setTrustOptions(TrustOptions.wrap(new AnyClientCertificate()))
-                .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"))
+                .setEnabledSecureTransportProtocols(TlsPolicy.protocols(c.tlsMinVersion()))
                 .setTcpNoDelay(true)
-                .setIdleTimeout(0);
+                // idle and header timeouts are the Connections' (a quiet watch must stay open)
+                .setIdleTimeout(0)
+                .setMaxHeaderSize(64 * 1024)
+                .setMaxInitialLineLength(16 * 1024);
+        TlsPolicy.cipherSuites(c.tlsCipherSuites()).forEach(options::addEnabledCipherSuite);
+        return options;
     }
 
     /** Accepts every client chain in the handshake and names no CA, so clients offer their certificate. */

@@ -3,31 +3,115 @@ package io.portcullis.server;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
-/** What the server is started with: kube-apiserver's flags, already parsed and checked for form. */
-public record ServerConfig(
-        Path dataDir,
-        String bindAddress,
-        int securePort,
-        List<String> tlsSans,
-        Path tlsCertFile,
-        Path tlsPrivateKeyFile,
-        Path clientCaFile,
-        Path tokenAuthFile,
-        Path basicAuthFile,
-        boolean anonymousAuth,
-        Oidc oidc,
-        Path authenticationTokenWebhookConfigFile,
-        Duration authenticationTokenWebhookCacheTtl,
-        List<String> authorizationModes,
-        Path authorizationWebhookConfigFile,
-        Duration authorizationWebhookCacheAuthorizedTtl,
-        Duration authorizationWebhookCacheUnauthorizedTtl,
-        ServiceAccounts serviceAccounts) {
+/**
+ * What the server is started with: kube-apiserver's flags, already parsed and checked for form,
+ * grouped by the stage that reads them. A new flag is one field in its group, one option in the
+ * command line, and one use; tests change a field with the withers, starting from
+ * {@link #embedded(Path)}.
+ */
+public record ServerConfig(Path dataDir, Serving serving, Authentication authentication, Authorization authorization,
+                           ServiceAccounts serviceAccounts) {
 
-    /** The --oidc-* flags; issuerUrl null when OIDC is off. */
+    /**
+     * Where and how HTTPS is served: --bind-address, --secure-port, --tls-san, --tls-cert-file,
+     * --tls-private-key-file, --tls-min-version and --tls-cipher-suites (kube-apiserver's names,
+     * checked by {@link TlsPolicy}), how long a connection may wait for a request's headers or sit
+     * idle between requests, and --request-timeout (a request's body must have arrived by then).
+     */
+    public record Serving(String bindAddress, int securePort, List<String> tlsSans, Path tlsCertFile, Path tlsPrivateKeyFile,
+                          String tlsMinVersion, List<String> tlsCipherSuites, Duration headerTimeout, Duration idleTimeout,
+                          Duration requestTimeout) {
+        public Serving {
+            tlsSans = List.copyOf(tlsSans);
+            tlsCipherSuites = List.copyOf(tlsCipherSuites);
+        }
+
+        public static Serving defaults() {
+            return new Serving("127.0.0.1", 6443, List.of(), null, null, TlsPolicy.DEFAULT_MIN_VERSION, List.of(),
+                    Connections.HEADER_TIMEOUT, Connections.IDLE_TIMEOUT, Duration.ofMinutes(1));
+        }
+
+        public Serving withSecurePort(int port) {
+            return new Serving(bindAddress, port, tlsSans, tlsCertFile, tlsPrivateKeyFile, tlsMinVersion, tlsCipherSuites,
+                    headerTimeout, idleTimeout, requestTimeout);
+        }
+
+        public Serving withTls(String minVersion, List<String> cipherSuites) {
+            return new Serving(bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile, minVersion, cipherSuites,
+                    headerTimeout, idleTimeout, requestTimeout);
+        }
+
+        public Serving withCertificate(Path certFile, Path keyFile) {
+            return new Serving(bindAddress, securePort, tlsSans, certFile, keyFile, tlsMinVersion, tlsCipherSuites,
+                    headerTimeout, idleTimeout, requestTimeout);
+        }
+
+        public Serving withTimeouts(Duration header, Duration idle, Duration request) {
+            return new Serving(bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile, tlsMinVersion, tlsCipherSuites,
+                    header, idle, request);
+        }
+    }
+
+    /**
+     * Who is calling: --client-ca-file, --token-auth-file, --basic-auth-file, --anonymous-auth, the
+     * --oidc-* flags (null when OIDC is off) and the token webhook's kubeconfig and cache TTL.
+     */
+    public record Authentication(Path clientCaFile, Path tokenAuthFile, Path basicAuthFile, boolean anonymous, Oidc oidc,
+                                 Path webhookConfigFile, Duration webhookCacheTtl) {
+        public static Authentication defaults() {
+            return new Authentication(null, null, null, true, null, null, Duration.ofMinutes(2));
+        }
+
+        public Authentication withClientCaFile(Path file) {
+            return new Authentication(file, tokenAuthFile, basicAuthFile, anonymous, oidc, webhookConfigFile, webhookCacheTtl);
+        }
+
+        public Authentication withTokenAuthFile(Path file) {
+            return new Authentication(clientCaFile, file, basicAuthFile, anonymous, oidc, webhookConfigFile, webhookCacheTtl);
+        }
+
+        public Authentication withBasicAuthFile(Path file) {
+            return new Authentication(clientCaFile, tokenAuthFile, file, anonymous, oidc, webhookConfigFile, webhookCacheTtl);
+        }
+
+        public Authentication withAnonymous(boolean on) {
+            return new Authentication(clientCaFile, tokenAuthFile, basicAuthFile, on, oidc, webhookConfigFile, webhookCacheTtl);
+        }
+
+        public Authentication withOidc(Oidc o) {
+            return new Authentication(clientCaFile, tokenAuthFile, basicAuthFile, anonymous, o, webhookConfigFile, webhookCacheTtl);
+        }
+
+        public Authentication withWebhook(Path configFile, Duration cacheTtl) {
+            return new Authentication(clientCaFile, tokenAuthFile, basicAuthFile, anonymous, oidc, configFile, cacheTtl);
+        }
+    }
+
+    /** The --oidc-* flags. */
     public record Oidc(String issuerUrl, String clientId, String usernameClaim, String usernamePrefix, String groupsClaim,
                        String groupsPrefix, Path caFile, List<String> signingAlgs, List<String> requiredClaims) {}
+
+    /** What they may do: --authorization-mode in order, and the SubjectAccessReview webhook's kubeconfig and cache TTLs. */
+    public record Authorization(List<String> modes, Path webhookConfigFile, Duration webhookCacheAuthorizedTtl,
+                                Duration webhookCacheUnauthorizedTtl) {
+        public Authorization {
+            modes = List.copyOf(modes);
+        }
+
+        public static Authorization defaults() {
+            return new Authorization(List.of("RBAC"), null, Duration.ofMinutes(5), Duration.ofSeconds(30));
+        }
+
+        public Authorization withModes(List<String> m) {
+            return new Authorization(m, webhookConfigFile, webhookCacheAuthorizedTtl, webhookCacheUnauthorizedTtl);
+        }
+
+        public Authorization withWebhook(Path configFile, Duration authorizedTtl, Duration unauthorizedTtl) {
+            return new Authorization(modes, configFile, authorizedTtl, unauthorizedTtl);
+        }
+    }
 
     /** The --service-account-* flags. Empty lists and null paths mean the defaults. */
     public record ServiceAccounts(Path signingKeyFile, List<Path> keyFiles, List<String> issuers, List<String> apiAudiences,
@@ -36,19 +120,41 @@ public record ServerConfig(
         public static ServiceAccounts defaults() {
             return new ServiceAccounts(null, List.of(), List.of(), List.of(), true, null, true, null, false);
         }
+
+        public ServiceAccounts withLegacyTokenSecrets(boolean on) {
+            return new ServiceAccounts(signingKeyFile, keyFiles, issuers, apiAudiences, lookup, maxTokenExpiration,
+                    extendTokenExpiration, jwksUri, on);
+        }
+
+        public ServiceAccounts withMaxTokenExpiration(Duration max, boolean extend) {
+            return new ServiceAccounts(signingKeyFile, keyFiles, issuers, apiAudiences, lookup, max, extend, jwksUri,
+                    legacyTokenSecrets);
+        }
     }
 
     /** Defaults for an embedded server: the data directory given, loopback, a free port. */
     public static ServerConfig embedded(Path dataDir) {
-        return new ServerConfig(dataDir, "127.0.0.1", 0, List.of(), null, null, null, null, null, true,
-                null, null, Duration.ofMinutes(2), List.of("RBAC"), null, Duration.ofMinutes(5), Duration.ofSeconds(30),
+        return new ServerConfig(dataDir, Serving.defaults().withSecurePort(0), Authentication.defaults(), Authorization.defaults(),
                 ServiceAccounts.defaults());
     }
 
+    public ServerConfig withServing(UnaryOperator<Serving> change) {
+        return new ServerConfig(dataDir, change.apply(serving), authentication, authorization, serviceAccounts);
+    }
+
+    public ServerConfig withAuthentication(UnaryOperator<Authentication> change) {
+        return new ServerConfig(dataDir, serving, change.apply(authentication), authorization, serviceAccounts);
+    }
+
+    public ServerConfig withAuthorization(UnaryOperator<Authorization> change) {
+        return new ServerConfig(dataDir, serving, authentication, change.apply(authorization), serviceAccounts);
+    }
+
+    public ServerConfig withServiceAccounts(UnaryOperator<ServiceAccounts> change) {
+        return new ServerConfig(dataDir, serving, authentication, authorization, change.apply(serviceAccounts));
+    }
+
     public ServerConfig withPort(int port) {
-        return new ServerConfig(dataDir, bindAddress, port, tlsSans, tlsCertFile, tlsPrivateKeyFile, clientCaFile, tokenAuthFile,
-                basicAuthFile, anonymousAuth, oidc, authenticationTokenWebhookConfigFile, authenticationTokenWebhookCacheTtl,
-                authorizationModes, authorizationWebhookConfigFile, authorizationWebhookCacheAuthorizedTtl,
-                authorizationWebhookCacheUnauthorizedTtl, serviceAccounts);
+        return withServing(s -> s.withSecurePort(port));
     }
 }

@@ -133,7 +133,7 @@ public final class ServiceAccounts implements AutoCloseable {
     }
 
     /** The handler of serviceaccounts/token. */
-    Pipeline.Handler tokenRequests(ObjectStore objects) {
+    Route.Handler tokenRequests(ObjectStore objects) {
         return new TokenRequests(objects, signer, apiAudiences, config.maxTokenExpiration(), config.extendTokenExpiration(), Clock.systemUTC());
     }
 

@@ -28,7 +28,7 @@ import tools.jackson.databind.node.ObjectNode;
  * with a warning; a bound Pod or Secret must exist (and match the uid given); a pod-bound token of
  * 3607 seconds for the API audiences lives a year when extension is on. Nothing is stored.
  */
-final class TokenRequests implements Pipeline.Handler {
+final class TokenRequests implements Route.Handler {
     static final String GROUP = "authentication.k8s.io";
     static final String API_VERSION = GROUP + "/v1";
     static final String KIND = "TokenRequest";
@@ -58,7 +58,6 @@ final class TokenRequests implements Pipeline.Handler {
 
     @Override
     public void serve(Exchange ex, RequestInfo info, UserInfo user) {
-        if (!info.verb().equals("create")) throw Statuses.methodNotAllowed(info.verb(), GroupResource.core("serviceaccounts"));
         ObjectNode req = Bodies.parse(ex.header("Content-Type"), ex.body());
         ObjectNode out = create(info.namespace(), info.name(), req, ex::warn);
         ex.respond(201, Json.bytes(out));

@@ -40,9 +40,7 @@ public final class WatchFanout {
         Path tokens = dir.resolve("tokens.csv");
         Files.writeString(tokens, "bench-token,bench,1,system:masters\n");
         ServerConfig base = ServerConfig.embedded(dir.resolve("data"));
-        ServerConfig config = new ServerConfig(base.dataDir(), base.bindAddress(), 0, base.tlsSans(), null, null, null, tokens,
-                null, true, null, null, base.authenticationTokenWebhookCacheTtl(), base.authorizationModes(), null,
-                base.authorizationWebhookCacheAuthorizedTtl(), base.authorizationWebhookCacheUnauthorizedTtl(), base.serviceAccounts());
+        ServerConfig config = base.withAuthentication(a -> a.withTokenAuthFile(tokens));
         try (Server server = Server.start(config)) {
             SSLContext tls = SSLContext.getInstance("TLS");
             tls.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());

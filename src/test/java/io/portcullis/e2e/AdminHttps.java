@@ -30,18 +30,29 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 record AdminHttps(HttpClient client, String server) {
 
     static AdminHttps fromKubeconfig(Path kubeconfig) throws Exception {
+        return of(kubeconfig, true);
+    }
+
+    /** The same server with no credentials at all: every request is system:anonymous. */
+    static AdminHttps anonymous(Path kubeconfig) throws Exception {
+        return of(kubeconfig, false);
+    }
+
+    private static AdminHttps of(Path kubeconfig, boolean withCertificate) throws Exception {
         JsonNode root = YAMLMapper.builder().build().readTree(Files.readString(kubeconfig));
         JsonNode cluster = root.get("clusters").get(0).get("cluster");
         JsonNode user = root.get("users").get(0).get("user");
         List<X509Certificate> ca = Pem.parseCertificates(decode(cluster.get("certificate-authority-data").asString()));
-        List<X509Certificate> chain = Pem.parseCertificates(decode(user.get("client-certificate-data").asString()));
-        PrivateKey key = privateKey(decode(user.get("client-key-data").asString()));
-
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("admin", key, new char[0], chain.toArray(new Certificate[0]));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, new char[0]);
+        KeyManagerFactory kmf = null;
+        if (withCertificate) {
+            List<X509Certificate> chain = Pem.parseCertificates(decode(user.get("client-certificate-data").asString()));
+            PrivateKey key = privateKey(decode(user.get("client-key-data").asString()));
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("admin", key, new char[0], chain.toArray(new Certificate[0]));
+            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, new char[0]);
+        }
 
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
@@ -50,7 +61,7 @@ record AdminHttps(HttpClient client, String server) {
         tmf.init(trust);
 
         SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        tls.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         HttpClient client = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         return new AdminHttps(client, cluster.get("server").asString());

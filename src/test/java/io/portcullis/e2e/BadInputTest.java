@@ -300,6 +300,32 @@ class BadInputTest {
     }
 
     @Test
+    void warningsCarryClientTextSafely() throws Exception {
+        Map<String, String> before = snapshot();
+        String body = "{\"metadata\":{\"name\":\"warned\"},\"\\u0001bad\\r\\nInjected: yes\":1,\"\u00fcber\\\"q\":2}";
+        HttpResponse<String> r = https.send("POST", CMS + "?fieldValidation=Warn", "application/json", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(r.headers().firstValue("Injected")).isEmpty();
+        List<String> warnings = r.headers().allValues("Warning").stream()
+                .map(w -> new String(w.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8)).toList();
+        assertThat(warnings).containsExactlyInAnyOrder("299 - \"unknown field \\\" bad  Injected: yes\\\"\"",
+                "299 - \"unknown field \\\"\u00fcber\\\"q\\\"\"");
+        https.send("DELETE", CMS + "/warned", null, (byte[]) null);
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void manyWarningsAreShortenedToABoundedHeader() throws Exception {
+        StringBuilder body = new StringBuilder("{\"metadata\":{\"name\":\"chatty\"}");
+        for (int i = 0; i < 200; i++) body.append(",\"unknown").append(i).append('_').append("x".repeat(100)).append("\":1");
+        HttpResponse<String> r = https.send("POST", CMS + "?fieldValidation=Warn&dryRun=All", "application/json", body.append('}').toString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        List<String> warnings = r.headers().allValues("Warning");
+        assertThat(warnings).isNotEmpty();
+        assertThat(warnings.stream().mapToInt(String::length).sum()).isLessThanOrEqualTo(4096);
+    }
+
+    @Test
     void noBadRequestAnswersWith500() throws Exception {
         List<String[]> odd = Arrays.asList(
                 new String[] {"GET", "/api/v1/namespaces/bad/configmaps?limit=abc"},

@@ -23,9 +23,7 @@ class LegacyTokenSecretsTest {
 
     @BeforeAll
     static void start() throws IOException {
-        ServerConfig.ServiceAccounts sa = new ServerConfig.ServiceAccounts(null, List.of(), List.of(), List.of(), true,
-                null, true, null, true);
-        server = Server.start(ServiceAccountsTest.withServiceAccounts(ServerConfig.embedded(dir), sa));
+        server = Server.start(ServerConfig.embedded(dir).withServiceAccounts(sa -> sa.withLegacyTokenSecrets(true)));
         http = new Https(server);
     }
 

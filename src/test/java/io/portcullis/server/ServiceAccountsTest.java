@@ -46,19 +46,10 @@ class ServiceAccountsTest {
 
     @BeforeAll
     static void start() throws IOException {
-        ServerConfig c = ServerConfig.embedded(dir);
-        ServerConfig.ServiceAccounts sa = new ServerConfig.ServiceAccounts(null, List.of(), List.of(), List.of(), true,
-                Duration.ofHours(2), true, null, false);
-        server = Server.start(withServiceAccounts(c, sa));
+        server = Server.start(ServerConfig.embedded(dir).withServiceAccounts(sa -> sa.withMaxTokenExpiration(Duration.ofHours(2), true)));
         http = new Https(server);
     }
 
-    static ServerConfig withServiceAccounts(ServerConfig c, ServerConfig.ServiceAccounts sa) {
-        return new ServerConfig(c.dataDir(), c.bindAddress(), c.securePort(), c.tlsSans(), c.tlsCertFile(), c.tlsPrivateKeyFile(),
-                c.clientCaFile(), c.tokenAuthFile(), c.basicAuthFile(), c.anonymousAuth(), c.oidc(), c.authenticationTokenWebhookConfigFile(),
-                c.authenticationTokenWebhookCacheTtl(), c.authorizationModes(), c.authorizationWebhookConfigFile(),
-                c.authorizationWebhookCacheAuthorizedTtl(), c.authorizationWebhookCacheUnauthorizedTtl(), sa);
-    }
 
     @AfterAll
     static void stop() {

@@ -20,7 +20,7 @@ class AnonymousDisabledE2eTest {
 
     @BeforeAll
     static void start() throws Exception {
-        server = Server.start(Configs.with(ServerConfig.embedded(dir.resolve("data")), "anonymousAuth", false));
+        server = Server.start(ServerConfig.embedded(dir.resolve("data")).withAuthentication(a -> a.withAnonymous(false)));
     }
 
     @AfterAll

@@ -68,8 +68,8 @@ class BadCredentialsE2eTest {
         Files.writeString(basic, Passwords.hash(CAROL_PASSWORD.toCharArray()) + ",carol,2002\n");
         ServerConfig.Oidc oidc = new ServerConfig.Oidc(issuer.url(), OidcIssuer.CLIENT_ID, "email", "oidc:", "groups", "oidc:",
                 issuer.writeCa(dir.resolve("oidc-ca.pem")), List.of("RS256"), List.of());
-        server = Server.start(Configs.with(ServerConfig.embedded(dir.resolve("data")),
-                "tokenAuthFile", tokens, "basicAuthFile", basic, "oidc", oidc));
+        server = Server.start(ServerConfig.embedded(dir.resolve("data"))
+                .withAuthentication(a -> a.withTokenAuthFile(tokens).withBasicAuthFile(basic).withOidc(oidc)));
         http = Http.anonymous(server);
         admin = Http.admin(server);
     }

@@ -38,7 +38,7 @@ class ClientCertificateE2eTest {
     static void start() throws Exception {
         Path caFile = dir.resolve("users-ca.pem");
         Files.writeString(caFile, Pem.encode(USERS_CA.certificate()));
-        server = Server.start(Configs.with(ServerConfig.embedded(dir.resolve("data")), "clientCaFile", caFile));
+        server = Server.start(ServerConfig.embedded(dir.resolve("data")).withAuthentication(a -> a.withClientCaFile(caFile)));
     }
 
     @AfterAll

@@ -34,8 +34,8 @@ class StaticCredentialsE2eTest {
         Files.writeString(tokens, ALICE_TOKEN + ",alice,1001,\"devs,qa\"\n");
         Path basic = dir.resolve("basic.csv");
         Files.writeString(basic, Passwords.hash(CAROL_PASSWORD.toCharArray()) + ",carol,2002,\"ops,db\"\n");
-        server = Server.start(Configs.with(ServerConfig.embedded(dir.resolve("data")),
-                "tokenAuthFile", tokens, "basicAuthFile", basic));
+        server = Server.start(ServerConfig.embedded(dir.resolve("data"))
+                .withAuthentication(a -> a.withTokenAuthFile(tokens).withBasicAuthFile(basic)));
         tokenKubeconfig = Commands.clusterOnlyKubeconfig(dir.resolve("token.kubeconfig"), server.url(), server.pki().caCertificate());
     }
 
@@ -189,7 +189,7 @@ class StaticCredentialsE2eTest {
     void aPlaintextPasswordInTheBasicAuthFileStopsTheServerNamingFileAndLine() throws Exception {
         Path basic = dir.resolve("plaintext.csv");
         Files.writeString(basic, Passwords.hash("fine".toCharArray()) + ",erin,1\nhunter2,frank,2\n");
-        ServerConfig config = Configs.with(ServerConfig.embedded(dir.resolve("data-plaintext")), "basicAuthFile", basic);
+        ServerConfig config = ServerConfig.embedded(dir.resolve("data-plaintext")).withAuthentication(a -> a.withBasicAuthFile(basic));
         assertThatThrownBy(() -> Server.start(config).close())
                 .hasMessageContaining(basic.toString())
                 .hasMessageContaining("line 2")

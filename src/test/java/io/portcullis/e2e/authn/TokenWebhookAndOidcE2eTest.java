@@ -58,8 +58,8 @@ class TokenWebhookAndOidcE2eTest {
                 """.formatted(webhook.url(), webhook.writeCa(dir.resolve("webhook-ca.pem"))));
         ServerConfig.Oidc oidc = new ServerConfig.Oidc(issuer.url(), OidcIssuer.CLIENT_ID, "email", "oidc:", "groups", "oidc:",
                 issuer.writeCa(dir.resolve("oidc-ca.pem")), List.of("RS256"), List.of());
-        server = Server.start(Configs.with(ServerConfig.embedded(dir.resolve("data")),
-                "oidc", oidc, "authenticationTokenWebhookConfigFile", webhookConfig));
+        server = Server.start(ServerConfig.embedded(dir.resolve("data"))
+                .withAuthentication(a -> a.withOidc(oidc).withWebhook(webhookConfig, a.webhookCacheTtl())));
         kubeconfig = Commands.clusterOnlyKubeconfig(dir.resolve("token.kubeconfig"), server.url(), server.pki().caCertificate());
     }
 

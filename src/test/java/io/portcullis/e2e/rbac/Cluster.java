@@ -79,16 +79,9 @@ final class Cluster implements AutoCloseable {
     static Cluster start(Path dir, String tokenCsv) throws Exception {
         Path tokens = Files.writeString(dir.resolve("tokens.csv"), tokenCsv);
         Path home = Files.createDirectories(dir.resolve("home"));
-        return new Cluster(Server.start(withTokenFile(ServerConfig.embedded(dir.resolve("data")), tokens)), home);
+        return new Cluster(Server.start(ServerConfig.embedded(dir.resolve("data")).withAuthentication(a -> a.withTokenAuthFile(tokens))), home);
     }
 
-    static ServerConfig withTokenFile(ServerConfig c, Path tokenAuthFile) {
-        return new ServerConfig(c.dataDir(), c.bindAddress(), c.securePort(), c.tlsSans(), c.tlsCertFile(), c.tlsPrivateKeyFile(),
-                c.clientCaFile(), tokenAuthFile, c.basicAuthFile(), c.anonymousAuth(), c.oidc(),
-                c.authenticationTokenWebhookConfigFile(), c.authenticationTokenWebhookCacheTtl(), c.authorizationModes(),
-                c.authorizationWebhookConfigFile(), c.authorizationWebhookCacheAuthorizedTtl(),
-                c.authorizationWebhookCacheUnauthorizedTtl(), c.serviceAccounts());
-    }
 
     record Run(int exit, String out, String err) {
         @Override
@@ -166,10 +159,16 @@ final class Cluster implements AutoCloseable {
         return send(anonymous, method, path, null);
     }
 
-    private Response send(HttpClient client, String method, String path, Object body) {
+    /** An HTTPS request with a bearer token (a token-file user); body is JSON or null. */
+    Response asToken(String token, String method, String path, Object body) {
+        return send(anonymous, method, path, body, "Authorization", "Bearer " + token);
+    }
+
+    private Response send(HttpClient client, String method, String path, Object body, String... headers) {
         String json = body == null ? null : body instanceof String s ? s : Json.string(body);
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(20))
                 .header("Accept", "application/json");
+        if (headers.length > 0) b.headers(headers);
         if (json != null) b.header("Content-Type", "application/json");
         b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         try {

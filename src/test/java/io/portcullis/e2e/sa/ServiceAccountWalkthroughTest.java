@@ -51,7 +51,7 @@ class ServiceAccountWalkthroughTest {
 
     @Test
     void withLegacyTokenSecretsEveryAccountGetsATokenSecretAndBothItsTokensDieWithIt(@TempDir Path dir) throws Exception {
-        try (Server server = Server.start(withLegacyTokenSecrets(ServerConfig.embedded(dir.resolve("data")), true))) {
+        try (Server server = Server.start(ServerConfig.embedded(dir.resolve("data")).withServiceAccounts(sa -> sa.withLegacyTokenSecrets(true)))) {
             Kubectl kubectl = new Kubectl(server, dir.resolve("home"));
 
             Pattern defaultWithSecret = Pattern.compile("(?m)^default\\s+1\\s+");
@@ -136,7 +136,7 @@ class ServiceAccountWalkthroughTest {
 
     @Test
     void withoutLegacyTokenSecretsNoSecretAppearsAndCreateTokenGivesTheToken(@TempDir Path dir) throws Exception {
-        try (Server server = Server.start(withLegacyTokenSecrets(ServerConfig.embedded(dir.resolve("data")), false))) {
+        try (Server server = Server.start(ServerConfig.embedded(dir.resolve("data")).withServiceAccounts(sa -> sa.withLegacyTokenSecrets(false)))) {
             Kubectl kubectl = new Kubectl(server, dir.resolve("home"));
 
             Result accounts = kubectl.eventually("default is listed", r -> r.ok() && r.out().contains("default"),
@@ -203,17 +203,6 @@ class ServiceAccountWalkthroughTest {
         String[] parts = jwt.split("\\.");
         assertThat(parts).as("a JWT: %s", jwt).hasSize(3);
         return Json.tree(Base64.getUrlDecoder().decode(parts[1]));
-    }
-
-    static ServerConfig withLegacyTokenSecrets(ServerConfig c, boolean legacy) {
-        ServerConfig.ServiceAccounts s = c.serviceAccounts();
-        ServerConfig.ServiceAccounts sa = new ServerConfig.ServiceAccounts(s.signingKeyFile(), s.keyFiles(), s.issuers(),
-                s.apiAudiences(), s.lookup(), s.maxTokenExpiration(), s.extendTokenExpiration(), s.jwksUri(), legacy);
-        return new ServerConfig(c.dataDir(), c.bindAddress(), c.securePort(), c.tlsSans(), c.tlsCertFile(), c.tlsPrivateKeyFile(),
-                c.clientCaFile(), c.tokenAuthFile(), c.basicAuthFile(), c.anonymousAuth(), c.oidc(),
-                c.authenticationTokenWebhookConfigFile(), c.authenticationTokenWebhookCacheTtl(), c.authorizationModes(),
-                c.authorizationWebhookConfigFile(), c.authorizationWebhookCacheAuthorizedTtl(),
-                c.authorizationWebhookCacheUnauthorizedTtl(), sa);
     }
 
     record Result(List<String> args, int exit, String out, String err) {

@@ -1,0 +1,138 @@
+package io.portcullis.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.api.Discovery;
+import io.portcullis.api.Json;
+import io.portcullis.authn.UserInfo;
+import io.portcullis.authz.Authorizer;
+import io.portcullis.authz.Decision;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An Error inside a request fails that request with a 500 Status and the worker thread goes on
+ * serving; an Error the JVM cannot serve through (an InternalError here; a heap still full after
+ * an OutOfMemoryError) also runs the fatal action, with which the command line exits. The pipeline
+ * runs on plain HTTP here, with an authorizer that throws what the test asks for.
+ */
+class PipelineFailuresTest {
+    private Vertx vertx;
+    private HttpServer http;
+    private ExecutorService worker;
+    private final Failures failures = new Failures();
+    private final Set<Thread> workerThreads = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger fatal = new AtomicInteger();
+    private volatile Supplier<Error> thrown;
+    private volatile boolean queueFull;
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        start(true);
+    }
+
+    /** {@code blocking}: authentication and authorization on a worker too, as with webhooks. */
+    private void start(boolean blocking) throws Exception {
+        if (http != null) stop();
+        vertx = Vertx.vertx();
+        worker = Executors.newSingleThreadExecutor();
+        failures.onFatal(fatal::incrementAndGet);
+        Authorizer authorizer = attributes -> {
+            workerThreads.add(Thread.currentThread());
+            Supplier<Error> t = thrown;
+            if (t != null) throw t.get();
+            return new Authorizer.Verdict(Decision.ALLOW, "");
+        };
+        Metrics metrics = new Metrics();
+        NonResource nonResource = new NonResource(new Discovery(List.of()), () -> null, metrics, () -> "", Map.of(), Map.of(), Map.of());
+        Pipeline pipeline = new Pipeline(credentials -> Optional.of(UserInfo.of("someone")), authorizer, new Router(List.of()), null,
+                nonResource, metrics, task -> {
+                    if (queueFull) throw new RejectedExecutionException("full (the test)");
+                    worker.execute(task);
+                }, blocking, new Connections(vertx, Duration.ofSeconds(30), Duration.ofSeconds(30)),
+                new BodyBudget(8L << 20), Duration.ofSeconds(30), failures);
+        http = vertx.createHttpServer().requestHandler(pipeline::handle);
+        http.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (http == null) return;
+        http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        worker.shutdownNow();
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        http = null;
+    }
+
+    @Test
+    void anOutOfMemoryErrorFailsItsRequestAloneAndTheWorkerServesTheNext() throws Exception {
+        thrown = () -> new OutOfMemoryError("Java heap space (thrown by the test)");
+        HttpResponse<String> failed = get("/version");
+        assertThat(failed.statusCode()).isEqualTo(500);
+        assertThat(Json.MAPPER.readTree(failed.body()).path("reason").asString()).isEqualTo("InternalError");
+        thrown = null;
+        assertThat(get("/version").statusCode()).isEqualTo(200);
+        assertThat(workerThreads).as("one worker thread served both").hasSize(1);
+        assertThat(failures.failed()).as("the heap recovered once the request was dropped").isFalse();
+        assertThat(fatal.get()).isZero();
+    }
+
+    @Test
+    void aStackOverflowFailsItsRequestAlone() throws Exception {
+        thrown = StackOverflowError::new;
+        assertThat(get("/version").statusCode()).isEqualTo(500);
+        thrown = null;
+        assertThat(get("/version").statusCode()).isEqualTo(200);
+        assertThat(fatal.get()).isZero();
+    }
+
+    @Test
+    void anErrorTheJvmCannotServeThroughFailsTheRequestAndRunsTheFatalAction() throws Exception {
+        thrown = () -> new InternalError("broken by the test");
+        assertThat(get("/version").statusCode()).isEqualTo(500);
+        // the request is answered first, then the failure is judged
+        for (int i = 0; i < 100 && fatal.get() == 0; i++) Thread.sleep(50);
+        assertThat(failures.failed()).isTrue();
+        assertThat(fatal.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aFullWorkerQueueIsAnswered429WhereverTheRequestWaits() throws Exception {
+        queueFull = true;
+        for (boolean blocking : new boolean[] {true, false}) {
+            start(blocking);
+            // a body to read: admitted on the event loop, then refused a worker once the body is in
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.actualPort() + "/version"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("blocking authentication: %s", blocking).isEqualTo(429);
+            assertThat(Json.MAPPER.readTree(r.body()).path("reason").asString()).isEqualTo("TooManyRequests");
+            assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+        }
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        int port = http.actualPort();
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
