@@ -1,5 +1,10 @@
 package io.portcullis.api;
 
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.util.DefaultIndenter;
+import tools.jackson.core.util.DefaultPrettyPrinter;
+import tools.jackson.core.util.Separators;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,6 +47,23 @@ public final class Json {
     public static ObjectNode toTree(Object value) {
         return MAPPER.valueToTree(value);
     }
+
+    /**
+     * The same JSON indented as kube-apiserver indents for ?pretty=true: two spaces, one member or
+     * element a line, a space after each colon, empty objects and arrays as {} and [].
+     */
+    public static byte[] pretty(byte[] json) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(json.length * 2);
+        try (JsonParser in = MAPPER.createParser(json); JsonGenerator g = MAPPER.writer().with(INDENTED).createGenerator(out)) {
+            in.nextToken();
+            g.copyCurrentStructure(in);
+        }
+        return out.toByteArray();
+    }
+
+    private static final DefaultPrettyPrinter INDENTED = new DefaultPrettyPrinter(Separators.createDefaultInstance()
+            .withObjectNameValueSpacing(Separators.Spacing.AFTER).withObjectEmptySeparator("").withArrayEmptySeparator(""))
+            .withArrayIndenter(new DefaultIndenter("  ", "\n")).withObjectIndenter(new DefaultIndenter("  ", "\n"));
 
     /** Text of a field, or "" when absent or not text. */
     public static String text(JsonNode node, String field) {

@@ -66,6 +66,14 @@ public final class Statuses {
                 .withDetails(details("", "", "", List.of(new StatusCause(null, "the server could not find the requested resource", "UnexpectedServerResponse")))).build());
     }
 
+    /** What a delete answers for kinds that do not return the deleted object: Success, naming it (details.kind is the resource). */
+    public static Status deleted(GroupResource gr, String name, String uid) {
+        StatusDetails d = details(gr.group(), gr.resource(), name, List.of());
+        if (uid != null && !uid.isEmpty()) d.setUid(uid);
+        return new StatusBuilder().withApiVersion("v1").withKind("Status").withMetadata(new ListMeta()).withStatus("Success")
+                .withDetails(d).build();
+    }
+
     public static ApiException alreadyExists(GroupResource gr, String name) {
         return failure(409, "AlreadyExists", "%s \"%s\" already exists".formatted(gr, name), gr, name);
     }

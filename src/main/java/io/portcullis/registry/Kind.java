@@ -20,6 +20,7 @@ final class Kind implements Strategy {
     private final Preparer onUpdate;
     private final Validator validator;
     private final boolean status;
+    private final boolean returnsDeletedObject;
     private final Set<String> fieldLabels;
     private final List<Column> columns;
 
@@ -31,6 +32,7 @@ final class Kind implements Strategy {
         this.onUpdate = b.onUpdate;
         this.validator = b.validator;
         this.status = b.status;
+        this.returnsDeletedObject = b.returnsDeletedObject;
         this.fieldLabels = Set.copyOf(b.fieldLabels);
         this.columns = List.copyOf(b.columns);
     }
@@ -45,6 +47,7 @@ final class Kind implements Strategy {
     @Override public void prepareForUpdate(Context ctx, ObjectNode obj, ObjectNode old) { onUpdate.prepare(ctx, obj, old); }
     @Override public List<FieldError> validate(Context ctx, ObjectNode obj, ObjectNode old) { return validator.validate(ctx, obj, old); }
     @Override public boolean hasStatus() { return status; }
+    @Override public boolean returnsDeletedObject() { return returnsDeletedObject; }
     @Override public Set<String> fieldLabels() { return fieldLabels; }
     @Override public List<Column> columns() { return columns; }
 
@@ -62,6 +65,7 @@ final class Kind implements Strategy {
         Preparer onUpdate = (c, o, old) -> {};
         Validator validator = (c, o, old) -> List.of();
         boolean status;
+        boolean returnsDeletedObject;
         Set<String> fieldLabels = Set.of();
         List<Column> columns = new ArrayList<>();
 
@@ -86,6 +90,7 @@ final class Kind implements Strategy {
             status = true;
             return subresource("status", group, version, kind, "get", "patch", "update");
         }
+        Builder returnsDeletedObject() { returnsDeletedObject = true; return this; }
         Builder nameRule(NameRule r) { nameRule = r; return this; }
         Builder onCreate(Preparer p) { onCreate = p; return this; }
         Builder onUpdate(Preparer p) { onUpdate = p; return this; }

@@ -63,7 +63,7 @@ public final class Kinds {
     static Strategy namespaces() {
         return Kind.of("", "v1", "namespaces", Namespace.class, false)
                 .verbs(List.of("create", "delete", "get", "list", "patch", "update", "watch"))
-                .shortNames("ns").nameRule(NameRule.LABEL).status()
+                .shortNames("ns").nameRule(NameRule.LABEL).status().returnsDeletedObject()
                 .subresource("finalize", "", "v1", "Namespace", "update")
                 .fields("status.phase")
                 .onCreate((c, o, old) -> {
@@ -90,7 +90,7 @@ public final class Kinds {
 
     static Strategy serviceAccounts() {
         return Kind.of("", "v1", "serviceaccounts", ServiceAccount.class, true)
-                .shortNames("sa")
+                .shortNames("sa").returnsDeletedObject()
                 .subresource("token", "authentication.k8s.io", "v1", "TokenRequest", "create")
                 .validate((c, o, old) -> {
                     List<FieldError> errs = new ArrayList<>();
@@ -153,7 +153,7 @@ public final class Kinds {
 
     static Strategy pods() {
         return Kind.of("", "v1", "pods", Pod.class, true)
-                .shortNames("po").categories("all").status()
+                .shortNames("po").categories("all").status().returnsDeletedObject()
                 .fields("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
                         "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName")
                 .onCreate((c, o, old) -> Pods.defaults(o))

@@ -47,6 +47,7 @@ public final class ObjectStore {
     private final Store store;
     private final WatchCache cache;
     private final Admission admission;
+    private final UnaryOperator<String> generatedName;
     private final Map<GroupResource, Strategy> strategies = new LinkedHashMap<>();
 
     /** Applies a change to the current object; returns the object to store. */
@@ -59,6 +60,12 @@ public final class ObjectStore {
     public record Page(List<Item> items, long revision, String continueToken, Long remaining) {}
 
     public ObjectStore(Store store, WatchCache cache, Admission admission, List<Strategy> strategies) {
+        this(store, cache, admission, strategies, ObjectStore::generateName);
+    }
+
+    /** {@code generatedName}: the name for a generateName prefix (random but for tests). */
+    ObjectStore(Store store, WatchCache cache, Admission admission, List<Strategy> strategies, UnaryOperator<String> generatedName) {
+        this.generatedName = generatedName;
         this.store = store;
         this.cache = cache;
         this.admission = admission;
@@ -230,7 +237,21 @@ public final class ObjectStore {
 
     // --- writes --------------------------------------------------------------------------
 
+    /** As upstream: a name generated from generateName that is taken is generated afresh, up to eight times in all. */
+    private static final int GENERATE_NAME_ATTEMPTS = 8;
+
     public ObjectNode create(Context ctx, Strategy s, String namespace, ObjectNode body) {
+        boolean generated = text(Objects.metadata(body), "name").isEmpty() && !text(Objects.metadata(body), "generateName").isEmpty();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return createOnce(ctx, s, namespace, body);
+            } catch (ApiException e) {
+                if (!generated || attempt == GENERATE_NAME_ATTEMPTS || !"AlreadyExists".equals(e.reason())) throw e;
+            }
+        }
+    }
+
+    private ObjectNode createOnce(Context ctx, Strategy s, String namespace, ObjectNode body) {
         ResourceType t = s.type();
         ObjectNode obj = body.deepCopy();
         ObjectNode meta = Objects.metadata(obj);
@@ -251,7 +272,7 @@ public final class ObjectStore {
             if (gen.isEmpty()) {
                 throw Statuses.invalid(t.group(), t.kind(), "", List.of(FieldError.required("metadata.name", "name or generateName is required")));
             }
-            name = generateName(gen);
+            name = generatedName.apply(gen);
             meta.put("name", name);
         }
         for (String f : new String[] {"uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generation"}) {

@@ -34,6 +34,14 @@ public interface Strategy {
         return false;
     }
 
+    /**
+     * True when a delete answers with the deleted object (upstream's ReturnDeletedObject: Pods,
+     * ServiceAccounts, Namespaces); other kinds answer a Success Status naming what was deleted.
+     */
+    default boolean returnsDeletedObject() {
+        return false;
+    }
+
     /** Field selector labels beyond metadata.name and metadata.namespace. */
     default Set<String> fieldLabels() {
         return Set.of();

@@ -8,7 +8,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** A delete's options, from its body (JSON or protobuf DeleteOptions) or its query, as upstream accepts both. */
-record DeleteOptions(String propagationPolicy, String uid, String resourceVersion, boolean dryRun, Long gracePeriodSeconds) {
+record DeleteOptions(String propagationPolicy, String uid, String resourceVersion, boolean dryRun, Long gracePeriodSeconds,
+                     Boolean orphanDependents) {
     private static final List<String> POLICIES = List.of("Foreground", "Background", "Orphan");
 
     static DeleteOptions of(RequestInfo info, Exchange ex) {
@@ -17,6 +18,8 @@ record DeleteOptions(String propagationPolicy, String uid, String resourceVersio
         String rv = null;
         boolean dryRun = info.query().getOrDefault("dryRun", List.of()).contains("All");
         Long grace = null;
+        String o = info.param("orphanDependents");
+        Boolean orphan = o == null ? null : Boolean.valueOf(o);
         String g = info.param("gracePeriodSeconds");
         if (g != null) grace = parseLong("gracePeriodSeconds", g);
         if (ex.body().length > 0) {
@@ -38,8 +41,9 @@ record DeleteOptions(String propagationPolicy, String uid, String resourceVersio
                 if (!gp.canConvertToLong()) throw Statuses.badRequest("gracePeriodSeconds must be an integer");
                 grace = gp.asLong();
             }
-            JsonNode orphan = body.get("orphanDependents");
-            if (orphan != null && orphan.isBoolean() && policy != null && !policy.isEmpty()) {
+            JsonNode orphanField = body.get("orphanDependents");
+            if (orphanField != null && orphanField.isBoolean()) orphan = orphanField.asBoolean();
+            if (orphan != null && policy != null && !policy.isEmpty()) {
                 throw Statuses.invalid("meta.k8s.io", "DeleteOptions", "", List.of(Statuses.FieldError.invalid("propagationPolicy", policy,
                         "orphanDependents and deletionPropagation cannot be both set")));
             }
@@ -48,7 +52,7 @@ record DeleteOptions(String propagationPolicy, String uid, String resourceVersio
             throw Statuses.invalid("meta.k8s.io", "DeleteOptions", "", List.of(Statuses.FieldError.notSupported("propagationPolicy", policy, POLICIES)));
         }
         if (grace != null && grace < 0) grace = 0L;
-        return new DeleteOptions(policy, uid, rv, dryRun, grace);
+        return new DeleteOptions(policy, uid, rv, dryRun, grace, orphan);
     }
 
     private static long parseLong(String field, String v) {

@@ -37,6 +37,8 @@ final class Exchange {
     /** As upstream's warning recorder: warnings beyond this many bytes in all are shortened. */
     private static final int WARNINGS_MAX_BYTES = 4 * 1024;
     private static final int WARNING_SHORTENED_LENGTH = 256;
+    /** kube-apiserver compresses responses larger than this when the client accepts gzip. */
+    static final int GZIP_THRESHOLD = 128 * 1024;
 
     private final HttpServerRequest req;
     private final Context context;
@@ -275,6 +277,13 @@ final class Exchange {
         HttpServerResponse r = req.response();
         if (r.ended() || r.closed()) return;
         status = code;
+        if (pretty() && contentType.startsWith(JSON)) {
+            bytes = io.netty.buffer.Unpooled.wrappedBuffer(Json.pretty(io.netty.buffer.ByteBufUtil.getBytes(bytes)));
+        }
+        if (bytes.readableBytes() > GZIP_THRESHOLD && acceptsGzip()) {
+            bytes = io.netty.buffer.Unpooled.wrappedBuffer(gzip(bytes));
+            r.putHeader("Content-Encoding", "gzip").headers().add("Vary", "Accept-Encoding");
+        }
         r.setStatusCode(code).putHeader("Content-Type", contentType);
         if (!r.headers().contains("Cache-Control")) r.putHeader("Cache-Control", "no-cache, private");
         for (String w : warningHeaders(warnings)) r.headers().add("Warning", w);
@@ -287,6 +296,40 @@ final class Exchange {
                 else req.connection().close();
             }
         });
+    }
+
+    /** As upstream: a client that accepts gzip gets bodies above {@link #GZIP_THRESHOLD} compressed, fast rather than small. */
+    private boolean acceptsGzip() {
+        for (String header : req.headers().getAll("Accept-Encoding")) {
+            for (String coding : header.split(",")) {
+                int semi = coding.indexOf(';');
+                if ((semi < 0 ? coding : coding.substring(0, semi)).strip().equals("gzip")) return true;
+            }
+        }
+        return false;
+    }
+
+    private static byte[] gzip(io.netty.buffer.ByteBuf bytes) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(bytes.readableBytes() / 4);
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out, 64 * 1024) {
+            { def.setLevel(java.util.zip.Deflater.BEST_SPEED); }
+        }) {
+            bytes.readBytes(z, bytes.readableBytes());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** As upstream: ?pretty=<bool> decides; without it, curl, Wget and browsers get indented JSON. */
+    private boolean pretty() {
+        String query = req.query();
+        if (query != null && query.contains("pretty")) {
+            String p = req.getParam("pretty");
+            if (p != null && !p.isEmpty()) return List.of("1", "t", "T", "true", "TRUE", "True").contains(p);
+        }
+        String agent = req.getHeader("User-Agent");
+        return agent != null && (agent.startsWith("curl") || agent.startsWith("Wget") || agent.startsWith("Mozilla/5.0"));
     }
 
     /**

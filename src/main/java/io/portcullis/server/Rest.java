@@ -395,7 +395,13 @@ final class Rest {
         DeleteOptions o = DeleteOptions.of(info, ex);
         Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
         ObjectStore.Deleted d = objects.delete(c, s, ns, info.name(), o.uid(), o.resourceVersion(), o.propagationPolicy());
-        ex.respondJson(200, d.object());
+        // as upstream: 202 only when the object stays and the client asked dependents not to be orphaned
+        int code = !d.gone() && Boolean.FALSE.equals(o.orphanDependents()) ? 202 : 200;
+        if (d.gone() && !s.returnsDeletedObject()) {
+            ex.respondJson(code, Statuses.deleted(s.type().groupResource(), info.name(), Objects.meta(d.object(), "uid")));
+        } else {
+            ex.respondJson(code, d.object());
+        }
     }
 
     private void deleteCollection(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
@@ -404,10 +410,12 @@ final class Rest {
         Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
         ListOptions lo = listOptions(info);
         ObjectStore.Page page = objects.list(s, ns, new ListOptions(lo.labels(), lo.fields(), 0, null, null, null));
+        // as upstream: the answer lists the objects as they were found
         List<ObjectNode> deleted = new ArrayList<>();
         for (Item it : page.items()) {
             try {
-                deleted.add(objects.delete(c, s, it.namespace(), it.name(), null, null, o.propagationPolicy()).object());
+                objects.delete(c, s, it.namespace(), it.name(), null, null, o.propagationPolicy());
+                deleted.add(it.object());
             } catch (ApiException e) {
                 if (e.code() != 404) throw e;
             }

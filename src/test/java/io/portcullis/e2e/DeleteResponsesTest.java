@@ -1,0 +1,100 @@
+package io.portcullis.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.api.Json;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What a DELETE answers, per kind, as upstream's storage decides: the deleted object for the kinds
+ * whose storage returns it (Pods, ServiceAccounts, Namespaces), a Success Status naming the object
+ * for every other kind; the object itself while finalizers hold it (202 when the client asked for
+ * dependents not to be orphaned); the listed objects for a deletecollection.
+ */
+class DeleteResponsesTest extends AdminServerTest {
+    static final String NS = "/api/v1/namespaces/deletes";
+
+    @BeforeAll
+    static void namespace() throws Exception {
+        assertThat(https.send("POST", "/api/v1/namespaces", "application/json", "{\"metadata\":{\"name\":\"deletes\"}}").statusCode())
+                .isEqualTo(201);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            configmaps          | /api/v1/namespaces/deletes/configmaps                                      | {"metadata":{"name":"d"}}                          | ''                          | status
+            secrets             | /api/v1/namespaces/deletes/secrets                                         | {"metadata":{"name":"d"}}                          | ''                          | status
+            events              | /api/v1/namespaces/deletes/events                                          | {"metadata":{"name":"d"}}                          | ''                          | status
+            leases              | /apis/coordination.k8s.io/v1/namespaces/deletes/leases                     | {"metadata":{"name":"d"}}                          | coordination.k8s.io         | status
+            roles               | /apis/rbac.authorization.k8s.io/v1/namespaces/deletes/roles                | {"metadata":{"name":"d"}}                          | rbac.authorization.k8s.io   | status
+            rolebindings        | /apis/rbac.authorization.k8s.io/v1/namespaces/deletes/rolebindings         | {"metadata":{"name":"d"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"}} | rbac.authorization.k8s.io | status
+            clusterroles        | /apis/rbac.authorization.k8s.io/v1/clusterroles                            | {"metadata":{"name":"deletes-d"}}                  | rbac.authorization.k8s.io   | status
+            clusterrolebindings | /apis/rbac.authorization.k8s.io/v1/clusterrolebindings                     | {"metadata":{"name":"deletes-d"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"}} | rbac.authorization.k8s.io | status
+            serviceaccounts     | /api/v1/namespaces/deletes/serviceaccounts                                 | {"metadata":{"name":"d"}}                          | ''                          | object
+            pods                | /api/v1/namespaces/deletes/pods                                            | {"metadata":{"name":"d"},"spec":{"containers":[{"name":"c","image":"i"}]}} | '' | object
+            namespaces          | /api/v1/namespaces                                                         | {"metadata":{"name":"deletes-d"}}                  | ''                          | object
+            """)
+    void aDeleteAnswersAsTheKindsStorageDoes(String resource, String collection, String body, String group, String answer) throws Exception {
+        JsonNode created = created(collection, body);
+        String name = created.path("metadata").path("name").asString();
+        String uid = created.path("metadata").path("uid").asString();
+        for (String dryRun : new String[] {"?dryRun=All", ""}) {
+            HttpResponse<String> r = https.send("DELETE", collection + "/" + name + dryRun, "application/json", "{\"propagationPolicy\":\"Background\"}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            JsonNode got = Json.MAPPER.readTree(r.body());
+            if (answer.equals("status")) {
+                assertThat(got.path("kind").asString()).isEqualTo("Status");
+                assertThat(got.path("apiVersion").asString()).isEqualTo("v1");
+                assertThat(got.path("status").asString()).isEqualTo("Success");
+                assertThat(got.has("code")).isFalse();
+                JsonNode details = got.path("details");
+                assertThat(details.path("name").asString()).isEqualTo(name);
+                assertThat(details.path("group").asString("")).isEqualTo(group);
+                assertThat(details.path("kind").asString()).isEqualTo(resource);
+                assertThat(details.path("uid").asString()).isEqualTo(uid);
+            } else {
+                assertThat(got.path("metadata").path("uid").asString()).isEqualTo(uid);
+                assertThat(got.path("kind").asString()).isNotEqualTo("Status");
+            }
+        }
+    }
+
+    @Test
+    void anObjectHeldByAFinalizerIsAnsweredItselfAnd202WhenDependentsAreNotOrphaned() throws Exception {
+        created(NS + "/configmaps", "{\"metadata\":{\"name\":\"held\",\"finalizers\":[\"example.com/hold\"]}}");
+        HttpResponse<String> r = https.send("DELETE", NS + "/configmaps/held", "application/json", "{\"orphanDependents\":false}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        JsonNode got = Json.MAPPER.readTree(r.body());
+        assertThat(got.path("kind").asString()).isEqualTo("ConfigMap");
+        assertThat(got.path("metadata").path("deletionTimestamp").asString()).isNotEmpty();
+        r = https.send("DELETE", NS + "/configmaps/held", null, (byte[]) null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(r.body()).path("kind").asString()).isEqualTo("ConfigMap");
+        assertThat(https.send("PATCH", NS + "/configmaps/held", "application/merge-patch+json", "{\"metadata\":{\"finalizers\":null}}")
+                .statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aDeleteCollectionListsWhatItDeleted() throws Exception {
+        for (String n : new String[] {"c1", "c2"}) {
+            created(NS + "/configmaps", "{\"metadata\":{\"name\":\"" + n + "\",\"labels\":{\"batch\":\"x\"}}}");
+        }
+        HttpResponse<String> r = https.send("DELETE", NS + "/configmaps?labelSelector=batch%3Dx", null, (byte[]) null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode list = Json.MAPPER.readTree(r.body());
+        assertThat(list.path("kind").asString()).isEqualTo("ConfigMapList");
+        assertThat(list.path("items")).extracting(i -> i.path("metadata").path("name").asString()).containsExactly("c1", "c2");
+        assertThat(https.get(NS + "/configmaps/c1").statusCode()).isEqualTo(404);
+    }
+
+    private static JsonNode created(String collection, String body) throws Exception {
+        HttpResponse<String> r = https.send("POST", collection, "application/json", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return Json.MAPPER.readTree(r.body());
+    }
+}
