@@ -70,22 +70,16 @@ public final class Kinds {
                     ObjectNode spec = object(o, "spec");
                     if (!spec.has("finalizers")) spec.putArray("finalizers").add("kubernetes");
                     object(o, "status").put("phase", "Active");
-                    Objects.metadata(o).putObject("labels").setAll(labelsWithName(o));
+                    labelWithName(o);
                 })
-                .onUpdate((c, o, old) -> {
-                    ObjectNode labels = object(Objects.metadata(o), "labels");
-                    labels.put("kubernetes.io/metadata.name", Objects.meta(o, "name"));
-                })
+                .onUpdate((c, o, old) -> labelWithName(o))
                 .columns(Column.name("namespace"), Column.of("Status", "string", "The status of the namespace", o -> Objects.at(o, "status.phase")), Column.age())
                 .build();
     }
 
-    private static ObjectNode labelsWithName(ObjectNode o) {
-        ObjectNode labels = o.objectNode();
-        JsonNode existing = Objects.metadata(o).get("labels");
-        if (existing instanceof ObjectNode e) labels.setAll(e);
-        labels.put("kubernetes.io/metadata.name", Objects.meta(o, "name"));
-        return labels;
+    /** As upstream: the user's labels stay, and kubernetes.io/metadata.name is always the name. */
+    private static void labelWithName(ObjectNode o) {
+        object(Objects.metadata(o), "labels").put("kubernetes.io/metadata.name", Objects.meta(o, "name"));
     }
 
     static Strategy serviceAccounts() {
