@@ -60,10 +60,16 @@ class AuthenticatorsTest {
                 arguments("an unknown scheme is ignored, so anonymous", chain, headers("Digest abc"), Groups.ANONYMOUS_USER, List.of(Groups.SYSTEM_UNAUTHENTICATED), null),
                 arguments("an unknown token is a 401, not anonymous", chain, headers("Bearer nobody"), null, null, "invalid bearer token"),
                 arguments("a bad token of a known kind is a 401", chain, headers("Bearer jwt.x.y"), null, null, "bad jwt"),
-                arguments("an empty bearer token is a 401", chain, headers("Bearer "), null, null, "invalid bearer Authorization header"),
-                arguments("a bare scheme is a 401", chain, headers("Bearer"), null, null, "invalid bearer Authorization header"),
-                arguments("a token with spaces is a 401", chain, headers("Bearer a b"), null, null, "invalid bearer Authorization header"),
-                arguments("two Authorization headers are a 401", chain, headers("Bearer alice-token", "Bearer bob-token"), null, null, "more than one Authorization header"));
+                // as upstream: a bearer header without a token is no credential, so the request is anonymous
+                arguments("two spaces before a good token: anonymous, never its user", chain, headers("Bearer  alice-token"),
+                        Groups.ANONYMOUS_USER, List.of(Groups.SYSTEM_UNAUTHENTICATED), null),
+                arguments("an empty bearer token is anonymous", chain, headers("Bearer "), Groups.ANONYMOUS_USER, List.of(Groups.SYSTEM_UNAUTHENTICATED), null),
+                arguments("a bare scheme is anonymous", chain, headers("Bearer"), Groups.ANONYMOUS_USER, List.of(Groups.SYSTEM_UNAUTHENTICATED), null),
+                arguments("words after the token are ignored", chain, headers("Bearer alice-token bob-token"), "alice",
+                        List.of("devs", Groups.SYSTEM_AUTHENTICATED), null),
+                arguments("an unknown token before others is a 401", chain, headers("Bearer nobody alice-token"), null, null, "invalid bearer token"),
+                arguments("the first Authorization header counts", chain, headers("Bearer alice-token", "Bearer bob-token"), "alice",
+                        List.of("devs", Groups.SYSTEM_AUTHENTICATED), null));
     }
 
     static Credentials headers(String... values) { return new Credentials(List.of(), List.of(values)); }

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -107,6 +109,34 @@ class StaticCredentialsE2eTest {
                 + "User \"alice\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope");
         assertThat(http.json().path("details").path("kind").asString()).isEqualTo("users");
         assertThat(http.json().path("details").path("name").asString()).isEqualTo("bob");
+    }
+
+    // a header without a token is no credential, as upstream: the request is anonymous, which may not ask who it is
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            two spaces before the token        | "Bearer  %s"       | system:anonymous
+            a tab after the scheme             | "Bearer\t%s"       | system:anonymous
+            the bare scheme                    | "Bearer "          | system:anonymous
+            the scheme in lower case           | "bearer %s"        | alice
+            words after the token              | "Bearer %s extra"  | alice
+            a tab after the token              | "Bearer %s\t"      | alice
+            """)
+    void theAuthorizationHeaderIsReadAsUpstreamReadsIt(String name, String header, String user) {
+        Http.Response r = Http.anonymous(server).whoami("Authorization", header.formatted(ALICE_TOKEN));
+        if (user.equals("alice")) {
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+            assertThat(userInfo(r.body()).path("username").asString()).isEqualTo("alice");
+        } else {
+            assertThat(r.status()).as(r.body()).isEqualTo(403);
+            assertThat(r.json().path("message").asString()).contains("User \"" + user + "\" cannot create resource \"selfsubjectreviews\"");
+        }
+    }
+
+    @Test
+    void onlyTheFirstAuthorizationHeaderCounts() {
+        Http.Response r = Http.anonymous(server).whoami("Authorization", "Bearer " + ALICE_TOKEN, "Authorization", "Bearer not-in-the-file");
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(userInfo(r.body()).path("username").asString()).isEqualTo("alice");
     }
 
     static Commands.Result curlWhoami(String userAndPassword) throws Exception {
