@@ -3,6 +3,8 @@ package io.portcullis.e2e.rbac;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,7 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * A user who may write roles and clusterroles but may escalate only those named "special", as
  * upstream: that right covers updates and patches of "special", never its creation, nor any other
- * role.
+ * role; and, for all four kinds, an update that only touches what the garbage collector uses
+ * (finalizers, ownerReferences) needs no escalation.
  */
 class EscalateByNameTest {
     static final String RBAC = "/apis/rbac.authorization.k8s.io/v1";
@@ -30,8 +33,10 @@ class EscalateByNameTest {
                 {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"names"}}""");
         admin("POST", RBAC + "/clusterroles", """
                 {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"writes-roles-escalates-special"},"rules":[
-                  {"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles","clusterroles"],"verbs":["create","get","update","patch"]},
+                  {"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles","clusterroles","rolebindings","clusterrolebindings"],
+                   "verbs":["create","get","update","patch"]},
                   {"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles","clusterroles"],"verbs":["escalate"],"resourceNames":["special"]}]}""");
+        admin("POST", RBAC + "/clusterroles", role("ClusterRole", "secret-deleter", SECRETS_RULE));
         admin("POST", RBAC + "/clusterrolebindings", """
                 {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"limited"},
                  "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"writes-roles-escalates-special"},
@@ -93,5 +98,34 @@ class EscalateByNameTest {
                 + "{APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"delete\"]}");
         if (state.equals("new")) assertThat(stored.status()).isEqualTo(404);
         else assertThat(stored.json().path("rules").size()).as("the rules are unchanged").isZero();
+    }
+
+    static String binding(String kind, String name) {
+        return """
+                {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"%s","metadata":{"name":"%s"},
+                 "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"secret-deleter"},
+                 "subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"someone"}]}""".formatted(kind, name);
+    }
+
+    // each object grants delete on secrets, which limited does not hold: only changes the garbage collector makes pass
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            Role               | /namespaces/names/roles
+            ClusterRole        | /clusterroles
+            RoleBinding        | /namespaces/names/rolebindings
+            ClusterRoleBinding | /clusterrolebindings
+            """)
+    void anUpdateOfGarbageCollectionFieldsAloneNeedsNoEscalation(String kind, String collection) {
+        String name = "gc-" + kind.toLowerCase(Locale.ROOT);
+        String path = RBAC + collection + "/" + name;
+        admin("POST", RBAC + collection, kind.endsWith("Binding") ? binding(kind, name) : role(kind, name, SECRETS_RULE));
+
+        for (String gcOnly : List.of("{\"metadata\":{\"finalizers\":[\"example.com/keep\"]}}", "{\"metadata\":{\"finalizers\":null}}",
+                "{\"metadata\":{\"ownerReferences\":[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":\"owner\",\"uid\":\"u-1\"}]}}")) {
+            Cluster.Response r = cluster.withToken(TOKEN, "PATCH", path, "application/merge-patch+json", gcOnly);
+            assertThat(r.status()).as(gcOnly + ": " + r).isEqualTo(200);
+        }
+        Cluster.Response labelled = cluster.withToken(TOKEN, "PATCH", path, "application/merge-patch+json", "{\"metadata\":{\"labels\":{\"a\":\"b\"}}}");
+        assertThat(labelled.status()).as("any other change is checked: " + labelled).isEqualTo(403);
     }
 }
