@@ -32,10 +32,9 @@ public record Credentials(List<X509Certificate> peerCertificates, List<String> a
      * The bearer token, read exactly as upstream's bearer authenticator: the first Authorization
      * header, trimmed as Go's TrimSpace (of {@link #GO_ASCII_SPACE}; a Unicode space Go would also
      * trim reaches us as Latin-1 bytes and stays, which only spoils the credential), split on
-     * single spaces; the first part
-     * must be "bearer" in any case and the token is the second part, whatever follows a further
-     * space. Empty for another scheme and for an empty token: {@code Bearer  <token>}, with two
-     * spaces, has none, and is not a credential at all.
+     * single spaces; the first part must be "bearer" in any case and the token is the second part,
+     * whatever follows a further space. Empty for another scheme and for an empty token:
+     * {@code Bearer  <token>}, with two spaces, has none, and is not a credential at all.
      */
     public Optional<String> bearerToken() {
         if (authorizationHeaders.isEmpty()) return Optional.empty();

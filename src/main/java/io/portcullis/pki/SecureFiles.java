@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class SecureFiles {
     private static final Logger LOG = LoggerFactory.getLogger(SecureFiles.class);
     public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-    public static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
 
     private SecureFiles() {}
 

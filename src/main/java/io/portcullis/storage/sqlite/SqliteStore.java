@@ -108,8 +108,7 @@ public final class SqliteStore implements Store {
 
     /**
      * Opens the store in the file, creating it (mode 0600) and its parent directories (0700) when
-     * absent. One
-     * process at a time may hold a store open: a second open of the same file fails.
+     * absent. One process at a time may hold a store open: a second open of the same file fails.
      */
     public static SqliteStore open(Path file) {
         return open(file, WATCH_QUEUE_BOUND);

@@ -58,7 +58,7 @@ class EscalateByNameTest {
                 {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"%s","metadata":{"name":"%s"},"rules":[%s]}""".formatted(kind, name, rules);
     }
 
-    /** Each row: what limited sends for a role holding delete on secrets, which limited does not hold; "existing" roles are made by the admin first. */
+    /** Each row: limited writes a role granting delete on secrets, which limited does not hold; "existing" ones the admin made first, empty. */
     @ParameterizedTest(name = "{0} {1} {3}: {5}")
     @CsvSource(delimiter = '|', textBlock = """
             create      | Role        | POST  | special  | new      | 403
@@ -120,12 +120,16 @@ class EscalateByNameTest {
         String path = RBAC + collection + "/" + name;
         admin("POST", RBAC + collection, kind.endsWith("Binding") ? binding(kind, name) : role(kind, name, SECRETS_RULE));
 
+        // owned by the namespace "names", which stays, so the garbage collector leaves the object alone
+        String namespaceUid = cluster.get("/api/v1/namespaces/names").path("metadata").path("uid").asString();
         for (String gcOnly : List.of("{\"metadata\":{\"finalizers\":[\"example.com/keep\"]}}", "{\"metadata\":{\"finalizers\":null}}",
-                "{\"metadata\":{\"ownerReferences\":[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":\"owner\",\"uid\":\"u-1\"}]}}")) {
+                "{\"metadata\":{\"ownerReferences\":[{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"name\":\"names\",\"uid\":\""
+                        + namespaceUid + "\"}]}}")) {
             Cluster.Response r = cluster.withToken(TOKEN, "PATCH", path, "application/merge-patch+json", gcOnly);
             assertThat(r.status()).as(gcOnly + ": " + r).isEqualTo(200);
         }
-        Cluster.Response labelled = cluster.withToken(TOKEN, "PATCH", path, "application/merge-patch+json", "{\"metadata\":{\"labels\":{\"a\":\"b\"}}}");
+        Cluster.Response labelled = cluster.withToken(TOKEN, "PATCH", path, "application/merge-patch+json",
+                "{\"metadata\":{\"labels\":{\"a\":\"b\"}}}");
         assertThat(labelled.status()).as("any other change is checked: " + labelled).isEqualTo(403);
     }
 }
