@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.InvalidAlgorithmParameterException;
 import java.security.MessageDigest;
 import java.security.cert.CertPathBuilder;
 import java.security.cert.CertPathBuilderException;
@@ -23,6 +24,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
@@ -37,9 +39,10 @@ import javax.naming.ldap.Rdn;
 
 /**
  * Client certificates (--client-ca-file): the peer chain, leaf first, must lead to a trust anchor
- * (PKIX, revocation off, time from the clock) with every certificate fit for client auth (no
- * ExtKeyUsage, clientAuth or anyExtendedKeyUsage, as Go's verifier). user = CN (an empty CN is not
- * ours), groups = every O in order, extra credential-id = X509SHA256=&lt;hex of the leaf&gt;.
+ * (PKIX, revocation off, time from the clock). As in Go's verifier, every certificate of the chain,
+ * the anchor included, must be valid at the clock's time and fit for client auth (no ExtKeyUsage,
+ * clientAuth or anyExtendedKeyUsage). user = CN (an empty CN is not ours), groups = every O in
+ * order, extra credential-id = X509SHA256=&lt;hex of the leaf&gt;.
  * Verified chains are remembered for a minute (bounded), and always re-checked against the clock.
  */
 public final class X509Authenticator implements Authenticator {
@@ -97,44 +100,71 @@ public final class X509Authenticator implements Authenticator {
     /** A verdict and the time window it holds for: the intersection of the chain's validity. */
     private record Verified(UserInfo user, String error, Instant notBefore, Instant notAfter) {}
 
-    // failures are remembered for a second at most: time moves on, and the verdict with it
     private Verified verify(List<X509Certificate> chain, Instant now) {
         X509Certificate leaf = chain.get(0);
+        String invalid = invalidAt(leaf, now);
+        if (invalid != null) return failed(leaf, invalid, now);
+        // as Go's verifier: an authority outside its own validity is no candidate (PKIX never checks an anchor's dates)
+        Set<TrustAnchor> current = new LinkedHashSet<>();
+        for (TrustAnchor a : anchors) {
+            if (invalidAt(a.getTrustedCert(), now) == null) current.add(a);
+        }
+        List<X509Certificate> verified = new ArrayList<>();
+        try {
+            PKIXCertPathBuilderResult result = build(current, chain, now);
+            for (Certificate c : result.getCertPath().getCertificates()) verified.add((X509Certificate) c);
+            verified.add(result.getTrustAnchor().getTrustedCert());
+        } catch (CertPathBuilderException | InvalidAlgorithmParameterException e) {   // the latter: no current anchor
+            return failed(leaf, "x509: certificate signed by unknown authority" + outdatedAuthority(chain, now), now);
+        } catch (GeneralSecurityException e) {
+            return failed(leaf, e.getMessage(), now);
+        }
         Instant notBefore = Instant.MIN, notAfter = Instant.MAX;
-        for (X509Certificate c : chain) {
+        for (X509Certificate c : verified) {
+            if (!fitForClientAuth(c)) return failed(leaf, "x509: certificate specifies an incompatible key usage", now);
             if (c.getNotBefore().toInstant().isAfter(notBefore)) notBefore = c.getNotBefore().toInstant();
             if (c.getNotAfter().toInstant().isBefore(notAfter)) notAfter = c.getNotAfter().toInstant();
         }
-        String subject = describe(leaf);
-        if (now.isBefore(leaf.getNotBefore().toInstant()) || now.isAfter(leaf.getNotAfter().toInstant())) {
-            return new Verified(null, "verifying certificate " + subject + " failed: x509: certificate has expired or is not yet valid: current time "
-                    + now + " is outside " + leaf.getNotBefore().toInstant() + " .. " + leaf.getNotAfter().toInstant(), now, now.plusSeconds(1));
-        }
-        try {
-            X509CertSelector target = new X509CertSelector();
-            target.setCertificate(leaf);
-            PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, target);
-            params.setRevocationEnabled(false);
-            params.setDate(Date.from(now));
-            params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(chain)));
-            PKIXCertPathBuilderResult result = (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(params);
-            List<X509Certificate> path = new ArrayList<>();
-            for (Certificate c : result.getCertPath().getCertificates()) path.add((X509Certificate) c);
-            for (X509Certificate c : path) {
-                if (!fitForClientAuth(c)) {
-                    return new Verified(null, "verifying certificate " + subject + " failed: x509: certificate specifies an incompatible key usage", now, now.plusSeconds(1));
-                }
-            }
-            X509Certificate anchor = result.getTrustAnchor().getTrustedCert();
-            if (anchor != null && !fitForClientAuth(anchor)) {
-                return new Verified(null, "verifying certificate " + subject + " failed: x509: certificate specifies an incompatible key usage", now, now.plusSeconds(1));
-            }
-        } catch (CertPathBuilderException e) {
-            return new Verified(null, "verifying certificate " + subject + " failed: x509: certificate signed by unknown authority", now, now.plusSeconds(1));
-        } catch (GeneralSecurityException e) {
-            return new Verified(null, "verifying certificate " + subject + " failed: " + e.getMessage(), now, now.plusSeconds(1));
-        }
         return new Verified(userOf(leaf).orElse(null), null, notBefore, notAfter);
+    }
+
+    // failures are remembered for a second at most: time moves on, and the verdict with it
+    private static Verified failed(X509Certificate leaf, String why, Instant now) {
+        return new Verified(null, "verifying certificate " + describe(leaf) + " failed: " + why, now, now.plusSeconds(1));
+    }
+
+    private static PKIXCertPathBuilderResult build(Set<TrustAnchor> anchors, List<X509Certificate> chain, Instant now)
+            throws GeneralSecurityException {
+        X509CertSelector target = new X509CertSelector();
+        target.setCertificate(chain.get(0));
+        PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, target);
+        params.setRevocationEnabled(false);
+        params.setDate(Date.from(now));
+        params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(chain)));
+        return (PKIXCertPathBuilderResult) CertPathBuilder.getInstance("PKIX").build(params);
+    }
+
+    /** Go's hint when the chain leads only to an authority outside its validity, else empty. */
+    private String outdatedAuthority(List<X509Certificate> chain, Instant now) {
+        X509Certificate anchor;
+        try {
+            anchor = build(anchors, chain, now).getTrustAnchor().getTrustedCert();
+        } catch (GeneralSecurityException e) {
+            return "";
+        }
+        String why = invalidAt(anchor, now);
+        if (why == null) return "";
+        String name = userOf(anchor).map(UserInfo::name).orElse("serial:" + anchor.getSerialNumber());
+        return " (possibly because of \"" + why + "\" while trying to verify candidate authority certificate \"" + name + "\")";
+    }
+
+    /** Go's words for a certificate used outside its validity at {@code now}; null when it is valid. */
+    private static String invalidAt(X509Certificate c, Instant now) {
+        Instant notBefore = c.getNotBefore().toInstant(), notAfter = c.getNotAfter().toInstant();
+        String at = "x509: certificate has expired or is not yet valid: current time " + now.truncatedTo(ChronoUnit.SECONDS);
+        if (now.isBefore(notBefore)) return at + " is before " + notBefore;
+        if (now.isAfter(notAfter)) return at + " is after " + notAfter;
+        return null;
     }
 
     private static boolean fitForClientAuth(X509Certificate c) {

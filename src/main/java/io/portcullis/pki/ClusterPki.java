@@ -33,8 +33,8 @@ import java.util.TreeSet;
  *   <li>{@code admin.crt}, {@code admin.key}: a client certificate for {@code portcullis-admin}
  *       in {@code system:masters}.</li>
  * </ul>
- * Private key files are mode 0600 from creation. A CA key that does not match its certificate,
- * or an unreadable file, stops the start with an IOException naming the file.
+ * Every file is mode 0600 and the directories 0700 from creation. A CA key that does not match
+ * its certificate, or an unreadable file, stops the start with an IOException naming the file.
  */
 public final class ClusterPki {
     public static final String ADMIN_USER = "portcullis-admin";

@@ -163,8 +163,9 @@ public final class Pem {
         return encodeObjects(new PemObject("PUBLIC KEY", key.getEncoded()));
     }
 
+    /** Like every file of the data directory, written with mode 0600, set before the content. */
     public static void writeCertificates(Path file, X509Certificate... certificates) throws IOException {
-        SecureFiles.writePublic(file, encode(certificates));
+        SecureFiles.writePrivate(file, encode(certificates));
     }
 
     /** Written with mode 0600, set before the key is written. */
@@ -172,8 +173,9 @@ public final class Pem {
         SecureFiles.writePrivate(file, encode(key));
     }
 
+    /** Like every file of the data directory, written with mode 0600, set before the content. */
     public static void writePublicKey(Path file, PublicKey key) throws IOException {
-        SecureFiles.writePublic(file, encode(key));
+        SecureFiles.writePrivate(file, encode(key));
     }
 
     private static String encodeObjects(Object... objects) {

@@ -70,22 +70,16 @@ public final class Kinds {
                     ObjectNode spec = object(o, "spec");
                     if (!spec.has("finalizers")) spec.putArray("finalizers").add("kubernetes");
                     object(o, "status").put("phase", "Active");
-                    Objects.metadata(o).putObject("labels").setAll(labelsWithName(o));
+                    labelWithName(o);
                 })
-                .onUpdate((c, o, old) -> {
-                    ObjectNode labels = object(Objects.metadata(o), "labels");
-                    labels.put("kubernetes.io/metadata.name", Objects.meta(o, "name"));
-                })
+                .onUpdate((c, o, old) -> labelWithName(o))
                 .columns(Column.name("namespace"), Column.of("Status", "string", "The status of the namespace", o -> Objects.at(o, "status.phase")), Column.age())
                 .build();
     }
 
-    private static ObjectNode labelsWithName(ObjectNode o) {
-        ObjectNode labels = o.objectNode();
-        JsonNode existing = Objects.metadata(o).get("labels");
-        if (existing instanceof ObjectNode e) labels.setAll(e);
-        labels.put("kubernetes.io/metadata.name", Objects.meta(o, "name"));
-        return labels;
+    /** As upstream: the user's labels stay, and kubernetes.io/metadata.name is always the name. */
+    private static void labelWithName(ObjectNode o) {
+        object(Objects.metadata(o), "labels").put("kubernetes.io/metadata.name", Objects.meta(o, "name"));
     }
 
     static Strategy serviceAccounts() {
@@ -204,7 +198,9 @@ public final class Kinds {
                     if (rules != null && rules.isArray()) {
                         for (int i = 0; i < rules.size(); i++) errs.addAll(ruleErrors(rules.get(i), !cluster, "rules[" + i + "]"));
                     }
-                    if (errs.isEmpty()) guard.checkRole(c, Objects.meta(o, "namespace"), o, old);
+                    if (errs.isEmpty() && !onlyGarbageCollectionFieldsChange(o, old)) {
+                        guard.checkRole(c, Objects.meta(o, "namespace"), o, old);
+                    }
                     return errs;
                 })
                 .columns(Column.name(kind), new Column("Created At", "date", "", "Time the role was created", 0, o -> Objects.meta(o, "creationTimestamp")))
@@ -221,7 +217,9 @@ public final class Kinds {
                     if (old != null && !o.path("roleRef").equals(old.path("roleRef"))) {
                         errs.add(FieldError.invalidRendered("roleRef", roleRefText(o.path("roleRef")), "cannot change roleRef"));
                     }
-                    if (errs.isEmpty()) guard.checkBinding(c, Objects.meta(o, "namespace"), o);
+                    if (errs.isEmpty() && !onlyGarbageCollectionFieldsChange(o, old)) {
+                        guard.checkBinding(c, Objects.meta(o, "namespace"), o);
+                    }
                     return errs;
                 })
                 .columns(Column.name(kind),
@@ -231,6 +229,19 @@ public final class Kinds {
                         Column.wide("Groups", "string", "Groups in the binding", o -> subjects(o, "Group")),
                         Column.wide("ServiceAccounts", "string", "ServiceAccounts in the binding", o -> subjects(o, "ServiceAccount")))
                 .build();
+    }
+
+    /**
+     * As upstream's IsOnlyMutatingGCFields: an update that changes nothing but ownerReferences,
+     * finalizers or managedFields grants nothing, so RBAC's escalation checks let it pass.
+     */
+    private static boolean onlyGarbageCollectionFieldsChange(ObjectNode obj, ObjectNode old) {
+        if (old == null) return false;
+        List<ObjectNode> both = List.of(obj.deepCopy(), old.deepCopy());
+        for (ObjectNode o : both) {
+            Objects.metadata(o).remove(List.of("ownerReferences", "finalizers", "managedFields", "selfLink", "resourceVersion"));
+        }
+        return both.get(0).equals(both.get(1));
     }
 
     static Strategy leases() {

@@ -178,13 +178,16 @@ final class Rbac implements RbacGuard, AutoCloseable {
     public void checkRole(Context ctx, String namespace, ObjectNode role, ObjectNode old) {
         EscalationCheck check = escalation;
         if (check == null || EscalationCheck.escalationAllowed(ctx.user())) return;
+        // as upstream, escalate is asked of the name in the request path, and a create's path names nothing
+        // (a server-side apply that creates counts as a create here; upstream asks of its path's name)
+        String name = role.path("metadata").path("name").asString("");
+        String requestName = old == null ? "" : name;
         if (namespace == null || namespace.isEmpty()) {
-            ClusterRole cr = Json.convert(role, ClusterRole.class);
-            check.checkClusterRole(ctx.user(), cr, old == null ? null : Json.convert(old, ClusterRole.class),
-                    old == null ? "" : cr.getMetadata().getName());
+            check.checkClusterRole(ctx.user(), requestName, Json.convert(role, ClusterRole.class),
+                    old == null ? null : Json.convert(old, ClusterRole.class));
         } else {
             Role r = Json.convert(role, Role.class);
-            check.checkRole(ctx.user(), namespace, r.getMetadata().getName(), r.getRules() == null ? List.of() : r.getRules(), false);
+            check.checkRole(ctx.user(), namespace, requestName, name, r.getRules() == null ? List.of() : r.getRules());
         }
     }
 

@@ -96,7 +96,7 @@ public final class Server implements AutoCloseable {
     private Server(ServerConfig config) throws IOException {
         this.config = config;
         long start = System.nanoTime();
-        Files.createDirectories(config.dataDir());
+        io.portcullis.pki.SecureFiles.makePrivate(config.dataDir());   // 0700, files 0600: it holds every Secret
         // the PKI and the store do not depend on each other: load them side by side
         CompletableFuture<ClusterPki> loading = CompletableFuture.supplyAsync(() -> {
             try {

@@ -60,10 +60,16 @@ class AuthenticatorsTest {
                 arguments("an unknown scheme is ignored, so anonymous", chain, headers("Digest abc"), Groups.ANONYMOUS_USER, List.of(Groups.SYSTEM_UNAUTHENTICATED), null),
                 arguments("an unknown token is a 401, not anonymous", chain, headers("Bearer nobody"), null, null, "invalid bearer token"),
                 arguments("a bad token of a known kind is a 401", chain, headers("Bearer jwt.x.y"), null, null, "bad jwt"),
-                arguments("an empty bearer token is a 401", chain, headers("Bearer "), null, null, "invalid bearer Authorization header"),
-                arguments("a bare scheme is a 401", chain, headers("Bearer"), null, null, "invalid bearer Authorization header"),
-                arguments("a token with spaces is a 401", chain, headers("Bearer a b"), null, null, "invalid bearer Authorization header"),
-                arguments("two Authorization headers are a 401", chain, headers("Bearer alice-token", "Bearer bob-token"), null, null, "more than one Authorization header"));
+                // a bearer header that leaves the token empty is refused, never anonymous and never the token's user
+                arguments("two spaces before a good token: 401, never its user", chain, headers("Bearer  alice-token"), null, null,
+                        "invalid bearer Authorization header: empty token"),
+                arguments("an empty bearer token is a 401", chain, headers("Bearer "), null, null, "invalid bearer Authorization header: empty token"),
+                arguments("a bare scheme is a 401", chain, headers("Bearer"), null, null, "invalid bearer Authorization header: empty token"),
+                arguments("words after the token are ignored", chain, headers("Bearer alice-token bob-token"), "alice",
+                        List.of("devs", Groups.SYSTEM_AUTHENTICATED), null),
+                arguments("an unknown token before others is a 401", chain, headers("Bearer nobody alice-token"), null, null, "invalid bearer token"),
+                arguments("two Authorization headers are a 401", chain, headers("Bearer alice-token", "Bearer bob-token"), null, null,
+                        "more than one Authorization header"));
     }
 
     static Credentials headers(String... values) { return new Credentials(List.of(), List.of(values)); }

@@ -39,8 +39,18 @@ record TestPki(KeyPair keys, X509Certificate cert) {
     }
 
     static TestPki ca(String cn) {
+        return ca(cn, NOW.minusSeconds(86400 * 365), NOW.plusSeconds(86400L * 3650));
+    }
+
+    static TestPki ca(String cn, Instant notBefore, Instant notAfter) {
         KeyPair k = ecKeys();
-        return new TestPki(k, build("CN=" + cn, k, "CN=" + cn, k.getPrivate(), true, null, NOW.minusSeconds(86400 * 365), NOW.plusSeconds(86400L * 3650)));
+        return new TestPki(k, build("CN=" + cn, k, "CN=" + cn, k.getPrivate(), true, null, notBefore, notAfter));
+    }
+
+    /** This CA again, same name and key, with another validity: as a renewed CA certificate. */
+    TestPki renewed(Instant notBefore, Instant notAfter) {
+        String subject = cert.getSubjectX500Principal().getName("RFC2253");
+        return new TestPki(keys, build(subject, keys, subject, keys.getPrivate(), true, null, notBefore, notAfter));
     }
 
     TestPki leaf(String subject, KeyPurposeId[] usages, Instant notBefore, Instant notAfter) {
@@ -53,9 +63,13 @@ record TestPki(KeyPair keys, X509Certificate cert) {
     }
 
     TestPki intermediate(String cn) {
+        return intermediate(cn, NOW.minusSeconds(86400), NOW.plusSeconds(86400L * 3650));
+    }
+
+    TestPki intermediate(String cn, Instant notBefore, Instant notAfter) {
         KeyPair k = ecKeys();
         return new TestPki(k, build("CN=" + cn, k, cert.getSubjectX500Principal().getName("RFC2253"), keys.getPrivate(), true, null,
-                NOW.minusSeconds(86400), NOW.plusSeconds(86400L * 3650)));
+                notBefore, notAfter));
     }
 
     /** A localhost server certificate valid for now (wall clock). */

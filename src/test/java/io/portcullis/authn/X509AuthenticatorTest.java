@@ -24,13 +24,17 @@ class X509AuthenticatorTest {
     static final TestPki CA = TestPki.ca("cluster-ca");
     static final TestPki OTHER_CA = TestPki.ca("other-ca");
     static final TestPki INTERMEDIATE = CA.intermediate("intermediate");
+    static final TestPki EXPIRED_CA = TestPki.ca("expired-ca", TestPki.NOW.minusSeconds(7200), TestPki.NOW.minusSeconds(3600));
+    static final TestPki FUTURE_CA = TestPki.ca("future-ca", TestPki.NOW.plusSeconds(3600), TestPki.NOW.plusSeconds(7200));
+    static final TestPki RENEWED_CA = EXPIRED_CA.renewed(TestPki.NOW.minusSeconds(60), TestPki.NOW.plusSeconds(86400));
     static final Clock CLOCK = Clock.fixed(TestPki.NOW, ZoneOffset.UTC);
-    static final X509Authenticator AUTHN = new X509Authenticator(List.of(CA.cert()), CLOCK);
+    static final X509Authenticator AUTHN = new X509Authenticator(List.of(CA.cert(), EXPIRED_CA.cert(), FUTURE_CA.cert()), CLOCK);
 
     static Credentials peer(List<X509Certificate> chain) { return new Credentials(chain, List.of()); }
 
     static Stream<Arguments> rejected() {
         var soon = TestPki.NOW.plusSeconds(3600);
+        var expiredIntermediate = CA.intermediate("expired-intermediate", TestPki.NOW.minusSeconds(7200), TestPki.NOW.minusSeconds(1));
         return Stream.of(
                 arguments("a certificate from another CA", TestPki.chain(OTHER_CA.client("CN=alice")), "signed by unknown authority"),
                 arguments("an expired certificate", TestPki.chain(CA.leaf("CN=alice", new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth},
@@ -41,7 +45,20 @@ class X509AuthenticatorTest {
                         TestPki.NOW.minusSeconds(60), soon)), "incompatible key usage"),
                 arguments("a self-signed leaf", TestPki.chain(TestPki.ca("alice")), "signed by unknown authority"),
                 arguments("an empty CN that fails verification", TestPki.chain(OTHER_CA.client("O=devs")), "signed by unknown authority"),
-                arguments("a leaf whose intermediate is missing", TestPki.chain(INTERMEDIATE.client("CN=alice")), "signed by unknown authority"));
+                arguments("a leaf whose intermediate is missing", TestPki.chain(INTERMEDIATE.client("CN=alice")), "signed by unknown authority"),
+                arguments("a CA that has expired", TestPki.chain(EXPIRED_CA.client("CN=alice")), "failed: x509: certificate signed by unknown "
+                        + "authority (possibly because of \"x509: certificate has expired or is not yet valid: current time 2030-01-01T00:00:00Z "
+                        + "is after 2029-12-31T23:00:00Z\" while trying to verify candidate authority certificate \"expired-ca\")"),
+                arguments("a CA not yet valid", TestPki.chain(FUTURE_CA.client("CN=alice")), "failed: x509: certificate signed by unknown "
+                        + "authority (possibly because of \"x509: certificate has expired or is not yet valid: current time 2030-01-01T00:00:00Z "
+                        + "is before 2030-01-01T01:00:00Z\" while trying to verify candidate authority certificate \"future-ca\")"),
+                arguments("an expired CA the client sends along", TestPki.chain(EXPIRED_CA.client("CN=alice"), EXPIRED_CA),
+                        "signed by unknown authority (possibly because of \"x509: certificate has expired"),
+                arguments("an expired intermediate", TestPki.chain(expiredIntermediate.client("CN=alice"), expiredIntermediate),
+                        "signed by unknown authority"),
+                arguments("the leaf, in Go's words", TestPki.chain(CA.leaf("CN=alice", new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth},
+                        TestPki.NOW.minusSeconds(7200), TestPki.NOW.minusSeconds(1))), "failed: x509: certificate has expired or is not yet "
+                        + "valid: current time 2030-01-01T00:00:00Z is after 2029-12-31T23:59:59Z"));
     }
 
     @ParameterizedTest(name = "{0}") @MethodSource
@@ -76,6 +93,12 @@ class X509AuthenticatorTest {
     }
 
     @Test
+    void aRenewedCaAuthenticatesNextToItsExpiredSelf() throws Exception {
+        var both = new X509Authenticator(List.of(EXPIRED_CA.cert(), RENEWED_CA.cert()), CLOCK);
+        assertThat(both.authenticate(peer(TestPki.chain(EXPIRED_CA.client("CN=dave")))).orElseThrow().name()).isEqualTo("dave");
+    }
+
+    @Test
     void anEmptyCommonNameIsNotOurs() throws Exception {
         assertThat(AUTHN.authenticate(peer(TestPki.chain(CA.client("O=devs"))))).isEmpty();
     }
@@ -85,16 +108,23 @@ class X509AuthenticatorTest {
         assertThat(AUTHN.authenticate(Credentials.bearer("x"))).isEmpty();
     }
 
-    @Test
-    void aCachedVerdictIsRecheckedAgainstTheClock() throws Exception {
-        var leaf = CA.leaf("CN=carol", new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}, TestPki.NOW.minusSeconds(60), TestPki.NOW.plusSeconds(10));
+    static Stream<Arguments> aCachedVerdictIsRecheckedAgainstTheClock() {
+        var shortCa = TestPki.ca("short-ca", TestPki.NOW.minusSeconds(60), TestPki.NOW.plusSeconds(10));
+        return Stream.of(
+                arguments("the leaf expires", CA, CA.leaf("CN=carol", new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth},
+                        TestPki.NOW.minusSeconds(60), TestPki.NOW.plusSeconds(10))),
+                arguments("the CA expires", shortCa, shortCa.client("CN=carol")));
+    }
+
+    @ParameterizedTest(name = "{0}") @MethodSource
+    void aCachedVerdictIsRecheckedAgainstTheClock(String name, TestPki ca, TestPki leaf) throws Exception {
         var now = new java.util.concurrent.atomic.AtomicReference<>(TestPki.NOW);
         Clock moving = new Clock() {
             public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
             public Clock withZone(java.time.ZoneId z) { return this; }
             public java.time.Instant instant() { return now.get(); }
         };
-        var authn = new X509Authenticator(List.of(CA.cert()), moving);
+        var authn = new X509Authenticator(List.of(ca.cert()), moving);
         assertThat(authn.authenticate(peer(List.of(leaf.cert())))).isPresent();
         now.set(TestPki.NOW.plusSeconds(11));
         assertThatThrownBy(() -> authn.authenticate(peer(List.of(leaf.cert())))).hasMessageContaining("has expired");

@@ -339,6 +339,41 @@ class KubectlTest {
                 .filter(l -> l.startsWith("configmap/c")).toList()).containsExactly("configmap/c4", "configmap/c5", "configmap/c6");
     }
 
+    // ---- namespaces ----
+
+    static final String LABELLED_NAMESPACE = """
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: %s
+              labels:
+                team: %s
+                kubernetes.io/metadata.name: spoofed
+            """;
+
+    static JsonNode namespaceLabels(String ns) throws Exception {
+        return Json.MAPPER.readTree(kubectl("get", "namespace", ns, "-o", "jsonpath={.metadata.labels}").ok().out());
+    }
+
+    @Test
+    void aNamespaceKeepsItsLabelsAndGetsItsNameLabelOnCreateReplaceApplyLabelAndPatch() throws Exception {
+        String ns = "labelled-" + SEQ.incrementAndGet();
+        kubectl("create", "-f", file(ns + ".yaml", LABELLED_NAMESPACE.formatted(ns, "blue")).toString()).ok();
+        assertThat(namespaceLabels(ns)).isEqualTo(Json.MAPPER.readTree(
+                "{\"team\":\"blue\",\"kubernetes.io/metadata.name\":\"" + ns + "\"}"));
+
+        kubectl("replace", "-f", file(ns + "-2.yaml", LABELLED_NAMESPACE.formatted(ns, "green")).toString()).ok();
+        assertThat(namespaceLabels(ns).path("team").asString()).isEqualTo("green");
+        kubectl("apply", "--server-side", "--force-conflicts", "-f", file(ns + "-3.yaml", LABELLED_NAMESPACE.formatted(ns, "red")).toString()).ok();
+        assertThat(namespaceLabels(ns).path("team").asString()).isEqualTo("red");
+        kubectl("label", "namespace", ns, "tier=web").ok();
+        kubectl("patch", "namespace", ns, "--type=merge", "-p", "{\"metadata\":{\"labels\":{\"kubernetes.io/metadata.name\":null}}}").ok();
+        kubectl("patch", "namespace", ns, "--type=json", "-p", "[{\"op\":\"replace\",\"path\":\"/metadata/labels\",\"value\":{\"only\":\"this\"}}]").ok();
+        assertThat(namespaceLabels(ns)).isEqualTo(Json.MAPPER.readTree(
+                "{\"only\":\"this\",\"kubernetes.io/metadata.name\":\"" + ns + "\"}"));
+        kubectl("delete", "namespace", ns, "--wait=false").ok();
+    }
+
     // ---- label, annotate, patch, replace, edit, describe, delete ----
 
     @Test

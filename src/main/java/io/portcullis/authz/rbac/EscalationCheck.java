@@ -53,11 +53,13 @@ public final class EscalationCheck {
     }
 
     /**
-     * Whether the chain allows verb escalate on the role being written: resource "roles" or
-     * "clusterroles", name as in the request path (empty on create), namespace "" for ClusterRoles.
+     * Whether the user may write any role here (system:masters), or the chain allows verb escalate
+     * on the role the request names: resource "roles" or "clusterroles", namespace "" for
+     * ClusterRoles, and requestName as in the request path, so empty on create (upstream's
+     * RoleEscalationAuthorized).
      */
-    public boolean canEscalate(UserInfo user, String namespace, String resource, String name) {
-        return allowed(Attributes.resource(user, "escalate", GROUP, resource, "", namespace, name));
+    private boolean mayEscalate(UserInfo user, String namespace, String resource, String requestName) {
+        return escalationAllowed(user) || allowed(Attributes.resource(user, "escalate", GROUP, resource, "", nz(namespace), nz(requestName)));
     }
 
     /** Whether the chain allows verb bind on the referenced role, in the binding's namespace ("" for a ClusterRoleBinding). */
@@ -78,39 +80,40 @@ public final class EscalationCheck {
     }
 
     /**
-     * Create or update of a Role (clusterScoped false) or ClusterRole: 403 when it would grant rules
-     * the user does not hold and the user may not escalate. name is the object's name; the escalate
-     * check uses it too.
+     * A write of the Role {@code name} in a namespace: 403 when it would grant rules the user does
+     * not hold there, unless {@link #mayEscalate}. requestName is the name in the request path,
+     * empty on create: an escalate right limited by resourceNames lets its holder rewrite those
+     * roles, never create one (as upstream).
      */
-    public void checkRole(UserInfo user, String namespace, String name, List<PolicyRule> requested, boolean clusterScoped) {
-        String ns = clusterScoped ? "" : nz(namespace);
-        String resource = clusterScoped ? "clusterroles" : "roles";
-        if (escalationAllowed(user) || canEscalate(user, ns, resource, name)) return;
-        confirmNoEscalation(user, ns, requested).ifPresent(msg -> {
-            throw Statuses.forbidden(new GroupResource(GROUP, resource), name, msg);
-        });
+    public void checkRole(UserInfo user, String namespace, String requestName, String name, List<PolicyRule> requested) {
+        if (mayEscalate(user, namespace, "roles", requestName)) return;
+        refuseUnheld(user, nz(namespace), "roles", name, requested);
     }
 
     /**
-     * Create (old null) or update of a ClusterRole: the rules as {@link #checkRole}, and setting,
+     * A write of a ClusterRole (old null on create): the rules as {@link #checkRole}, and setting,
      * keeping or removing an aggregationRule needs full authority ({@code *} on everything).
-     * requestName is the name in the request path: empty on create, as upstream's escalate check.
      */
-    public void checkClusterRole(UserInfo user, ClusterRole role, ClusterRole old, String requestName) {
+    public void checkClusterRole(UserInfo user, String requestName, ClusterRole role, ClusterRole old) {
+        if (mayEscalate(user, "", "clusterroles", requestName)) return;
         String name = role.getMetadata().getName();
-        if (escalationAllowed(user) || canEscalate(user, "", "clusterroles", nz(requestName))) return;
-        confirmNoEscalation(user, "", RuleMatcher.nn(role.getRules())).ifPresent(msg -> {
-            throw Statuses.forbidden(new GroupResource(GROUP, "clusterroles"), name, msg);
-        });
+        refuseUnheld(user, "", "clusterroles", name, RuleMatcher.nn(role.getRules()));
         if ((hasAggregationRule(role) || hasAggregationRule(old)) && confirmNoEscalation(user, "", FULL_AUTHORITY).isPresent()) {
             throw Statuses.forbidden(new GroupResource(GROUP, "clusterroles"), name,
                     "must have cluster-admin privileges to use the aggregationRule");
         }
     }
 
+    private void refuseUnheld(UserInfo user, String namespace, String resource, String name, List<PolicyRule> requested) {
+        confirmNoEscalation(user, namespace, requested).ifPresent(msg -> {
+            throw Statuses.forbidden(new GroupResource(GROUP, resource), name, msg);
+        });
+    }
+
     /**
      * Create or update of a RoleBinding (namespace set) or ClusterRoleBinding (namespace ""): 403
-     * unless the user may bind the referenced role or already holds all of its rules there.
+     * unless the user may bind the referenced role or already holds all of its rules there. As
+     * upstream, bind is asked of the referenced role's name, never of the binding's.
      */
     public void checkBinding(UserInfo user, String namespace, String name, RoleRef roleRef) {
         String ns = nz(namespace);

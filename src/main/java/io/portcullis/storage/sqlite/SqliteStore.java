@@ -1,5 +1,6 @@
 package io.portcullis.storage.sqlite;
 
+import io.portcullis.pki.SecureFiles;
 import io.portcullis.storage.Store;
 import io.portcullis.storage.StoreException;
 import io.portcullis.storage.StoreException.Reason;
@@ -106,8 +107,8 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * Opens the store in the file, creating it and its parent directories when absent. One
-     * process at a time may hold a store open: a second open of the same file fails.
+     * Opens the store in the file, creating it (mode 0600) and its parent directories (0700) when
+     * absent. One process at a time may hold a store open: a second open of the same file fails.
      */
     public static SqliteStore open(Path file) {
         return open(file, WATCH_QUEUE_BOUND);
@@ -122,9 +123,13 @@ public final class SqliteStore implements Store {
         Writer writer = null;
         List<Reader> opened = new ArrayList<>();
         try {
-            if (absolute.getParent() != null) Files.createDirectories(absolute.getParent());
-            lockChannel = FileChannel.open(Path.of(absolute + ".lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (absolute.getParent() != null) SecureFiles.createPrivateDirectory(absolute.getParent());
+            // the store holds every Secret: its files are the owner's alone, whatever the umask;
+            // SQLite gives the -wal, -shm and -journal files it makes the database file's mode
+            SecureFiles.createPrivateFile(absolute);
+            Path lockFile = Path.of(absolute + ".lock");
+            SecureFiles.createPrivateFile(lockFile);
+            lockChannel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
             FileLock lock = lockChannel.tryLock();
             if (lock == null) throw new IllegalStateException("sqlite store " + absolute + " is open in another process");
             writer = new Writer(connect(absolute, true));

@@ -73,6 +73,11 @@ class ProtobufBodiesTest {
                     .setStatus(V1.NamespaceStatus.newBuilder().setPhase("")).build(),
                 """
                 {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team-a"},"spec":{},"status":{}}"""),
+            arguments("create -f of a namespace with labels keeps them", "v1", "Namespace",
+                V1.Namespace.newBuilder().setMetadata(meta("team-b", "").toBuilder().putLabels("team", "blue").putLabels("empty", ""))
+                    .setSpec(V1.NamespaceSpec.getDefaultInstance()).build(),
+                """
+                {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team-b","labels":{"team":"blue","empty":""}},"spec":{}}"""),
             arguments("labels, annotations, owner references, timestamps and managed fields", "v1", "ConfigMap",
                 V1.ConfigMap.newBuilder().setMetadata(meta("cm", "ns").toBuilder()
                     .putLabels("app", "web").putLabels("flag", "")

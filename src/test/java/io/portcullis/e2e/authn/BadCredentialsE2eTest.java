@@ -123,6 +123,7 @@ class BadCredentialsE2eTest {
         return Stream.of(
                 arguments("duplicated Authorization headers", List.of("Authorization", "Bearer " + ALICE_TOKEN, "Authorization", "Bearer " + ALICE_TOKEN), ALICE_TOKEN),
                 arguments("an empty bearer token", List.of("Authorization", "Bearer "), "Bearer"),
+                arguments("two spaces before the bearer token", List.of("Authorization", "Bearer  " + ALICE_TOKEN), ALICE_TOKEN),
                 arguments("a bearer token with a second field", List.of("Authorization", "Bearer not-a-token-2 extra-field"), "not-a-token-2"),
                 arguments("a garbage token", List.of("Authorization", "Bearer garbage-token-8675309"), "garbage-token-8675309"),
                 arguments("a JWT with alg none", List.of("Authorization", "Bearer " + algNone()), algNone().split("\\.")[1]),

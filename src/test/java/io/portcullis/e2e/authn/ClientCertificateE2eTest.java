@@ -13,6 +13,7 @@ import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -31,13 +32,17 @@ import tools.jackson.databind.JsonNode;
 class ClientCertificateE2eTest {
     static final CertificateAuthority USERS_CA = CertificateAuthority.generate("users-ca");
     static final CertificateAuthority OTHER_CA = CertificateAuthority.generate("other-ca");
+    static final CertificateAuthority EXPIRED_CA = CertificateAuthority.generate("expired-ca",
+            Instant.now().minus(Duration.ofDays(30)), Instant.now().minus(Duration.ofDays(1)), Clock.systemUTC());
+    static final CertificateAuthority FUTURE_CA = CertificateAuthority.generate("future-ca",
+            Instant.now().plus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)), Clock.systemUTC());
     @TempDir static Path dir;
     static Server server;
 
     @BeforeAll
     static void start() throws Exception {
         Path caFile = dir.resolve("users-ca.pem");
-        Files.writeString(caFile, Pem.encode(USERS_CA.certificate()));
+        Files.writeString(caFile, Pem.encode(USERS_CA.certificate(), EXPIRED_CA.certificate(), FUTURE_CA.certificate()));
         server = Server.start(ServerConfig.embedded(dir.resolve("data")).withAuthentication(a -> a.withClientCaFile(caFile)));
     }
 
@@ -92,6 +97,10 @@ class ClientCertificateE2eTest {
                         now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1))))),
                 arguments("not yet valid", USERS_CA.issue(CertificateSpec.client("early", List.of("devs"),
                         now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(2))))),
+                arguments("from a CA of the --client-ca-file that has expired", EXPIRED_CA.issue(CertificateSpec.client("late", List.of("devs"),
+                        now.minus(Duration.ofDays(2)), now.plus(Duration.ofDays(1))))),
+                arguments("from a CA of the --client-ca-file not yet valid", FUTURE_CA.issue(CertificateSpec.client("early", List.of("devs"),
+                        now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(2))))),
                 arguments("for server use only", USERS_CA.issue(CertificateSpec.client("server", List.of("devs"),
                         now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofHours(1))).withUsages(Set.of(CertificateSpec.Usage.SERVER_AUTH)))));
     }

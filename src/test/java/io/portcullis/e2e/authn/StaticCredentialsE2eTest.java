@@ -15,6 +15,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -107,6 +109,30 @@ class StaticCredentialsE2eTest {
                 + "User \"alice\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope");
         assertThat(http.json().path("details").path("kind").asString()).isEqualTo("users");
         assertThat(http.json().path("details").path("name").asString()).isEqualTo("bob");
+    }
+
+    // the token is read as upstream reads it; a header that leaves it empty is refused (401), never anonymous
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            two spaces before the token        | "Bearer  %s"       | 401
+            the bare scheme                    | "Bearer "          | 401
+            a tab after the scheme             | "Bearer\t%s"       | system:anonymous
+            the scheme in lower case           | "bearer %s"        | alice
+            words after the token              | "Bearer %s extra"  | alice
+            a tab after the token              | "Bearer %s\t"      | alice
+            """)
+    void theAuthorizationHeaderIsReadAsUpstreamReadsIt(String name, String header, String user) {
+        Http.Response r = Http.anonymous(server).whoami("Authorization", header.formatted(ALICE_TOKEN));
+        if (user.equals("alice")) {
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+            assertThat(userInfo(r.body()).path("username").asString()).isEqualTo("alice");
+        } else if (user.equals("401")) {
+            assertThat(r.status()).as(r.body()).isEqualTo(401);
+            assertThat(r.json().path("reason").asString()).isEqualTo("Unauthorized");
+        } else {
+            assertThat(r.status()).as(r.body()).isEqualTo(403);
+            assertThat(r.json().path("message").asString()).contains("User \"" + user + "\" cannot create resource \"selfsubjectreviews\"");
+        }
     }
 
     static Commands.Result curlWhoami(String userAndPassword) throws Exception {

@@ -151,25 +151,30 @@ final class Cluster implements AutoCloseable {
 
     /** An HTTPS request with the admin's client certificate; body is JSON or null. */
     Response asAdmin(String method, String path, Object body) {
-        return send(admin, method, path, body);
+        return send(admin, null, method, path, "application/json", body);
     }
 
     /** An HTTPS request with no credentials at all. */
     Response anonymously(String method, String path) {
-        return send(anonymous, method, path, null);
+        return send(anonymous, null, method, path, null, null);
     }
 
-    /** An HTTPS request with a bearer token (a token-file user); body is JSON or null. */
-    Response asToken(String token, String method, String path, Object body) {
-        return send(anonymous, method, path, body, "Authorization", "Bearer " + token);
+    /** An HTTPS request with a --token-auth-file token and no client certificate; body is JSON or null. */
+    Response withToken(String token, String method, String path, String body) {
+        return withToken(token, method, path, "application/json", body);
     }
 
-    private Response send(HttpClient client, String method, String path, Object body, String... headers) {
+    /** An HTTPS request with a --token-auth-file token and no client certificate; body is sent as contentType. */
+    Response withToken(String token, String method, String path, String contentType, String body) {
+        return send(anonymous, token, method, path, contentType, body);
+    }
+
+    private Response send(HttpClient client, String token, String method, String path, String contentType, Object body) {
         String json = body == null ? null : body instanceof String s ? s : Json.string(body);
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(20))
                 .header("Accept", "application/json");
-        if (headers.length > 0) b.headers(headers);
-        if (json != null) b.header("Content-Type", "application/json");
+        if (json != null) b.header("Content-Type", contentType);
+        if (token != null) b.header("Authorization", "Bearer " + token);
         b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
         try {
             HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());

@@ -76,7 +76,7 @@ class ScopeEscapeTest {
     @MethodSource
     void clusterScopedObjectsThroughANamespacedPath(String what, String method, String path, String body) {
         String before = state();
-        Cluster.Response r = cluster.asToken("mallory-token", method, path, body);
+        Cluster.Response r = cluster.withToken("mallory-token", method, path, body);
         assertThat(r.status()).as(r.toString()).isEqualTo(404);
         assertThat(r.message()).isEqualTo("the server could not find the requested resource");
         assertThat(state()).as("nothing changed").isEqualTo(before);
@@ -84,9 +84,9 @@ class ScopeEscapeTest {
 
     @Test
     void theAttackerStillActsInItsOwnNamespaceAndNowhereElse() {
-        assertThat(cluster.asToken("mallory-token", "POST", "/api/v1/namespaces/team-b/configmaps", "{\"metadata\":{\"name\":\"mine\"}}").status())
+        assertThat(cluster.withToken("mallory-token", "POST", "/api/v1/namespaces/team-b/configmaps", "{\"metadata\":{\"name\":\"mine\"}}").status())
                 .isEqualTo(201);
-        Cluster.Response r = cluster.asToken("mallory-token", "DELETE", "/api/v1/namespaces/victim", null);
+        Cluster.Response r = cluster.withToken("mallory-token", "DELETE", "/api/v1/namespaces/victim", null);
         assertThat(r.status()).isEqualTo(403);
         assertThat(r.message()).isEqualTo("namespaces \"victim\" is forbidden: User \"mallory\" cannot delete resource \"namespaces\" "
                 + "in API group \"\" in the namespace \"victim\"");
@@ -96,25 +96,25 @@ class ScopeEscapeTest {
     void aViewerOfOneNamespaceCannotListOrWatchAllNamespaces() {
         for (String path : List.of("/api/v1/namespaces/team-b/namespaces", "/api/v1/namespaces/team-b/namespaces?watch=true",
                 "/api/v1/watch/namespaces/team-b/namespaces", "/api/v1/namespaces/team-b/namespaces/victim")) {
-            Cluster.Response r = cluster.asToken("viewer-token", "GET", path, null);
+            Cluster.Response r = cluster.withToken("viewer-token", "GET", path, null);
             assertThat(r.status()).as(path + ": " + r).isEqualTo(404);
         }
-        assertThat(cluster.asToken("viewer-token", "GET", "/api/v1/namespaces/team-b/configmaps", null).status()).isEqualTo(200);
-        assertThat(cluster.asToken("viewer-token", "GET", "/api/v1/namespaces", null).status()).isEqualTo(403);
+        assertThat(cluster.withToken("viewer-token", "GET", "/api/v1/namespaces/team-b/configmaps", null).status()).isEqualTo(200);
+        assertThat(cluster.withToken("viewer-token", "GET", "/api/v1/namespaces", null).status()).isEqualTo(403);
     }
 
     @Test
     void aWatchOfOneNamedObjectSeesThatObjectAlone() {
-        Cluster.Response r = cluster.asToken("named-token", "GET", "/api/v1/watch/namespaces/team-b/configmaps/a?timeoutSeconds=1", null);
+        Cluster.Response r = cluster.withToken("named-token", "GET", "/api/v1/watch/namespaces/team-b/configmaps/a?timeoutSeconds=1", null);
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         List<String> names = new ArrayList<>();
         for (String line : r.body().split("\n")) {
             if (!line.isBlank()) names.add(Cluster.parse(line).path("object").path("metadata").path("name").asString());
         }
         assertThat(names).containsExactly("a");
-        assertThat(cluster.asToken("named-token", "GET", "/api/v1/watch/namespaces/team-b/configmaps/b?timeoutSeconds=1", null).status())
+        assertThat(cluster.withToken("named-token", "GET", "/api/v1/watch/namespaces/team-b/configmaps/b?timeoutSeconds=1", null).status())
                 .isEqualTo(403);
-        assertThat(cluster.asToken("named-token", "GET", "/api/v1/watch/namespaces/team-b/configmaps?timeoutSeconds=1", null).status())
+        assertThat(cluster.withToken("named-token", "GET", "/api/v1/watch/namespaces/team-b/configmaps?timeoutSeconds=1", null).status())
                 .isEqualTo(403);
     }
 

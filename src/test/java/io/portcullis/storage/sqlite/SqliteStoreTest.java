@@ -7,9 +7,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.portcullis.storage.Store.Event;
 import io.portcullis.storage.Store.Watch;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +66,26 @@ class SqliteStoreTest {
                     .hasMessageContaining("already open");
         }
         SqliteStore.open(file).close();
+    }
+
+    @Test
+    void everyFileOfTheStoreIsOwnerOnlyWhateverTheUmaskGivesSqlite() throws Exception {
+        Path file = dir.resolve("new/data/s.db");
+        try (SqliteStore store = SqliteStore.open(file)) {
+            for (int i = 0; i < 50; i++) store.create("/secrets/" + i, "{}".getBytes(UTF_8));
+            List<Path> files;
+            try (Stream<Path> listed = Files.list(file.getParent())) {
+                files = listed.toList();
+            }
+            assertThat(files).extracting(p -> p.getFileName().toString())
+                    .contains("s.db", "s.db-wal", "s.db-shm", "s.db.lock");
+            for (Path f : files) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).as(f.toString()).isEqualTo("rw-------");
+            }
+            for (Path d : List.of(file.getParent(), dir.resolve("new"))) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d))).as(d.toString()).isEqualTo("rwx------");
+            }
+        }
     }
 
     @Test
