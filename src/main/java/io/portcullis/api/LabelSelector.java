@@ -14,6 +14,8 @@ import java.util.function.Predicate;
  */
 public final class LabelSelector implements Predicate<Map<String, String>> {
     public static final LabelSelector EVERYTHING = new LabelSelector(List.of());
+    /** What an absent structured selector selects: nothing at all. */
+    private static final LabelSelector NOTHING = new LabelSelector(List.of(new Requirement("", Op.IN, Set.of())));
 
     enum Op { EXISTS, NOT_EXISTS, EQUALS, NOT_EQUALS, IN, NOT_IN }
 
@@ -45,6 +47,32 @@ public final class LabelSelector implements Predicate<Map<String, String>> {
             if (!r.matches(labels)) return false;
         }
         return true;
+    }
+
+    /**
+     * The structured form (an aggregation rule's, say): matchLabels and every matchExpression (In,
+     * NotIn, Exists, DoesNotExist) must all hold; an empty selector selects everything and an
+     * absent one nothing. An unknown operator is an IllegalArgumentException naming it.
+     */
+    public static LabelSelector of(io.fabric8.kubernetes.api.model.LabelSelector selector) {
+        if (selector == null) return NOTHING;
+        List<Requirement> out = new ArrayList<>();
+        if (selector.getMatchLabels() != null) {
+            selector.getMatchLabels().forEach((k, v) -> out.add(new Requirement(k, Op.EQUALS, Set.of(v))));
+        }
+        if (selector.getMatchExpressions() != null) {
+            for (io.fabric8.kubernetes.api.model.LabelSelectorRequirement r : selector.getMatchExpressions()) {
+                Op op = switch (String.valueOf(r.getOperator())) {
+                    case "In" -> Op.IN;
+                    case "NotIn" -> Op.NOT_IN;
+                    case "Exists" -> Op.EXISTS;
+                    case "DoesNotExist" -> Op.NOT_EXISTS;
+                    default -> throw new IllegalArgumentException("\"" + r.getOperator() + "\" is not a valid label selector operator");
+                };
+                out.add(new Requirement(r.getKey(), op, r.getValues() == null ? Set.of() : Set.copyOf(r.getValues())));
+            }
+        }
+        return new LabelSelector(out);
     }
 
     /** Parses the selector; a malformed one is a 400 naming it. */

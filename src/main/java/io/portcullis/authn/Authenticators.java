@@ -15,38 +15,32 @@ public final class Authenticators {
     public static Authenticator firstSuccess(List<Authenticator> chain) {
         List<Authenticator> list = List.copyOf(chain);
         if (list.size() == 1) return list.get(0);
-        return credentials -> {
-            List<AuthenticationException> errors = new ArrayList<>();
-            for (Authenticator a : list) {
-                try {
-                    Optional<UserInfo> user = a.authenticate(credentials);
-                    if (user.isPresent()) return user;
-                } catch (AuthenticationException e) {
-                    errors.add(e);
-                }
-            }
-            if (errors.isEmpty()) return Optional.empty();
-            throw AuthenticationException.aggregate(errors);
-        };
+        return credentials -> first(list, a -> a.authenticate(credentials));
     }
 
     /** The token form of {@link #firstSuccess}. */
     public static TokenAuthenticator firstSuccessToken(List<TokenAuthenticator> chain) {
         List<TokenAuthenticator> list = List.copyOf(chain);
         if (list.size() == 1) return list.get(0);
-        return (token, audiences) -> {
-            List<AuthenticationException> errors = new ArrayList<>();
-            for (TokenAuthenticator a : list) {
-                try {
-                    Optional<TokenResult> result = a.authenticateToken(token, audiences);
-                    if (result.isPresent()) return result;
-                } catch (AuthenticationException e) {
-                    errors.add(e);
-                }
+        return (token, audiences) -> first(list, a -> a.authenticateToken(token, audiences));
+    }
+
+    private interface Attempt<P, R> {
+        Optional<R> with(P plugin) throws AuthenticationException;
+    }
+
+    private static <P, R> Optional<R> first(List<P> plugins, Attempt<P, R> attempt) throws AuthenticationException {
+        List<AuthenticationException> errors = new ArrayList<>();
+        for (P p : plugins) {
+            try {
+                Optional<R> result = attempt.with(p);
+                if (result.isPresent()) return result;
+            } catch (AuthenticationException e) {
+                errors.add(e);
             }
-            if (errors.isEmpty()) return Optional.empty();
-            throw AuthenticationException.aggregate(errors);
-        };
+        }
+        if (errors.isEmpty()) return Optional.empty();
+        throw AuthenticationException.aggregate(errors);
     }
 
     /**

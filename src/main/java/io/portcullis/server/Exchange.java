@@ -39,6 +39,9 @@ final class Exchange {
     private static final int WARNING_SHORTENED_LENGTH = 256;
     /** kube-apiserver compresses responses larger than this when the client accepts gzip. */
     static final int GZIP_THRESHOLD = 128 * 1024;
+    /** How long, and how much of, an unread body is drained and dropped before its connection is closed regardless (as Go's server). */
+    private static final Duration LINGER = Duration.ofMillis(500);
+    private static final long LINGER_BYTES = 256 * 1024;
 
     private final HttpServerRequest req;
     private final Context context;
@@ -47,6 +50,8 @@ final class Exchange {
     private boolean done;
     private final boolean bodyExpected;
     private volatile boolean bodyRead;
+    /** Set once readBody has taken the body's data handler, which drops what arrives after a failure. */
+    private volatile boolean bodyHandlerSet;
     private byte[] body = new byte[0];
     volatile int status;
 
@@ -176,6 +181,7 @@ final class Exchange {
         long timer = context.owner().setTimer(Math.max(1, timeout.toMillis()), id -> fail(Statuses.of(504, "Timeout",
                 "request did not complete within requested timeout - context deadline exceeded", null)));
         onDone(() -> context.owner().cancelTimer(timer));
+        bodyHandlerSet = true;
         req.handler(chunk -> {
             if (closed()) return;
             long size = (long) received.length() + chunk.length();
@@ -290,12 +296,32 @@ final class Exchange {
         boolean unread = bodyExpected && !bodyRead && declaresBody();
         if (unread && !http2()) r.putHeader("Connection", "close");
         r.end(io.vertx.core.internal.buffer.BufferInternal.buffer(bytes)).onComplete(v -> {
-            // a body nobody read is not buffered: the client's connection (or stream) ends here
-            if (unread) {
-                if (http2()) r.reset(0);
-                else req.connection().close();
-            }
+            if (unread) discardUnreadBody();
         });
+    }
+
+    /**
+     * A body nobody read is never buffered. HTTP/2 resets the stream. HTTP/1 closes the connection
+     * once the rest of the body has been drained and dropped, or after {@link #LINGER} or
+     * {@link #LINGER_BYTES} at the latest: closing at once with unread bytes in the socket would
+     * reset it before the client could read the answer.
+     */
+    private void discardUnreadBody() {
+        if (http2()) {
+            req.response().reset(0);
+            return;
+        }
+        long timer = context.owner().setTimer(LINGER.toMillis(), id -> req.connection().close());
+        long[] drained = {0};
+        if (!bodyHandlerSet) req.handler(chunk -> {
+            drained[0] += chunk.length();
+            if (drained[0] > LINGER_BYTES) req.connection().close();
+        });
+        req.endHandler(end -> {
+            context.owner().cancelTimer(timer);
+            req.connection().close();
+        });
+        req.resume();
     }
 
     /** As upstream: a client that accepts gzip gets bodies above {@link #GZIP_THRESHOLD} compressed, fast rather than small. */

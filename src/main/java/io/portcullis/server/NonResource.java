@@ -40,14 +40,35 @@ final class NonResource {
         this.documents = documents;
     }
 
-    static ObjectNode version() {
+    /**
+     * The identities of kubectl 1.32 builds, known by the short commit their User-Agent ends with
+     * ("kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07"): gitVersion, full gitCommit, buildDate.
+     * The first is the default.
+     */
+    private static final List<List<String>> KUBECTL_BUILDS = List.of(
+            List.of("v1.32.5", "9894294ef13a5b32803e3ca2c0d620a088cc84d1", "2025-05-15T09:12:10Z"),
+            List.of("v1.32.4-dispatcher", "4cb5f0764b8d5f425645c6f433394fede34a8a26", "2025-05-15T20:09:34Z"));
+
+    /**
+     * The Kubernetes 1.32 release whose API is served, named as a known kubectl 1.32 build that asks
+     * names itself: kubectl's --match-server-version compares gitVersion, gitCommit and
+     * gitTreeState with its own, so it passes for those builds. Anyone else is told v1.32.5.
+     * Which Portcullis this is, `portcullis --version` tells.
+     */
+    static ObjectNode version(String userAgent) {
+        List<String> build = KUBECTL_BUILDS.get(0);
+        for (List<String> b : KUBECTL_BUILDS) {
+            if (userAgent != null && userAgent.startsWith("kubectl/v1.32.") && userAgent.endsWith(" kubernetes/" + b.get(1).substring(0, 7))) {
+                build = b;
+            }
+        }
         ObjectNode v = Json.object();
         v.put("major", "1");
         v.put("minor", "32");
-        v.put("gitVersion", "v1.32.0+portcullis-" + Server.VERSION);
-        v.put("gitCommit", "0000000000000000000000000000000000000000");
+        v.put("gitVersion", build.get(0));
+        v.put("gitCommit", build.get(1));
         v.put("gitTreeState", "clean");
-        v.put("buildDate", "2026-01-01T00:00:00Z");
+        v.put("buildDate", build.get(2));
         v.put("goVersion", "java" + System.getProperty("java.version"));
         v.put("compiler", "javac");
         v.put("platform", System.getProperty("os.name").toLowerCase() + "/" + System.getProperty("os.arch"));
@@ -67,7 +88,7 @@ final class NonResource {
     private Runnable answer(Exchange ex, RequestInfo info, String path) {
         String accept = ex.header("Accept");
         switch (path) {
-            case "/version", "/version/" -> { return () -> ex.respondJson(200, version()); }
+            case "/version", "/version/" -> { return () -> ex.respondJson(200, version(ex.header("User-Agent"))); }
             case "/metrics" -> { return () -> ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()); }
             case "/api" -> {
                 return () -> {

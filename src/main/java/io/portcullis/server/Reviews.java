@@ -47,7 +47,7 @@ final class Reviews implements Route.Handler {
     @Override
     public void serve(Exchange ex, RequestInfo info, UserInfo user) {
         ResourceType t = types.get(info.resource());
-        ObjectNode review = Bodies.check(ex, t, Bodies.parse(ex.header("Content-Type"), ex.body()), info.param("fieldValidation"));
+        ObjectNode review = Bodies.read(ex, t, info.param("fieldValidation"));
         review.put("apiVersion", t.apiVersion());
         review.put("kind", t.kind());
         ObjectNode meta = review.has("metadata") && review.get("metadata").isObject() ? (ObjectNode) review.get("metadata") : review.putObject("metadata");

@@ -74,7 +74,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
-    /** Portcullis' own version, shown by --version and in /version's gitVersion. */
+    /** Portcullis' own version, shown by --version. */
     public static final String VERSION = "0.1.0";
     private static final Duration COMPACTION_INTERVAL = Duration.ofMinutes(5);
     static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
@@ -211,7 +211,7 @@ public final class Server implements AutoCloseable {
         this.url = "https://" + ("0.0.0.0".equals(serving.bindAddress()) || "::".equals(serving.bindAddress()) ? "127.0.0.1" : host)
                 + ":" + http.actualPort();
         this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");
-        X509Certificate servingCa = pki.caCertificate();
+        X509Certificate servingCa = servingTrustAnchor(serving);
         Kubeconfig.writeAdmin(kubeconfig, url, servingCa, pki.adminCertificate(), pki.adminKey(), "portcullis");
         LOG.info("ready in {} ms, {} at revision {}", (System.nanoTime() - start) / 1_000_000, url, cache.revision());
     }
@@ -248,6 +248,18 @@ public final class Server implements AutoCloseable {
      */
     public void onFatal(Runnable action) {
         failures.onFatal(action);
+    }
+
+    /**
+     * What admin.kubeconfig trusts for the serving certificate: the cluster CA that signed the
+     * generated one, or the last certificate of --tls-cert-file's chain (its CA when the file
+     * carries it, else the certificate itself).
+     */
+    private X509Certificate servingTrustAnchor(ServerConfig.Serving serving) throws IOException {
+        if (serving.tlsCertFile() == null) return pki.caCertificate();
+        List<X509Certificate> chain = Pem.readCertificates(serving.tlsCertFile());
+        if (chain.isEmpty()) throw new IOException("--tls-cert-file " + serving.tlsCertFile() + ": no certificate");
+        return chain.get(chain.size() - 1);
     }
 
     /**

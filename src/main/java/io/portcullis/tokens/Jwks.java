@@ -1,17 +1,15 @@
 package io.portcullis.tokens;
 
-import java.math.BigInteger;
 import java.net.URI;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.TreeSet;
 
-import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.RSAKey;
 
 import io.portcullis.api.Json;
 import tools.jackson.databind.node.ArrayNode;
@@ -26,29 +24,26 @@ public final class Jwks {
 
     private Jwks() {}
 
-    /** {@code {"keys":[{"use":"sig","kty":"RSA","kid":..,"alg":"RS256","n":..,"e":..}, ...]}}, one entry per key. */
+    /**
+     * {@code {"keys":[{"use":"sig","kty":"RSA","kid":..,"alg":"RS256","n":..,"e":..}, ...]}}, one entry
+     * per key, members in upstream's order; Nimbus encodes the key material.
+     */
     public static String keySet(List<PublicKey> keys) {
         ObjectNode root = Json.object();
         ArrayNode out = root.putArray("keys");
         for (PublicKey key : keys) {
             ObjectNode k = out.addObject();
             k.put("use", "sig");
-            JWSAlgorithm alg = ServiceAccountKeys.algorithm(key);
+            String kid = ServiceAccountKeys.keyId(key);
+            String alg = ServiceAccountKeys.algorithm(key).getName();
             if (key instanceof RSAPublicKey rsa) {
-                k.put("kty", "RSA");
-                k.put("kid", ServiceAccountKeys.keyId(key));
-                k.put("alg", alg.getName());
-                k.put("n", b64(unsigned(rsa.getModulus(), 0)));
-                k.put("e", b64(unsigned(rsa.getPublicExponent(), 0)));
+                RSAKey jwk = new RSAKey.Builder(rsa).build();
+                k.put("kty", "RSA").put("kid", kid).put("alg", alg);
+                k.put("n", jwk.getModulus().toString()).put("e", jwk.getPublicExponent().toString());
             } else if (key instanceof ECPublicKey ec) {
-                Curve curve = Curve.forECParameterSpec(ec.getParams());
-                int size = (ec.getParams().getCurve().getField().getFieldSize() + 7) / 8;
-                k.put("kty", "EC");
-                k.put("kid", ServiceAccountKeys.keyId(key));
-                k.put("crv", curve.getName());
-                k.put("alg", alg.getName());
-                k.put("x", b64(unsigned(ec.getW().getAffineX(), size)));
-                k.put("y", b64(unsigned(ec.getW().getAffineY(), size)));
+                ECKey jwk = new ECKey.Builder(Curve.forECParameterSpec(ec.getParams()), ec).build();
+                k.put("kty", "EC").put("kid", kid).put("crv", jwk.getCurve().getName()).put("alg", alg);
+                k.put("x", jwk.getX().toString()).put("y", jwk.getY().toString());
             }
         }
         return Json.string(root);
@@ -79,18 +74,5 @@ public final class Jwks {
             throw new IllegalArgumentException("the service account issuer must be a URL to serve discovery documents");
         }
         return uri.getScheme() + "://" + uri.getRawAuthority() + JWKS_PATH;
-    }
-
-    private static byte[] unsigned(BigInteger value, int length) {
-        byte[] bytes = value.toByteArray();
-        if (bytes.length > 1 && bytes[0] == 0) bytes = Arrays.copyOfRange(bytes, 1, bytes.length);
-        if (bytes.length >= length) return bytes;
-        byte[] padded = new byte[length];
-        System.arraycopy(bytes, 0, padded, length - bytes.length, bytes.length);
-        return padded;
-    }
-
-    private static String b64(byte[] bytes) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

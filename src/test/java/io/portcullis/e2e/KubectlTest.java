@@ -55,6 +55,12 @@ class KubectlTest {
         if (server != null) server.close();
     }
 
+    @Test
+    void matchServerVersionPassesWithTheKubectlOfTheServedMinor() throws Exception {
+        Run r = kubectl("get", "namespaces", "--match-server-version", "-o", "name").ok();
+        assertThat(r.out()).contains("namespace/default");
+    }
+
     static ProcessBuilder command(List<String> args) {
         List<String> all = new ArrayList<>();
         all.add(KUBECTL.toString());

@@ -46,6 +46,18 @@ class ReviewApisTest extends AdminServerTest {
         assertThat(status.path("error").asString()).isNotEmpty().doesNotContain(audienceToken);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            a duplicate field           | Strict | {"kind":"SubjectAccessReview","kind":"SubjectAccessReview","spec":{"user":"u","nonResourceAttributes":{"path":"/x","verb":"get"}}} | 400 | strict decoding error: duplicate field "kind"
+            an unknown field            | Strict | {"spec":{"user":"u","nope":1,"nonResourceAttributes":{"path":"/x","verb":"get"}}}                                              | 400 | strict decoding error: unknown field "spec.nope"
+            an unknown field, ignored   | Ignore | {"spec":{"user":"u","nope":1,"nonResourceAttributes":{"path":"/x","verb":"get"}}}                                              | 201 | ""
+            """)
+    void reviewsFollowTheFieldValidationDirective(String name, String directive, String body, int code, String message) throws Exception {
+        HttpResponse<String> r = https.send("POST", SARS + "?fieldValidation=" + directive, "application/json", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
+        if (!message.isEmpty()) assertThat(Json.MAPPER.readTree(r.body()).path("message").asString()).isEqualTo(message);
+    }
+
     @Test
     void aGarbageTokenIsReviewedAsNotAuthenticated() throws Exception {
         JsonNode status = review("[]", "not-a-token");

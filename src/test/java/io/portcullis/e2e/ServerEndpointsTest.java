@@ -15,11 +15,13 @@ import tools.jackson.databind.JsonNode;
 class ServerEndpointsTest extends AdminServerTest {
 
     @Test
-    void versionReportsKubernetesOneThirtyTwoAndNamesPortcullis() throws Exception {
+    void versionReportsTheKubernetesReleaseServed() throws Exception {
         JsonNode v = json(https.get("/version"));
         assertThat(v.path("major").asString()).isEqualTo("1");
         assertThat(v.path("minor").asString()).isEqualTo("32");
-        assertThat(v.path("gitVersion").asString()).startsWith("v1.32.").contains("portcullis");
+        assertThat(v.path("gitVersion").asString()).isEqualTo("v1.32.5");
+        assertThat(v.path("gitCommit").asString()).hasSize(40);
+        assertThat(v.path("gitTreeState").asString()).isEqualTo("clean");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -49,6 +49,7 @@ class SlowClientsTest {
     static AdminHttps admin;
     static SSLContext anyServer;
 
+
     @BeforeAll
     static void start() throws Exception {
         server = Server.start(ServerConfig.embedded(dir)
@@ -94,21 +95,29 @@ class SlowClientsTest {
                 }
             });
             String chunk = "x".repeat(64 * 1024);
+            ExecutorService openers = Executors.newFixedThreadPool(8);
+            List<Future<SSLSocket>> opening = new ArrayList<>();
             for (int i = 0; i < each; i++) {
-                SSLSocket s = open();
-                write(s, "POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                        + "Content-Length: 2900000\r\n\r\n{\"metadata\":{\"name\":\"");
-                try {
-                    // a megabyte of the 2.9 promised, as far as the server takes it
-                    for (int k = 0; k < 16; k++) write(s, chunk);
-                } catch (IOException e) {
-                    // refused and closed: what should happen
-                }
-                bodies.add(s);
-                SSLSocket h = open();
-                write(h, "GET /api/v1/namespaces HTTP/1.1\r\nHost: x\r\nX-Trickle: ");
-                headers.add(h);
+                opening.add(openers.submit(() -> {
+                    SSLSocket s = open();
+                    write(s, "POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: 2900000\r\n\r\n{\"metadata\":{\"name\":\"");
+                    try {
+                        // a megabyte of the 2.9 promised, as far as the server takes it
+                        for (int k = 0; k < 16; k++) write(s, chunk);
+                    } catch (IOException e) {
+                        // refused and closed: what should happen
+                    }
+                    return s;
+                }));
+                opening.add(openers.submit(() -> {
+                    SSLSocket h = open();
+                    write(h, "GET /api/v1/namespaces HTTP/1.1\r\nHost: x\r\nX-Trickle: ");
+                    return h;
+                }));
             }
+            for (int i = 0; i < opening.size(); i++) (i % 2 == 0 ? bodies : headers).add(opening.get(i).get(60, TimeUnit.SECONDS));
+            openers.shutdown();
             // keep trickling while the server decides
             Future<?> trickle = pool.submit(() -> {
                 while (attacking.get()) {
@@ -244,18 +253,21 @@ class SlowClientsTest {
         return read(s, within, true);
     }
 
-    /** What arrives until nothing more does for half a second (a keep-alive answer). */
+    /** What arrives, from the first bytes (within 20 s) until nothing more does for half a second (a keep-alive answer). */
     private static String readUntilQuiet(SSLSocket s) throws IOException {
         return read(s, Duration.ofMillis(500), false);
     }
 
     private static String read(SSLSocket s, Duration silence, boolean untilClosed) throws IOException {
-        s.setSoTimeout((int) silence.toMillis());
+        s.setSoTimeout((int) Math.max(silence.toMillis(), 20_000));
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         byte[] buf = new byte[8192];
         try {
             int n;
-            while ((n = s.getInputStream().read(buf)) >= 0) got.write(buf, 0, n);
+            while ((n = s.getInputStream().read(buf)) >= 0) {
+                got.write(buf, 0, n);
+                s.setSoTimeout((int) silence.toMillis());
+            }
         } catch (SocketTimeoutException e) {
             if (untilClosed) throw new AssertionError("the server kept the connection open for " + silence + "; got: " + got);
         } catch (IOException e) {

@@ -57,6 +57,20 @@ class TlsTest {
         }
     }
 
+    @Test
+    void withItsOwnServingCertificateTheAdminKubeconfigTrustsThatCertificatesIssuer() throws Exception {
+        io.portcullis.pki.CertificateAuthority ca = io.portcullis.pki.CertificateAuthority.generate("my-serving-ca");
+        io.portcullis.pki.IssuedCertificate serving = ca.issueServer("my-apiserver", List.of("127.0.0.1", "localhost"),
+                java.time.Duration.ofDays(1));
+        Path cert = java.nio.file.Files.writeString(dir.resolve("serving.crt"), io.portcullis.pki.Pem.encode(serving.certificate(), ca.certificate()));
+        Path key = java.nio.file.Files.writeString(dir.resolve("serving.key"), serving.privateKeyPem());
+        ServerConfig config = ServerConfig.embedded(dir.resolve("data")).withServing(s -> s.withCertificate(cert, key));
+        try (Server server = Server.start(config)) {
+            AdminHttps admin = AdminHttps.fromKubeconfig(server.kubeconfig());
+            assertThat(admin.get("/api/v1/namespaces/default").statusCode()).isEqualTo(200);
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', textBlock = """
             VersionTLS11 | TLS_RC4                                   | --tls-cipher-suites: Cipher suite TLS_RC4 not supported or doesn't exist

@@ -3,7 +3,6 @@ package io.portcullis.authz.rbac;
 import static io.portcullis.authz.rbac.RuleMatcher.nn;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import java.util.ArrayList;
@@ -81,32 +80,9 @@ public final class Aggregation {
         return false;
     }
 
-    /**
-     * LabelSelector semantics: a null selector matches nothing, an empty one everything; matchLabels
-     * and every matchExpression (In, NotIn, Exists, DoesNotExist) must all hold.
-     */
+    /** Whether the labels meet the selector, with upstream's semantics (see {@link io.portcullis.api.LabelSelector#of}). */
     public static boolean matches(LabelSelector selector, Map<String, String> labels) {
-        if (selector == null) return false;
-        Map<String, String> l = labels == null ? Map.of() : labels;
-        if (selector.getMatchLabels() != null) {
-            for (Map.Entry<String, String> e : selector.getMatchLabels().entrySet()) {
-                if (!Objects.equals(l.get(e.getKey()), e.getValue())) return false;
-            }
-        }
-        for (LabelSelectorRequirement req : nn(selector.getMatchExpressions())) {
-            String op = String.valueOf(req.getOperator());
-            boolean has = l.containsKey(req.getKey());
-            List<String> values = nn(req.getValues());
-            boolean ok = switch (op) {
-                case "In" -> has && values.contains(l.get(req.getKey()));
-                case "NotIn" -> !has || !values.contains(l.get(req.getKey()));
-                case "Exists" -> has;
-                case "DoesNotExist" -> !has;
-                default -> throw new IllegalArgumentException(Quote.go(op) + " is not a valid label selector operator");
-            };
-            if (!ok) return false;
-        }
-        return true;
+        return io.portcullis.api.LabelSelector.of(selector).test(labels == null ? Map.of() : labels);
     }
 
     private static List<List<String>> key(PolicyRule r) {
