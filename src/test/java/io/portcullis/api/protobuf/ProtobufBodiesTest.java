@@ -297,6 +297,22 @@ class ProtobufBodiesTest {
     }
 
     @Test
+    void fieldsOfTheServedReleaseSurviveDecoding() {
+        // resourceAttributes.fieldSelector came with 1.31, pod-level resources with 1.32: a 1.30 message set dropped both
+        ObjectNode sar = ProtobufBodies.decode(ProtobufBodies.encode("authorization.k8s.io/v1", "SubjectAccessReview",
+                io.kubernetes.client.proto.V1Authorization.SubjectAccessReview.newBuilder().setSpec(
+                        io.kubernetes.client.proto.V1Authorization.SubjectAccessReviewSpec.newBuilder().setUser("u").setResourceAttributes(
+                                io.kubernetes.client.proto.V1Authorization.ResourceAttributes.newBuilder().setVerb("list").setResource("pods")
+                                        .setFieldSelector(io.kubernetes.client.proto.V1Authorization.FieldSelectorAttributes.newBuilder()
+                                                .setRawSelector("spec.nodeName=n1")))).build()));
+        assertThat(sar.path("spec").path("resourceAttributes").path("fieldSelector").path("rawSelector").asString()).isEqualTo("spec.nodeName=n1");
+        ObjectNode pod = ProtobufBodies.decode(ProtobufBodies.encode("v1", "Pod", V1.Pod.newBuilder().setSpec(V1.PodSpec.newBuilder()
+                .setResources(V1.ResourceRequirements.newBuilder().putLimits("cpu",
+                        io.kubernetes.client.proto.Resource.Quantity.newBuilder().setString("1").build()))).build()));
+        assertThat(pod.path("spec").path("resources").path("limits").path("cpu").asString()).isEqualTo("1");
+    }
+
+    @Test
     void apiVersionAndKindComeFirst() {
         ObjectNode decoded = ProtobufBodies.decode(ProtobufBodies.encode("v1", "ServiceAccount",
                 V1.ServiceAccount.newBuilder().setMetadata(meta("foo", "")).build()));
