@@ -81,6 +81,7 @@ public final class ServiceAccountAdmission implements MutatingPlugin, Validating
         if (saName.isEmpty()) {
             saName = DEFAULT;
             spec.put("serviceAccountName", saName);
+            spec.put("serviceAccount", saName);   // the deprecated alias, stored alike as upstream's v1 form has it
         }
         JsonNode sa = find(r.namespace(), saName).orElseThrow(() -> Statuses.forbidden(PODS, r.name(),
                 "error looking up service account " + r.namespace() + "/" + spec.path("serviceAccountName").asString()

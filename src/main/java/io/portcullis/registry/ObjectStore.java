@@ -280,6 +280,7 @@ public final class ObjectStore {
         }
         meta.put("uid", UUID.randomUUID().toString());
         meta.put("creationTimestamp", now());
+        s.applyDefaults(obj);
         s.prepareForCreate(ctx, obj);
         if (s.hasStatus() && !t.resource().equals("namespaces") && !t.resource().equals("pods")) obj.remove("status");
         obj = admit(ctx, s, Operation.CREATE, "", namespace, name, obj, null);
@@ -326,6 +327,8 @@ public final class ObjectStore {
             Store.Entry entry = store.get(key).orElseThrow(() -> Statuses.notFound(t.groupResource(), name));
             if (expectedRevision > 0 && expectedRevision != entry.modRevision()) throw Statuses.modified(t.groupResource(), name);
             ObjectNode old = stamped(Json.objectTree(entry.json()), entry.modRevision());
+            // as upstream, which defaults what it reads from storage: an object stored before a default existed compares alike
+            s.applyDefaults(old);
             ObjectNode obj = mutation.apply(old.deepCopy());
             obj = prepareUpdate(ctx, s, subresource, namespace, name, obj, old);
             if (obj == old || obj.equals(old)) return old;
@@ -363,6 +366,7 @@ public final class ObjectStore {
             else meta.remove(f);
         }
         meta.remove("resourceVersion");
+        s.applyDefaults(obj);
         if (s.hasStatus()) {
             if (subresource.equals("status")) {
                 // only the status may change through /status

@@ -437,6 +437,33 @@ class KubectlTest {
         assertThat(kubectl("-n", ns, "delete", "pod", "p", "--wait=true").ok().out()).isEqualTo("pod \"p\" deleted\n");
     }
 
+    // ---- defaults ----
+
+    /** A pod to which no admission plugin adds anything: it names its account and mounts no token. */
+    static final String PLAIN_POD = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p}
+            spec:
+              serviceAccountName: default
+              automountServiceAccountToken: false
+              containers:
+              - name: app
+                image: nginx:1.27
+                ports: [{containerPort: %d}]
+                env: [{name: MY_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
+                readinessProbe: {httpGet: {port: 80}}
+              volumes: [{name: settings, configMap: {name: kube-root-ca.crt}}]
+            """;
+
+    @Test
+    void describePodShowsTheDefaultedApiVersionOfAFieldRef() throws Exception {
+        String ns = namespace();
+        kubectlWith(PLAIN_POD.formatted(80), null, "-n", ns, "create", "-f", "-").ok();
+        assertThat(kubectl("-n", ns, "describe", "pod", "p").ok().out()).containsPattern("MY_NAME:\\s+p \\(v1:metadata.name\\)")
+                .containsPattern("Port:\\s+80/TCP").containsPattern("Readiness:\\s+http-get http://:80/ delay=0s timeout=1s period=10s #success=1 #failure=3");
+    }
+
     // ---- watch ----
 
     @Test
