@@ -16,9 +16,10 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** Pod defaults, validation and the cells kubectl prints. */
 final class Pods {
-    private static final List<String> MUTABLE = List.of("spec.containers[*].image", "spec.initContainers[*].image",
-            "spec.activeDeadlineSeconds", "spec.tolerations (only additions to existing tolerations)",
-            "spec.terminationGracePeriodSeconds (allow it to be set to 1 if it was previously negative)");
+    /** What a pod update may change, in upstream's words (which follow them with a diff of the spec that we do not give). */
+    private static final String MUTABLE = "`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,"
+            + "`spec.tolerations` (only additions to existing tolerations),"
+            + "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
     private Pods() {}
 
@@ -245,7 +246,7 @@ final class Pods {
             else if (!volumes.add(name)) errs.add(FieldError.duplicate("spec.volumes[" + i + "].name", name));
         }
         if (old != null && !withoutMutable(spec).equals(withoutMutable(old.path("spec")))) {
-            errs.add(FieldError.forbidden("spec", "pod updates may not change fields other than " + String.join(",", MUTABLE.stream().map(s -> "`" + s + "`").toList())));
+            errs.add(FieldError.forbidden("spec", "pod updates may not change fields other than " + MUTABLE));
         }
         return errs;
     }
