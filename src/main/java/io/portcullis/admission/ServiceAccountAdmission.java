@@ -23,6 +23,7 @@ import tools.jackson.databind.node.ObjectNode;
  * Changing a pod's service account later is refused by pod validation (the spec is immutable).
  */
 public final class ServiceAccountAdmission implements MutatingPlugin, ValidatingPlugin {
+    public static final String NAME = "ServiceAccount";
     public static final String DEFAULT = "default";
     public static final String MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
     public static final String VOLUME_PREFIX = "kube-api-access-";
@@ -58,7 +59,7 @@ public final class ServiceAccountAdmission implements MutatingPlugin, Validating
 
     @Override
     public String name() {
-        return "ServiceAccount";
+        return NAME;
     }
 
     @Override

@@ -456,7 +456,9 @@ public final class ObjectStore {
                 throw Statuses.conflict(t.groupResource(), name, "Precondition failed: ResourceVersion in precondition: " + preconditionRv
                         + ", ResourceVersion in object meta: " + Objects.meta(old, "resourceVersion"));
             }
-            admission.validate(new AdmissionRequest(Operation.DELETE, t, "", namespace, name, null, old, ctx.user(), ctx.dryRun()));
+            AdmissionRequest deleting = new AdmissionRequest(Operation.DELETE, t, "", namespace, name, null, old, ctx.user(), ctx.dryRun());
+            admission.mutate(deleting);
+            admission.validate(deleting);
             if (gcFinalizer != null && Objects.meta(old, "deletionTimestamp").isEmpty()) {
                 ArrayNode finalizers = Objects.metadata(old).withArray("finalizers");
                 boolean present = false;
