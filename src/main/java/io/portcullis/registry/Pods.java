@@ -46,18 +46,18 @@ final class Pods {
         }
         boolean hostNetwork = spec.path("hostNetwork").asBoolean(false);
         for (String list : List.of("initContainers", "containers", "ephemeralContainers")) {
-            for (ObjectNode c : objects(spec, list)) container(c, !list.equals("ephemeralContainers"), hostNetwork);
+            for (ObjectNode c : objects(spec, list)) container(c, list.equals("ephemeralContainers"), hostNetwork);
         }
         for (ObjectNode v : objects(spec, "volumes")) volume(v);
     }
 
-    /** {@code podLevel}: a container or init container, whose requests default to its limits and host ports to its ports on the host network. */
-    private static void container(ObjectNode c, boolean podLevel, boolean hostNetwork) {
+    /** Requests default to limits, and on the host network host ports to ports, for containers and init containers, not ephemeral ones. */
+    private static void container(ObjectNode c, boolean ephemeral, boolean hostNetwork) {
         Objects.defaultText(c, "imagePullPolicy", pullPolicy(c.path("image").asString("")));
         Objects.defaultText(c, "terminationMessagePath", "/dev/termination-log");
         Objects.defaultText(c, "terminationMessagePolicy", "File");
         ObjectNode resources = Kinds.object(c, "resources");
-        if (podLevel && resources.get("limits") instanceof ObjectNode limits && !limits.isEmpty()) {
+        if (!ephemeral && resources.get("limits") instanceof ObjectNode limits && !limits.isEmpty()) {
             ObjectNode requests = Kinds.object(resources, "requests");
             for (Map.Entry<String, JsonNode> e : limits.properties()) {
                 if (!requests.has(e.getKey())) requests.set(e.getKey(), e.getValue().deepCopy());
@@ -65,7 +65,7 @@ final class Pods {
         }
         for (ObjectNode port : objects(c, "ports")) {
             Objects.defaultText(port, "protocol", "TCP");
-            if (podLevel && hostNetwork && port.path("hostPort").asInt(0) == 0 && port.has("containerPort")) {
+            if (!ephemeral && hostNetwork && port.path("hostPort").asInt(0) == 0 && port.has("containerPort")) {
                 port.set("hostPort", port.get("containerPort"));
             }
         }
