@@ -8,9 +8,12 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * As upstream's NamespaceLifecycle: nothing is created in a namespace that does not exist or is
- * being terminated, and the namespaces the server depends on cannot be deleted.
+ * being terminated, and the namespaces the server depends on cannot be deleted. Like upstream's,
+ * it checks in the mutating phase, changing nothing, so that it answers before the plugins after
+ * it (a pod in a missing namespace is a 404 for the namespace, not the ServiceAccount plugin's 403).
  */
-public final class NamespaceLifecycle implements ValidatingPlugin {
+public final class NamespaceLifecycle implements MutatingPlugin {
+    public static final String NAME = "NamespaceLifecycle";
     private static final Set<String> IMMORTAL = Set.of("default", "kube-system", "kube-public");
 
     private final Function<String, Optional<ObjectNode>> namespaces;
@@ -22,7 +25,7 @@ public final class NamespaceLifecycle implements ValidatingPlugin {
 
     @Override
     public String name() {
-        return "NamespaceLifecycle";
+        return NAME;
     }
 
     @Override
@@ -31,15 +34,15 @@ public final class NamespaceLifecycle implements ValidatingPlugin {
     }
 
     @Override
-    public void validate(AdmissionRequest r) {
+    public ObjectNode admit(AdmissionRequest r) {
         String resource = r.type().resource();
         if (r.operation() == Operation.DELETE) {
             if (resource.equals("namespaces") && r.type().group().isEmpty() && IMMORTAL.contains(r.name())) {
                 throw Statuses.forbidden(r.type().groupResource(), r.name(), "this namespace may not be deleted");
             }
-            return;
+            return r.object();
         }
-        if (!r.type().namespaced() || r.namespace() == null || r.namespace().isEmpty()) return;
+        if (!r.type().namespaced() || r.namespace() == null || r.namespace().isEmpty()) return r.object();
         ObjectNode ns = namespaces.apply(r.namespace())
                 .orElseThrow(() -> Statuses.notFound(io.portcullis.api.GroupResource.core("namespaces"), r.namespace()));
         boolean terminating = "Terminating".equals(ns.path("status").path("phase").asString(""))
@@ -48,5 +51,6 @@ public final class NamespaceLifecycle implements ValidatingPlugin {
             throw Statuses.forbidden(r.type().groupResource(), r.name(),
                     "unable to create new content in namespace " + r.namespace() + " because it is being terminated");
         }
+        return r.object();
     }
 }

@@ -23,6 +23,7 @@ import tools.jackson.databind.node.ObjectNode;
  * Changing a pod's service account later is refused by pod validation (the spec is immutable).
  */
 public final class ServiceAccountAdmission implements MutatingPlugin, ValidatingPlugin {
+    public static final String NAME = "ServiceAccount";
     public static final String DEFAULT = "default";
     public static final String MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
     public static final String VOLUME_PREFIX = "kube-api-access-";
@@ -58,7 +59,7 @@ public final class ServiceAccountAdmission implements MutatingPlugin, Validating
 
     @Override
     public String name() {
-        return "ServiceAccount";
+        return NAME;
     }
 
     @Override
@@ -81,6 +82,7 @@ public final class ServiceAccountAdmission implements MutatingPlugin, Validating
         if (saName.isEmpty()) {
             saName = DEFAULT;
             spec.put("serviceAccountName", saName);
+            spec.put("serviceAccount", saName);   // the deprecated alias, stored alike as upstream's v1 form has it
         }
         JsonNode sa = find(r.namespace(), saName).orElseThrow(() -> Statuses.forbidden(PODS, r.name(),
                 "error looking up service account " + r.namespace() + "/" + spec.path("serviceAccountName").asString()

@@ -106,7 +106,9 @@ public final class Statuses {
         String joined = errors.size() == 1 ? errors.get(0).message()
                 : "[" + errors.stream().map(FieldError::message).collect(Collectors.joining(", ")) + "]";
         String message = "%s \"%s\" is invalid: %s".formatted(qualified, name == null ? "" : name, joined);
-        List<StatusCause> causes = errors.stream().map(e -> new StatusCause(e.field(), e.message(), e.type())).toList();
+        // as upstream, a cause's message is the error without its field, which the cause names apart (kubectl prints "field: message")
+        List<StatusCause> causes = errors.stream().map(e -> new StatusCause(e.field(),
+                e.message().startsWith(e.field() + ": ") ? e.message().substring(e.field().length() + 2) : e.message(), e.type())).toList();
         return new ApiException(base(422, "Invalid", message).withDetails(details(group, kind, name, causes)).build());
     }
 

@@ -1,5 +1,6 @@
 package io.portcullis.cli;
 
+import io.portcullis.admission.Admission;
 import io.portcullis.pki.Passwords;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
@@ -102,6 +103,11 @@ public final class Main implements Callable<Integer> {
         String authzAuthorizedTtl = "5m";
         @Option(names = "--authorization-webhook-cache-unauthorized-ttl", description = "Cache for denied webhook answers (default: 30s).")
         String authzUnauthorizedTtl = "30s";
+        @Option(names = "--enable-admission-plugins", split = ",", description = "Admission plugins to run besides the default ones "
+                + "(NamespaceLifecycle and ServiceAccount, both on by default); they run in kube-apiserver's order whatever this one is.")
+        List<String> enableAdmissionPlugins = new ArrayList<>();
+        @Option(names = "--disable-admission-plugins", split = ",", description = "Admission plugins not to run, even if on by default.")
+        List<String> disableAdmissionPlugins = new ArrayList<>();
         @Option(names = "--service-account-signing-key-file", description = "Private key signing ServiceAccount tokens (default: the generated key).")
         Path saSigningKeyFile;
         @Option(names = "--service-account-key-file", description = "Public keys verifying ServiceAccount tokens; repeatable.")
@@ -189,6 +195,7 @@ public final class Main implements Callable<Integer> {
             existing("--service-account-signing-key-file", saSigningKeyFile);
             for (Path p : saKeyFiles) existing("--service-account-key-file", p);
             TlsPolicy.check(tlsMinVersion, tlsCipherSuites);
+            Admission.enabled(enableAdmissionPlugins, disableAdmissionPlugins);
             ServerConfig.Serving defaults = ServerConfig.Serving.defaults();
             ServerConfig.Serving serving = new ServerConfig.Serving(bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile,
                     tlsMinVersion, tlsCipherSuites, defaults.headerTimeout(), defaults.idleTimeout(), defaults.requestTimeout());
@@ -202,7 +209,8 @@ public final class Main implements Callable<Integer> {
             ServerConfig.ServiceAccounts sa = new ServerConfig.ServiceAccounts(saSigningKeyFile, saKeyFiles, saIssuers, apiAudiences,
                     saLookup, saMaxExpiration == null ? null : Durations.parse("--service-account-max-token-expiration", saMaxExpiration),
                     saExtend, saJwksUri, legacyTokenSecrets);
-            return new ServerConfig(dataDir, serving, authentication, authorization, sa);
+            return new ServerConfig(dataDir, serving, authentication, authorization,
+                    new ServerConfig.Admission(enableAdmissionPlugins, disableAdmissionPlugins), sa);
         }
 
         private static void existing(String flag, Path p) {

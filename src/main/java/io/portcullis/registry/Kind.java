@@ -7,6 +7,7 @@ import io.portcullis.api.Validation.NameRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import tools.jackson.databind.node.ObjectNode;
 
 /** A strategy assembled from parts: most kinds differ only in a few of them. */
@@ -16,6 +17,7 @@ final class Kind implements Strategy {
 
     private final ResourceType type;
     private final NameRule nameRule;
+    private final Consumer<ObjectNode> defaults;
     private final Preparer onCreate;
     private final Preparer onUpdate;
     private final Validator validator;
@@ -28,6 +30,7 @@ final class Kind implements Strategy {
         this.type = new ResourceType(b.group, b.version, b.resource, b.singular, b.kind, b.namespaced, b.verbs,
                 b.shortNames, b.categories, b.subresources, b.model);
         this.nameRule = b.nameRule;
+        this.defaults = b.defaults;
         this.onCreate = b.onCreate;
         this.onUpdate = b.onUpdate;
         this.validator = b.validator;
@@ -43,6 +46,7 @@ final class Kind implements Strategy {
 
     @Override public ResourceType type() { return type; }
     @Override public NameRule nameRule() { return nameRule; }
+    @Override public void applyDefaults(ObjectNode obj) { defaults.accept(obj); }
     @Override public void prepareForCreate(Context ctx, ObjectNode obj) { onCreate.prepare(ctx, obj, null); }
     @Override public void prepareForUpdate(Context ctx, ObjectNode obj, ObjectNode old) { onUpdate.prepare(ctx, obj, old); }
     @Override public List<FieldError> validate(Context ctx, ObjectNode obj, ObjectNode old) { return validator.validate(ctx, obj, old); }
@@ -61,6 +65,7 @@ final class Kind implements Strategy {
         List<String> categories = List.of();
         List<Subresource> subresources = new ArrayList<>();
         NameRule nameRule = NameRule.SUBDOMAIN;
+        Consumer<ObjectNode> defaults = o -> {};
         Preparer onCreate = (c, o, old) -> {};
         Preparer onUpdate = (c, o, old) -> {};
         Validator validator = (c, o, old) -> List.of();
@@ -92,6 +97,7 @@ final class Kind implements Strategy {
         }
         Builder returnsDeletedObject() { returnsDeletedObject = true; return this; }
         Builder nameRule(NameRule r) { nameRule = r; return this; }
+        Builder defaults(Consumer<ObjectNode> d) { defaults = d; return this; }
         Builder onCreate(Preparer p) { onCreate = p; return this; }
         Builder onUpdate(Preparer p) { onUpdate = p; return this; }
         Builder validate(Validator v) { validator = v; return this; }

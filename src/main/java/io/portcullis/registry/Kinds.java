@@ -66,20 +66,18 @@ public final class Kinds {
                 .shortNames("ns").nameRule(NameRule.LABEL).status().returnsDeletedObject()
                 .subresource("finalize", "", "v1", "Namespace", "update")
                 .fields("status.phase")
+                .defaults(o -> {
+                    // as upstream: the user's labels stay, and kubernetes.io/metadata.name is always the name
+                    object(Objects.metadata(o), "labels").put("kubernetes.io/metadata.name", Objects.meta(o, "name"));
+                    Objects.defaultText(object(o, "status"), "phase", "Active");
+                })
                 .onCreate((c, o, old) -> {
                     ObjectNode spec = object(o, "spec");
                     if (!spec.has("finalizers")) spec.putArray("finalizers").add("kubernetes");
                     object(o, "status").put("phase", "Active");
-                    labelWithName(o);
                 })
-                .onUpdate((c, o, old) -> labelWithName(o))
                 .columns(Column.name("namespace"), Column.of("Status", "string", "The status of the namespace", o -> Objects.at(o, "status.phase")), Column.age())
                 .build();
-    }
-
-    /** As upstream: the user's labels stay, and kubernetes.io/metadata.name is always the name. */
-    private static void labelWithName(ObjectNode o) {
-        object(Objects.metadata(o), "labels").put("kubernetes.io/metadata.name", Objects.meta(o, "name"));
     }
 
     static Strategy serviceAccounts() {
@@ -103,14 +101,9 @@ public final class Kinds {
     static Strategy secrets() {
         return Kind.of("", "v1", "secrets", Secret.class, true)
                 .fields("type")
-                .onCreate((c, o, old) -> {
-                    if (!o.has("type") || o.get("type").asString().isEmpty()) o.put("type", "Opaque");
-                    foldStringData(o);
-                })
-                .onUpdate((c, o, old) -> {
-                    if (!o.has("type") || o.get("type").asString().isEmpty()) o.put("type", old.path("type").asString("Opaque"));
-                    foldStringData(o);
-                })
+                .defaults(o -> Objects.defaultText(o, "type", "Opaque"))
+                .onCreate((c, o, old) -> foldStringData(o))
+                .onUpdate((c, o, old) -> foldStringData(o))
                 .validate((c, o, old) -> {
                     List<FieldError> errs = new ArrayList<>();
                     dataKeys(o, "data", errs, true);
@@ -150,7 +143,9 @@ public final class Kinds {
                 .shortNames("po").categories("all").status().returnsDeletedObject()
                 .fields("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
                         "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName")
-                .onCreate((c, o, old) -> Pods.defaults(o))
+                .defaults(Pods::defaults)
+                .onCreate((c, o, old) -> Pods.prepareForCreate(o))
+                .onUpdate((c, o, old) -> Pods.prepareForUpdate(o, old))
                 .validate(Pods::validate)
                 .columns(Column.name("pod"),
                         Column.of("Ready", "string", "The aggregate readiness state of this pod for accepting traffic.", Pods::ready),
@@ -212,6 +207,7 @@ public final class Kinds {
         String kind = cluster ? "ClusterRoleBinding" : "RoleBinding";
         return Kind.of(RBAC, "v1", resource, cluster ? (Class<?>) ClusterRoleBinding.class : RoleBinding.class, !cluster)
                 .nameRule(NameRule.PATH_SEGMENT)
+                .defaults(Kinds::bindingDefaults)
                 .validate((c, o, old) -> {
                     List<FieldError> errs = bindingErrors(o, cluster);
                     if (old != null && !o.path("roleRef").equals(old.path("roleRef"))) {
@@ -268,6 +264,15 @@ public final class Kinds {
         if (Objects.size(rule, "apiGroups") == 0) errs.add(FieldError.required(path + ".apiGroups", "resource rules must supply at least one api group"));
         if (Objects.size(rule, "resources") == 0) errs.add(FieldError.required(path + ".resources", "resource rules must supply at least one resource"));
         return errs;
+    }
+
+    /** As upstream: the role referred to is an RBAC one, and so are users and groups (service accounts are core's). */
+    static void bindingDefaults(ObjectNode o) {
+        Objects.defaultText(object(o, "roleRef"), "apiGroup", RBAC);
+        for (JsonNode s : o.path("subjects")) {
+            String kind = s.path("kind").asString("");
+            if (s instanceof ObjectNode subject && (kind.equals("User") || kind.equals("Group"))) Objects.defaultText(subject, "apiGroup", RBAC);
+        }
     }
 
     static List<FieldError> bindingErrors(ObjectNode o, boolean cluster) {

@@ -280,6 +280,7 @@ public final class ObjectStore {
         }
         meta.put("uid", UUID.randomUUID().toString());
         meta.put("creationTimestamp", now());
+        s.applyDefaults(obj);
         s.prepareForCreate(ctx, obj);
         if (s.hasStatus() && !t.resource().equals("namespaces") && !t.resource().equals("pods")) obj.remove("status");
         obj = admit(ctx, s, Operation.CREATE, "", namespace, name, obj, null);
@@ -326,6 +327,8 @@ public final class ObjectStore {
             Store.Entry entry = store.get(key).orElseThrow(() -> Statuses.notFound(t.groupResource(), name));
             if (expectedRevision > 0 && expectedRevision != entry.modRevision()) throw Statuses.modified(t.groupResource(), name);
             ObjectNode old = stamped(Json.objectTree(entry.json()), entry.modRevision());
+            // as upstream, which defaults what it reads from storage: an object stored before a default existed compares alike
+            s.applyDefaults(old);
             ObjectNode obj = mutation.apply(old.deepCopy());
             obj = prepareUpdate(ctx, s, subresource, namespace, name, obj, old);
             if (obj == old || obj.equals(old)) return old;
@@ -363,6 +366,7 @@ public final class ObjectStore {
             else meta.remove(f);
         }
         meta.remove("resourceVersion");
+        s.applyDefaults(obj);
         if (s.hasStatus()) {
             if (subresource.equals("status")) {
                 // only the status may change through /status
@@ -452,7 +456,9 @@ public final class ObjectStore {
                 throw Statuses.conflict(t.groupResource(), name, "Precondition failed: ResourceVersion in precondition: " + preconditionRv
                         + ", ResourceVersion in object meta: " + Objects.meta(old, "resourceVersion"));
             }
-            admission.validate(new AdmissionRequest(Operation.DELETE, t, "", namespace, name, null, old, ctx.user(), ctx.dryRun()));
+            AdmissionRequest deleting = new AdmissionRequest(Operation.DELETE, t, "", namespace, name, null, old, ctx.user(), ctx.dryRun());
+            admission.mutate(deleting);
+            admission.validate(deleting);
             if (gcFinalizer != null && Objects.meta(old, "deletionTimestamp").isEmpty()) {
                 ArrayNode finalizers = Objects.metadata(old).withArray("finalizers");
                 boolean present = false;

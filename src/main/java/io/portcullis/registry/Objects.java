@@ -42,6 +42,12 @@ public final class Objects {
         return out;
     }
 
+    /** Sets a string field that is absent, null or empty: Go's zero value, which upstream's defaults treat as unset. */
+    static void defaultText(ObjectNode obj, String field, String value) {
+        JsonNode v = obj.get(field);
+        if (v == null || v.isNull() || v.asString("").isEmpty()) obj.put(field, value);
+    }
+
     public static int size(JsonNode obj, String field) {
         JsonNode v = obj.get(field);
         return v == null ? 0 : v.size();

@@ -1,10 +1,14 @@
 package io.portcullis.registry;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation;
+import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -12,45 +16,206 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** Pod defaults, validation and the cells kubectl prints. */
 final class Pods {
-    private static final List<String> MUTABLE = List.of("spec.containers[*].image", "spec.initContainers[*].image",
-            "spec.activeDeadlineSeconds", "spec.tolerations (only additions to existing tolerations)",
-            "spec.terminationGracePeriodSeconds (allow it to be set to 1 if it was previously negative)");
+    /** What a pod update may change, in upstream's words (which follow them with a diff of the spec that we do not give). */
+    private static final String MUTABLE = "`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,"
+            + "`spec.tolerations` (only additions to existing tolerations),"
+            + "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
     private Pods() {}
 
+    /**
+     * Upstream's defaults of a v1 Pod: its SetDefaults_Pod and SetDefaults_PodSpec, those of every
+     * container, volume, probe and downward API selector within, the declared ones (port protocol,
+     * legacy volume plugins' settings), and what upstream always writes out (a container's empty
+     * {@code resources}, a resourceFieldRef's zero divisor).
+     */
     static void defaults(ObjectNode pod) {
         ObjectNode spec = Kinds.object(pod, "spec");
-        putIfAbsent(spec, "restartPolicy", "Always");
-        // as upstream, the deprecated spec.serviceAccount mirrors serviceAccountName
-        if (spec.has("serviceAccountName") && !spec.has("serviceAccount")) spec.set("serviceAccount", spec.get("serviceAccountName"));
-        putIfAbsent(spec, "dnsPolicy", "ClusterFirst");
-        putIfAbsent(spec, "schedulerName", "default-scheduler");
-        if (!spec.has("terminationGracePeriodSeconds")) spec.put("terminationGracePeriodSeconds", 30);
-        if (!spec.has("securityContext")) spec.putObject("securityContext");
-        if (!spec.has("enableServiceLinks")) spec.put("enableServiceLinks", true);
-        putIfAbsent(spec, "preemptionPolicy", "PreemptLowerPriority");
-        if (!spec.has("priority")) spec.put("priority", 0);
-        for (String list : List.of("containers", "initContainers")) {
-            for (JsonNode c : spec.path(list)) {
-                if (!(c instanceof ObjectNode co)) continue;
-                putIfAbsent(co, "terminationMessagePath", "/dev/termination-log");
-                putIfAbsent(co, "terminationMessagePolicy", "File");
-                if (!co.has("resources")) co.putObject("resources");
-                if (!co.has("imagePullPolicy")) {
-                    String image = co.path("image").asString("");
-                    String tag = image.contains("@") ? "" : image.substring(image.lastIndexOf('/') + 1);
-                    boolean latest = !image.contains("@") && (!tag.contains(":") || tag.endsWith(":latest"));
-                    co.put("imagePullPolicy", latest ? "Always" : "IfNotPresent");
-                }
+        Objects.defaultText(spec, "dnsPolicy", "ClusterFirst");
+        Objects.defaultText(spec, "restartPolicy", "Always");
+        if (unset(spec, "securityContext")) spec.putObject("securityContext");
+        if (unset(spec, "terminationGracePeriodSeconds")) spec.put("terminationGracePeriodSeconds", 30);
+        Objects.defaultText(spec, "schedulerName", "default-scheduler");
+        if (unset(spec, "enableServiceLinks")) spec.put("enableServiceLinks", true);
+        // as upstream's v1 conversion: serviceAccount is the deprecated alias of serviceAccountName, which wins
+        String account = spec.path("serviceAccountName").asString("");
+        if (account.isEmpty()) account = spec.path("serviceAccount").asString("");
+        if (!account.isEmpty()) {
+            spec.put("serviceAccountName", account);
+            spec.put("serviceAccount", account);
+        }
+        boolean hostNetwork = spec.path("hostNetwork").asBoolean(false);
+        for (String list : List.of("initContainers", "containers", "ephemeralContainers")) {
+            for (ObjectNode c : objects(spec, list)) container(c, list.equals("ephemeralContainers"), hostNetwork);
+        }
+        for (ObjectNode v : objects(spec, "volumes")) volume(v);
+    }
+
+    /** Requests default to limits, and on the host network host ports to ports, for containers and init containers, not ephemeral ones. */
+    private static void container(ObjectNode c, boolean ephemeral, boolean hostNetwork) {
+        Objects.defaultText(c, "imagePullPolicy", pullPolicy(c.path("image").asString("")));
+        Objects.defaultText(c, "terminationMessagePath", "/dev/termination-log");
+        Objects.defaultText(c, "terminationMessagePolicy", "File");
+        ObjectNode resources = Kinds.object(c, "resources");
+        if (!ephemeral && resources.get("limits") instanceof ObjectNode limits && !limits.isEmpty()) {
+            ObjectNode requests = Kinds.object(resources, "requests");
+            for (Map.Entry<String, JsonNode> e : limits.properties()) {
+                if (!requests.has(e.getKey())) requests.set(e.getKey(), e.getValue().deepCopy());
             }
         }
-        for (JsonNode v : spec.path("volumes")) {
-            JsonNode projected = v.get("projected");
-            if (projected instanceof ObjectNode p && !p.has("defaultMode")) p.put("defaultMode", 420);
+        for (ObjectNode port : objects(c, "ports")) {
+            Objects.defaultText(port, "protocol", "TCP");
+            if (!ephemeral && hostNetwork && port.path("hostPort").asInt(0) == 0 && port.has("containerPort")) {
+                port.set("hostPort", port.get("containerPort"));
+            }
         }
+        for (ObjectNode env : objects(c, "env")) selectors(env.path("valueFrom"));
+        for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+            if (!(c.get(probe) instanceof ObjectNode p)) continue;
+            positive(p, "timeoutSeconds", 1);
+            positive(p, "periodSeconds", 10);
+            positive(p, "successThreshold", 1);
+            positive(p, "failureThreshold", 3);
+            httpGet(p);
+            if (p.get("grpc") instanceof ObjectNode grpc && unset(grpc, "service")) grpc.put("service", "");
+        }
+        for (String hook : List.of("postStart", "preStop")) httpGet(c.path("lifecycle").path(hook));
+    }
+
+    /** As upstream: Always for the tag latest, which an image with neither tag nor digest has; IfNotPresent otherwise. */
+    static String pullPolicy(String image) {
+        if (image.isEmpty()) return "IfNotPresent";
+        int at = image.indexOf('@');
+        String name = at < 0 ? image : image.substring(0, at);
+        int colon = name.lastIndexOf(':');
+        String tag = colon > name.lastIndexOf('/') ? name.substring(colon + 1) : at < 0 ? "latest" : "";
+        return tag.equals("latest") ? "Always" : "IfNotPresent";
+    }
+
+    private static void httpGet(JsonNode handler) {
+        if (handler.get("httpGet") instanceof ObjectNode get) {
+            Objects.defaultText(get, "path", "/");
+            Objects.defaultText(get, "scheme", "HTTP");
+        }
+    }
+
+    /** A downward API reference: fieldRef's schema version, and resourceFieldRef's divisor, which upstream writes as "0" when unset. */
+    private static void selectors(JsonNode holder) {
+        if (holder.get("fieldRef") instanceof ObjectNode field) Objects.defaultText(field, "apiVersion", "v1");
+        if (holder.get("resourceFieldRef") instanceof ObjectNode resource && unset(resource, "divisor")) resource.put("divisor", "0");
+    }
+
+    private static void volume(ObjectNode v) {
+        boolean hasSource = false;
+        for (Map.Entry<String, JsonNode> e : v.properties()) hasSource |= !e.getKey().equals("name") && !e.getValue().isNull();
+        if (!hasSource) v.putObject("emptyDir");
+        if (v.get("hostPath") instanceof ObjectNode hostPath && unset(hostPath, "type")) hostPath.put("type", "");
+        for (String source : List.of("secret", "configMap", "downwardAPI", "projected")) {
+            if (v.get(source) instanceof ObjectNode o && unset(o, "defaultMode")) o.put("defaultMode", 420);
+        }
+        for (ObjectNode item : objects(v.path("downwardAPI"), "items")) selectors(item);
+        for (ObjectNode projection : objects(v.path("projected"), "sources")) {
+            for (ObjectNode item : objects(projection.path("downwardAPI"), "items")) selectors(item);
+            if (projection.get("serviceAccountToken") instanceof ObjectNode token && unset(token, "expirationSeconds")) {
+                token.put("expirationSeconds", 3600);
+            }
+        }
+        if (v.get("iscsi") instanceof ObjectNode iscsi) Objects.defaultText(iscsi, "iscsiInterface", "default");
+        if (v.get("rbd") instanceof ObjectNode rbd) {
+            Objects.defaultText(rbd, "pool", "rbd");
+            Objects.defaultText(rbd, "user", "admin");
+            Objects.defaultText(rbd, "keyring", "/etc/ceph/keyring");
+        }
+        if (v.get("azureDisk") instanceof ObjectNode disk) {
+            if (unset(disk, "cachingMode")) disk.put("cachingMode", "ReadWrite");
+            if (unset(disk, "fsType")) disk.put("fsType", "ext4");
+            if (unset(disk, "readOnly")) disk.put("readOnly", false);
+            if (unset(disk, "kind")) disk.put("kind", "Shared");
+        }
+        if (v.get("scaleIO") instanceof ObjectNode scaleIO) {
+            Objects.defaultText(scaleIO, "storageMode", "ThinProvisioned");
+            Objects.defaultText(scaleIO, "fsType", "xfs");
+        }
+        if (v.path("ephemeral").path("volumeClaimTemplate").get("spec") instanceof ObjectNode claim && unset(claim, "volumeMode")) {
+            claim.put("volumeMode", "Filesystem");
+        }
+    }
+
+    /**
+     * What upstream's pod strategy and its Priority admission plugin set on a new pod: status
+     * Pending with the QoS class of its resources, priority 0 and PreemptLowerPriority (the
+     * defaults when no PriorityClass is the global default).
+     */
+    static void prepareForCreate(ObjectNode pod) {
+        ObjectNode spec = Kinds.object(pod, "spec");
+        Objects.defaultText(spec, "preemptionPolicy", "PreemptLowerPriority");
+        if (unset(spec, "priority")) spec.put("priority", 0);
         ObjectNode status = Kinds.object(pod, "status");
-        putIfAbsent(status, "phase", "Pending");
-        putIfAbsent(status, "qosClass", "BestEffort");
+        Objects.defaultText(status, "phase", "Pending");
+        status.put("qosClass", qosClass(spec));
+    }
+
+    /** As upstream's Priority admission plugin: the priority it set on create is kept by an update that leaves it out. */
+    static void prepareForUpdate(ObjectNode pod, ObjectNode old) {
+        ObjectNode spec = Kinds.object(pod, "spec");
+        for (String field : List.of("priority", "preemptionPolicy")) {
+            if (unset(spec, field) && old.path("spec").has(field)) spec.set(field, old.path("spec").get(field));
+        }
+    }
+
+    /**
+     * As upstream: Guaranteed when every container and init container limits cpu and memory and
+     * the requests equal the limits, BestEffort when nothing requests or limits either, else Burstable.
+     */
+    static String qosClass(JsonNode spec) {
+        Map<String, BigDecimal> requests = new HashMap<>();
+        Map<String, BigDecimal> limits = new HashMap<>();
+        boolean guaranteed = true;
+        for (String list : List.of("containers", "initContainers")) {
+            for (JsonNode c : spec.path(list)) {
+                sum(c.path("resources").path("requests"), requests);
+                if (sum(c.path("resources").path("limits"), limits) < 2) guaranteed = false;
+            }
+        }
+        if (requests.isEmpty() && limits.isEmpty()) return "BestEffort";
+        boolean equal = requests.size() == limits.size() && requests.entrySet().stream()
+                .allMatch(e -> limits.containsKey(e.getKey()) && limits.get(e.getKey()).compareTo(e.getValue()) == 0);
+        return guaranteed && equal ? "Guaranteed" : "Burstable";
+    }
+
+    /** Adds a resource list's positive cpu and memory to the sums; returns how many of the two it holds. */
+    private static int sum(JsonNode list, Map<String, BigDecimal> sums) {
+        int found = 0;
+        for (String name : List.of("cpu", "memory")) {
+            BigDecimal q;
+            try {
+                q = list.has(name) ? new Quantity(list.get(name).asString()).getNumericalAmount() : BigDecimal.ZERO;
+            } catch (RuntimeException e) {
+                q = BigDecimal.ZERO;   // not a quantity: counts for nothing
+            }
+            if (q.signum() > 0) {
+                sums.merge(name, q, BigDecimal::add);
+                found++;
+            }
+        }
+        return found;
+    }
+
+    private static boolean unset(JsonNode o, String field) {
+        JsonNode v = o.get(field);
+        return v == null || v.isNull();
+    }
+
+    /** Sets an int32 that is unset or zero, Go's zero value. */
+    private static void positive(ObjectNode o, String field, int value) {
+        if (o.path(field).asInt(0) == 0) o.put(field, value);
+    }
+
+    /** The object elements of an array field (none when absent). */
+    private static List<ObjectNode> objects(JsonNode parent, String field) {
+        List<ObjectNode> out = new ArrayList<>();
+        for (JsonNode n : parent.path(field)) if (n instanceof ObjectNode o) out.add(o);
+        return out;
     }
 
     static List<FieldError> validate(Context ctx, ObjectNode pod, ObjectNode old) {
@@ -81,7 +246,7 @@ final class Pods {
             else if (!volumes.add(name)) errs.add(FieldError.duplicate("spec.volumes[" + i + "].name", name));
         }
         if (old != null && !withoutMutable(spec).equals(withoutMutable(old.path("spec")))) {
-            errs.add(FieldError.forbidden("spec", "pod updates may not change fields other than " + String.join(",", MUTABLE.stream().map(s -> "`" + s + "`").toList())));
+            errs.add(FieldError.forbidden("spec", "pod updates may not change fields other than " + MUTABLE));
         }
         return errs;
     }
@@ -121,9 +286,5 @@ final class Pods {
         int n = 0;
         for (JsonNode s : pod.path("status").path("containerStatuses")) n += s.path("restartCount").asInt(0);
         return String.valueOf(n);
-    }
-
-    private static void putIfAbsent(ObjectNode o, String field, String value) {
-        if (!o.has(field) || o.get(field).asString("").isEmpty()) o.put(field, value);
     }
 }

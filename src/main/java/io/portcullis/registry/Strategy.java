@@ -18,7 +18,14 @@ public interface Strategy {
         return NameRule.SUBDOMAIN;
     }
 
-    /** Sets defaults and server-owned fields on a new object (a mutable copy). */
+    /**
+     * Sets upstream's defaults (the kind's SetDefaults_* of its version) on an object being written,
+     * created or updated alike and by every verb, before anything admits, compares or validates it;
+     * also on the stored object an update starts from, so both sides compare alike.
+     */
+    default void applyDefaults(ObjectNode obj) {}
+
+    /** Sets server-owned fields on a new object (a mutable copy, already defaulted). */
     default void prepareForCreate(Context ctx, ObjectNode obj) {}
 
     /** Carries over what an update may not change (a mutable copy of the new object). */

@@ -1,6 +1,7 @@
 package io.portcullis.server;
 
 import io.portcullis.admission.Admission;
+import io.portcullis.admission.AdmissionPlugin;
 import io.portcullis.admission.NamespaceLifecycle;
 import io.portcullis.admission.ServiceAccountAdmission;
 import io.portcullis.api.GroupResource;
@@ -135,9 +136,11 @@ public final class Server implements AutoCloseable {
         ObjectStore[] self = new ObjectStore[1];
         // ServiceAccounts: tokens, TokenRequest, pod admission, issuer discovery, controllers
         ServiceAccounts serviceAccounts = ServiceAccounts.load(config.serviceAccounts(), pki);
-        ServiceAccountAdmission serviceAccountAdmission = serviceAccounts.admission(() -> self[0]);
-        Admission admission = new Admission(List.of(serviceAccountAdmission), List.of(new NamespaceLifecycle(
-                name -> self[0].find(self[0].strategy("", "namespaces"), "", name).map(i -> i.object())), serviceAccountAdmission));
+        Map<String, AdmissionPlugin> plugins = Map.of(
+                NamespaceLifecycle.NAME, new NamespaceLifecycle(name -> self[0].find(self[0].strategy("", "namespaces"), "", name).map(i -> i.object())),
+                ServiceAccountAdmission.NAME, serviceAccounts.admission(() -> self[0]));
+        ServerConfig.Admission enabled = config.admission();
+        Admission admission = new Admission(Admission.enabled(enabled.enablePlugins(), enabled.disablePlugins()).stream().map(plugins::get).toList());
         this.objects = new ObjectStore(store, cache, admission, strategies);
         self[0] = objects;
         bootstrap();

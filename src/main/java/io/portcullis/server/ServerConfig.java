@@ -12,7 +12,7 @@ import java.util.function.UnaryOperator;
  * {@link #embedded(Path)}.
  */
 public record ServerConfig(Path dataDir, Serving serving, Authentication authentication, Authorization authorization,
-                           ServiceAccounts serviceAccounts) {
+                           Admission admission, ServiceAccounts serviceAccounts) {
 
     /**
      * Where and how HTTPS is served: --bind-address, --secure-port, --tls-san, --tls-cert-file,
@@ -113,6 +113,25 @@ public record ServerConfig(Path dataDir, Serving serving, Authentication authent
         }
     }
 
+    /**
+     * Which admission plugins run: --enable-admission-plugins and --disable-admission-plugins, by
+     * kube-apiserver's names, on top of its default set; they run in its fixed order whatever these say.
+     */
+    public record Admission(List<String> enablePlugins, List<String> disablePlugins) {
+        public Admission {
+            enablePlugins = List.copyOf(enablePlugins);
+            disablePlugins = List.copyOf(disablePlugins);
+        }
+
+        public static Admission defaults() {
+            return new Admission(List.of(), List.of());
+        }
+
+        public Admission withDisablePlugins(List<String> names) {
+            return new Admission(enablePlugins, names);
+        }
+    }
+
     /** The --service-account-* flags. Empty lists and null paths mean the defaults. */
     public record ServiceAccounts(Path signingKeyFile, List<Path> keyFiles, List<String> issuers, List<String> apiAudiences,
                                   boolean lookup, Duration maxTokenExpiration, boolean extendTokenExpiration, String jwksUri,
@@ -135,23 +154,27 @@ public record ServerConfig(Path dataDir, Serving serving, Authentication authent
     /** Defaults for an embedded server: the data directory given, loopback, a free port. */
     public static ServerConfig embedded(Path dataDir) {
         return new ServerConfig(dataDir, Serving.defaults().withSecurePort(0), Authentication.defaults(), Authorization.defaults(),
-                ServiceAccounts.defaults());
+                Admission.defaults(), ServiceAccounts.defaults());
     }
 
     public ServerConfig withServing(UnaryOperator<Serving> change) {
-        return new ServerConfig(dataDir, change.apply(serving), authentication, authorization, serviceAccounts);
+        return new ServerConfig(dataDir, change.apply(serving), authentication, authorization, admission, serviceAccounts);
     }
 
     public ServerConfig withAuthentication(UnaryOperator<Authentication> change) {
-        return new ServerConfig(dataDir, serving, change.apply(authentication), authorization, serviceAccounts);
+        return new ServerConfig(dataDir, serving, change.apply(authentication), authorization, admission, serviceAccounts);
     }
 
     public ServerConfig withAuthorization(UnaryOperator<Authorization> change) {
-        return new ServerConfig(dataDir, serving, authentication, change.apply(authorization), serviceAccounts);
+        return new ServerConfig(dataDir, serving, authentication, change.apply(authorization), admission, serviceAccounts);
+    }
+
+    public ServerConfig withAdmission(UnaryOperator<Admission> change) {
+        return new ServerConfig(dataDir, serving, authentication, authorization, change.apply(admission), serviceAccounts);
     }
 
     public ServerConfig withServiceAccounts(UnaryOperator<ServiceAccounts> change) {
-        return new ServerConfig(dataDir, serving, authentication, authorization, change.apply(serviceAccounts));
+        return new ServerConfig(dataDir, serving, authentication, authorization, admission, change.apply(serviceAccounts));
     }
 
     public ServerConfig withPort(int port) {

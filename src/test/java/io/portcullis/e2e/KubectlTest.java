@@ -443,6 +443,65 @@ class KubectlTest {
         assertThat(kubectl("-n", ns, "delete", "pod", "p", "--wait=true").ok().out()).isEqualTo("pod \"p\" deleted\n");
     }
 
+    // ---- defaults and replace ----
+
+    /** A pod to which no admission plugin adds anything: it names its account and mounts no token. */
+    static final String PLAIN_POD = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p}
+            spec:
+              serviceAccountName: default
+              automountServiceAccountToken: false
+              containers:
+              - name: app
+                image: nginx:1.27
+                ports: [{containerPort: %d}]
+                env: [{name: MY_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
+                readinessProbe: {httpGet: {port: 80}}
+              volumes: [{name: settings, configMap: {name: kube-root-ca.crt}}]
+            """;
+
+    @Test
+    void describePodShowsTheDefaultedApiVersionOfAFieldRef() throws Exception {
+        String ns = namespace();
+        kubectlWith(PLAIN_POD.formatted(80), null, "-n", ns, "create", "-f", "-").ok();
+        assertThat(kubectl("-n", ns, "describe", "pod", "p").ok().out()).containsPattern("MY_NAME:\\s+p \\(v1:metadata.name\\)")
+                .containsPattern("Port:\\s+80/TCP").containsPattern("Readiness:\\s+http-get http://:80/ delay=0s timeout=1s period=10s #success=1 #failure=3");
+    }
+
+    @Test
+    void replaceOfAnUnchangedPodManifestSucceedsAndAnImmutableChangeIsRefused() throws Exception {
+        String ns = namespace();
+        Path manifest = file("pod-" + ns + ".yaml", PLAIN_POD.formatted(80));
+        kubectl("-n", ns, "create", "-f", manifest.toString()).ok();
+        assertThat(kubectl("-n", ns, "replace", "-f", manifest.toString()).ok().out()).isEqualTo("pod/p replaced\n");
+        Path newImage = file("pod-image-" + ns + ".yaml", PLAIN_POD.formatted(80).replace("nginx:1.27", "nginx:1.28"));
+        assertThat(kubectl("-n", ns, "replace", "-f", newImage.toString()).ok().out()).isEqualTo("pod/p replaced\n");
+
+        Run port = kubectl("-n", ns, "replace", "-f", file("pod-port-" + ns + ".yaml", PLAIN_POD.formatted(8080)).toString());
+        assertThat(port.exit()).isEqualTo(1);
+        assertThat(port.err()).contains("The Pod \"p\" is invalid: spec: Forbidden: pod updates may not change fields other than "
+                + "`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,"
+                + "`spec.tolerations` (only additions to existing tolerations),"
+                + "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)");
+    }
+
+    /**
+     * As upstream, which keeps nothing the ServiceAccount plugin added on create (it admits
+     * creates only, and the pod strategy carries over status alone): a manifest that left the
+     * token volume to admission no longer matches the pod, and replacing it is refused.
+     */
+    @Test
+    void replaceOfAPodManifestMissingWhatServiceAccountAdmissionAddedIsRefusedAsUpstream() throws Exception {
+        String ns = namespace();
+        Path manifest = file("pod-sa-" + ns + ".yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: app, image: nginx}]\n");
+        kubectl("-n", ns, "create", "-f", manifest.toString()).ok();
+        Run replace = kubectl("-n", ns, "replace", "-f", manifest.toString());
+        assertThat(replace.exit()).isEqualTo(1);
+        assertThat(replace.err()).contains("The Pod \"p\" is invalid: spec: Forbidden: pod updates may not change fields other than ");
+    }
+
     // ---- watch ----
 
     @Test

@@ -1,0 +1,53 @@
+package io.portcullis.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.api.Json;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * As upstream, every verb that writes defaults what it writes: a RoleBinding's user subject and
+ * role reference without an apiGroup get RBAC's, whether created, replaced, patched in any of the
+ * four ways or applied (creating or not), and are stored and answered so.
+ */
+class DefaultsOnEveryWriteTest extends AdminServerTest {
+    static final String BINDINGS = "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings";
+    /** What the rows other than POST and create-on-apply start from: a binding with a service account subject. */
+    static final String EXISTING = """
+            {"metadata":{"name":"%s"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},
+             "subjects":[{"kind":"ServiceAccount","name":"sa","namespace":"default"}]}""";
+
+    /** Each row writes binding rb-N (%s is the name); a user subject u without apiGroup must end up with RBAC's. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            create                  | POST  | application/json                       | {"metadata":{"name":"%s"},"roleRef":{"kind":"ClusterRole","name":"view"},"subjects":[{"kind":"User","name":"u"}]}
+            update                  | PUT   | application/json                       | {"metadata":{"name":"%s"},"roleRef":{"kind":"ClusterRole","name":"view"},"subjects":[{"kind":"User","name":"u"}]}
+            merge patch             | PATCH | application/merge-patch+json           | {"subjects":[{"kind":"User","name":"u"}]}
+            strategic merge patch   | PATCH | application/strategic-merge-patch+json | {"subjects":[{"kind":"User","name":"u"}]}
+            JSON patch              | PATCH | application/json-patch+json            | [{"op":"add","path":"/subjects/-","value":{"kind":"User","name":"u"}}]
+            server-side apply       | PATCH | application/apply-patch+yaml           | {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"%s"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},"subjects":[{"kind":"User","name":"u"}]}
+            create by apply         | PATCH | application/apply-patch+yaml           | {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"%s"},"roleRef":{"kind":"ClusterRole","name":"view"},"subjects":[{"kind":"User","name":"u"}]}
+            """)
+    void everyWriteIsDefaulted(String how, String method, String contentType, String body) throws Exception {
+        String name = "rb-" + how.replace(' ', '-').toLowerCase(java.util.Locale.ROOT);
+        if (!how.startsWith("create")) {
+            HttpResponse<String> r = https.send("POST", BINDINGS, "application/json", EXISTING.formatted(name));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        }
+        String path = method.equals("POST") ? BINDINGS : BINDINGS + "/" + name;
+        String query = contentType.contains("apply") ? "?fieldManager=test&force=true" : "";
+        HttpResponse<String> r = https.send(method, path + query, contentType, body.formatted(name));
+        assertThat(r.statusCode()).as(r.body()).isIn(200, 201);
+
+        for (JsonNode binding : new JsonNode[] {Json.MAPPER.readTree(r.body()), Json.MAPPER.readTree(https.get(BINDINGS + "/" + name).body())}) {
+            assertThat(binding.path("roleRef").path("apiGroup").asString()).isEqualTo("rbac.authorization.k8s.io");
+            JsonNode user = null;
+            for (JsonNode s : binding.path("subjects")) if (s.path("kind").asString().equals("User")) user = s;
+            assertThat(user).as("the user subject of %s", binding).isNotNull();
+            assertThat(user.path("apiGroup").asString()).isEqualTo("rbac.authorization.k8s.io");
+        }
+    }
+}
