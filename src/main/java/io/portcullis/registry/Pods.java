@@ -1,6 +1,7 @@
 package io.portcullis.registry;
 
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.portcullis.admission.ServiceAccountAdmission;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation;
 import java.math.BigDecimal;
@@ -155,12 +156,43 @@ final class Pods {
         status.put("qosClass", qosClass(spec));
     }
 
-    /** As upstream's Priority admission plugin: the priority it set on create is kept by an update that leaves it out. */
+    /**
+     * What admission set on create is kept by an update that leaves it out, so that replacing a
+     * pod with its unchanged manifest is no change: the priority of upstream's Priority plugin,
+     * and the ServiceAccount plugin's account name, kube-api-access volume and its mounts. (Upstream
+     * keeps the priority only and refuses such a replace; here the manifest a user wrote stays valid.)
+     */
     static void prepareForUpdate(ObjectNode pod, ObjectNode old) {
         ObjectNode spec = Kinds.object(pod, "spec");
-        for (String field : List.of("priority", "preemptionPolicy")) {
-            if (unset(spec, field) && old.path("spec").has(field)) spec.set(field, old.path("spec").get(field));
+        JsonNode oldSpec = old.path("spec");
+        for (String field : List.of("priority", "preemptionPolicy", "serviceAccountName", "serviceAccount")) {
+            if (unset(spec, field) && oldSpec.has(field)) spec.set(field, oldSpec.get(field));
         }
+        for (JsonNode v : oldSpec.path("volumes")) {
+            String volume = v.path("name").asString("");
+            if (!volume.startsWith(ServiceAccountAdmission.VOLUME_PREFIX) || named(spec.path("volumes"), volume) != null) continue;
+            spec.withArray("volumes").add(v.deepCopy());
+            for (String list : List.of("containers", "initContainers")) {
+                for (JsonNode c : spec.path(list)) {
+                    JsonNode before = named(oldSpec.path(list), c.path("name").asString(""));
+                    if (before == null || mountAt(c, ServiceAccountAdmission.MOUNT_PATH) != null) continue;
+                    JsonNode mount = mountAt(before, ServiceAccountAdmission.MOUNT_PATH);
+                    if (mount != null && volume.equals(mount.path("name").asString(""))) {
+                        ((ObjectNode) c).withArray("volumeMounts").add(mount.deepCopy());
+                    }
+                }
+            }
+        }
+    }
+
+    private static JsonNode named(JsonNode list, String name) {
+        for (JsonNode e : list) if (name.equals(e.path("name").asString(""))) return e;
+        return null;
+    }
+
+    private static JsonNode mountAt(JsonNode container, String path) {
+        for (JsonNode m : container.path("volumeMounts")) if (path.equals(m.path("mountPath").asString(""))) return m;
+        return null;
     }
 
     /**
