@@ -220,6 +220,27 @@ class BadInputTest {
         assertThat(snapshot()).isEqualTo(before);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            a merge patch adding two mebibytes       | application/merge-patch+json       | {"data":{"b":"TWO_MIB"}}
+            a strategic merge patch adding two       | application/strategic-merge-patch+json | {"data":{"b":"TWO_MIB"}}
+            a JSON patch copying a mebibyte twice    | application/json-patch+json        | [{"op":"copy","from":"/data/a","path":"/data/b"},{"op":"copy","from":"/data/a","path":"/data/c"}]
+            an apply adding two mebibytes            | application/apply-patch+yaml       | {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"grown"},"data":{"b":"TWO_MIB"}}
+            """)
+    void patchGrowingAnObjectPastThreeMebibytesIsTooLargeAndChangesNothing(String name, String contentType, String patch) throws Exception {
+        String mib = "x".repeat(1024 * 1024 + 100);
+        HttpResponse<String> created = https.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"grown\"},\"data\":{\"a\":\"" + mib + "\"}}");
+        assertThat(created.statusCode()).as(created.body()).isIn(201, 409);
+        Map<String, String> before = snapshot();
+        HttpResponse<String> r = https.send("PATCH", CMS + "/grown?fieldManager=test", contentType, patch.replace("TWO_MIB", mib + mib));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
+        JsonNode status = Json.MAPPER.readTree(r.body());
+        assertThat(status.path("reason").asString()).isEqualTo("RequestEntityTooLarge");
+        assertThat(status.path("message").asString()).startsWith("Request entity too large: ConfigMap \"grown\" would take ")
+                .endsWith("bytes, limit is 3145728");
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
     @Test
     void duplicateFieldWithoutStrictIsAcceptedWithAWarning() throws Exception {
         HttpResponse<String> r = https.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"dupwarn\"},\"data\":{\"a\":\"1\",\"a\":\"2\"}}");
