@@ -68,8 +68,8 @@ final class Bodies {
             // the rest of the body may still be malformed: read it all before acting on the duplicate
             tree = tree(body, yaml, media);
             String directive = fieldValidation(fieldValidation);
-            if (directive.equals("Strict")) throw Statuses.badRequest("strict decoding error: duplicate field \"" + duplicate + "\"");
-            if (directive.equals("Warn") && ex != null) ex.warn("duplicate field \"" + duplicate + "\"");
+            if (directive.equals("Strict")) throw Statuses.badRequest("strict decoding error: duplicate field " + Statuses.quote(duplicate));
+            if (directive.equals("Warn") && ex != null) ex.warn("duplicate field " + Statuses.quote(duplicate));
         }
         if (!(tree instanceof ObjectNode o)) throw Statuses.badRequest("the body of the request must be a JSON object");
         return o;

@@ -257,6 +257,13 @@ class BadInputTest {
     }
 
     @Test
+    void unknownFieldWithAControlCharacterIsWarnedAboutEscaped() throws Exception {
+        HttpResponse<String> r = https.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"ctlwarn\"},\"\\u0000kind\":1}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(r.headers().allValues("warning")).anySatisfy(w -> assertThat(w).contains("unknown field \\\"\\x00kind\\\""));
+    }
+
+    @Test
     void strictDuplicateFieldIsWordedAsUpstream() throws Exception {
         HttpResponse<String> r = https.send("POST", CMS + "?fieldValidation=Strict", "application/json", "{\"metadata\":{\"name\":\"x\",\"name\":\"y\"}}");
         assertThat(r.statusCode()).isEqualTo(400);
