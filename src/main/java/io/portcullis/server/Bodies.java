@@ -71,17 +71,26 @@ final class Bodies {
             if (directive.equals("Strict")) throw Statuses.badRequest("strict decoding error: duplicate field " + Statuses.quote(duplicate));
             if (directive.equals("Warn") && ex != null) ex.warn("duplicate field " + Statuses.quote(duplicate));
         }
-        if (!(tree instanceof ObjectNode o)) throw Statuses.badRequest("the body of the request must be a JSON object");
+        if (!(finite(tree, media) instanceof ObjectNode o)) throw Statuses.badRequest("the body of the request must be a JSON object");
         return o;
     }
 
     /** A body as JSON or YAML under the request limits, duplicates allowed (the last one wins); malformed: 400. */
     static JsonNode tree(byte[] body, boolean yaml, String media) {
         try {
-            return (yaml ? YAML : JSON).readTree(body);
+            return finite((yaml ? YAML : JSON).readTree(body), media);
         } catch (JacksonException e) {
             throw undecodable(media, e);
         }
+    }
+
+    /** The tree, when no number in it is past a double's range: Jackson reads those as Infinity, Go's decoder refuses them (400). */
+    private static JsonNode finite(JsonNode tree, String media) {
+        if (tree.isNumber() && !Double.isFinite(tree.numberValue().doubleValue())) {
+            throw Statuses.badRequest("the body of the request could not be decoded as " + media + ": a number is out of range");
+        }
+        for (JsonNode child : tree) finite(child, media);
+        return tree;
     }
 
     private static ApiException undecodable(String media, JacksonException e) {

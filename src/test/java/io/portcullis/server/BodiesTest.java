@@ -21,6 +21,9 @@ class BodiesTest {
             JSON nested 100000 deep                  | application/json              | DEEP_JSON_100000                 | nesting depth
             YAML nested 101 deep                     | application/yaml              | DEEP_YAML_101                    | nesting depth
             a number of 1001 digits                  | application/json              | LONG_NUMBER                      | Number value length
+            a number past a double's range           | application/json              | {"a":[1E+999999999]}             | a number is out of range
+            a negative one, in YAML                  | application/yaml              | 'a: {b: -1e400}'                 | a number is out of range
+            an integer of 400 digits                 | application/json              | '{"a":4NINES}'                   | a number is out of range
             """)
     void malformedBodyIsBadRequestUnderEveryDirective(String name, String contentType, String body, String message) {
         byte[] bytes = body(body);
@@ -37,7 +40,7 @@ class BodiesTest {
     @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
             JSON nested 100 deep     | application/json | DEEP_JSON_100
             YAML nested 100 deep     | application/yaml | DEEP_YAML_100
-            a number of 1000 digits  | application/json | '{"a":1NINES}'
+            a fraction of 999 digits | application/json | '{"a":0.NINES}'
             """)
     void bodyWithinTheLimitsIsRead(String name, String contentType, String body) {
         assertThat(Bodies.parse(contentType, body(body), "Strict", null)).isNotNull();
@@ -48,7 +51,7 @@ class BodiesTest {
         if (s.startsWith("DEEP_JSON_")) s = deepJson(Integer.parseInt(s.substring(10)));
         else if (s.startsWith("DEEP_YAML_")) s = deepYaml(Integer.parseInt(s.substring(10)));
         else if (s.equals("LONG_NUMBER")) s = "{\"a\":1" + "0".repeat(1000) + "}";
-        return s.replace("NINES", "9".repeat(999)).getBytes(StandardCharsets.UTF_8);
+        return s.replace("4NINES", "9".repeat(400)).replace("NINES", "9".repeat(999)).getBytes(StandardCharsets.UTF_8);
     }
 
     /** An object, then arrays inside it: depth levels in all. */
