@@ -10,6 +10,7 @@ import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation;
+import io.portcullis.api.patch.PatchException;
 import io.portcullis.api.patch.PatchSchemas;
 import io.portcullis.api.patch.ServerSideApply;
 import io.portcullis.storage.Store;
@@ -474,8 +475,12 @@ public final class ObjectStore {
     /** Records the writer's fields under its Update entry of managedFields (apply records its own). */
     private static ObjectNode managed(Context ctx, ResourceType t, ObjectNode old, ObjectNode obj) {
         if (ctx.fieldManager() == null || ctx.fieldManager().isEmpty()) return obj;
-        return ServerSideApply.recordUpdate(old, obj, ctx.fieldManager(), Instant.now().truncatedTo(ChronoUnit.SECONDS),
-                PatchSchemas.forKind(t.apiVersion(), t.kind()));
+        try {
+            return ServerSideApply.recordUpdate(old, obj, ctx.fieldManager(), Instant.now().truncatedTo(ChronoUnit.SECONDS),
+                    PatchSchemas.forKind(t.apiVersion(), t.kind()));
+        } catch (PatchException e) {
+            throw e.toApiException();   // managedFields the client sent that do not read
+        }
     }
 
     private static boolean hasSpecFinalizers(ObjectNode obj) {

@@ -65,7 +65,8 @@ class BodyFuzzTest extends AdminServerTest {
                     {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"fuzz-ns","labels":{"a":"b"}},"spec":{"finalizers":["kubernetes"]}}""",
                     "v1", "Namespace", V1.Namespace.getDescriptor()),
             new Kind("/api/v1/namespaces/fuzz/configmaps", "cm", """
-                    {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","labels":{"a":"b"},"annotations":{"x":"y"},"finalizers":["f/x"]},
+                    {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","labels":{"a":"b"},"annotations":{"x":"y"},"finalizers":["f/x"],
+                     "managedFields":[{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:data":{"f:k":{}}}}]},
                      "data":{"k":"v"},"binaryData":{"b":"aGVsbG8="},"immutable":false}""",
                     "v1", "ConfigMap", V1.ConfigMap.getDescriptor()),
             new Kind("/api/v1/namespaces/fuzz/secrets", "s", """
