@@ -132,11 +132,16 @@ public record FieldPath(List<Element> elements) implements Comparable<FieldPath>
         for (int i = 0; i < n; i++) {
             Element a = elements.get(i), b = o.elements.get(i);
             if (a.rank() != b.rank()) return Integer.compare(a.rank(), b.rank());
-            int c = a.fieldsV1().compareTo(b.fieldsV1());
-            if (a instanceof Index x && b instanceof Index y) c = Integer.compare(x.index(), y.index());
+            // the same rank has the same fieldsV1 prefix: comparing what follows it orders alike, without building strings
+            int c = a instanceof Index x && b instanceof Index y ? Integer.compare(x.index(), y.index()) : text(a).compareTo(text(b));
             if (c != 0) return c;
         }
         return Integer.compare(elements.size(), o.elements.size());
+    }
+
+    private static String text(Element e) {
+        if (e instanceof Field f) return f.name();
+        return e instanceof Key k ? k.json() : ((Value) e).json();
     }
 
     @Override
