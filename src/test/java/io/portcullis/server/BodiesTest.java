@@ -46,6 +46,12 @@ class BodiesTest {
         assertThat(Bodies.parse(contentType, body(body), "Strict", null)).isNotNull();
     }
 
+    @org.junit.jupiter.api.Test
+    void yamlBodyAsLargeAsTheBodyLimitIsRead() {
+        byte[] body = ("a: " + "x".repeat(Exchange.MAX_BODY - 4) + "\n").getBytes(StandardCharsets.UTF_8);
+        assertThat(Bodies.parse("application/yaml", body, "Strict", null).get("a").asString()).hasSize(Exchange.MAX_BODY - 4);
+    }
+
     static byte[] body(String spec) {
         String s = spec.replace("\\n", "\n");
         if (s.startsWith("DEEP_JSON_")) s = deepJson(Integer.parseInt(s.substring(10)));
