@@ -49,7 +49,7 @@ public final class ObjectStore {
      * hold. Upstream's store (etcd) refuses values past its request limit in the same way; here no
      * patch, however it grows an object, can make one larger.
      */
-    public static final int MAX_OBJECT_BYTES = 3 * 1024 * 1024;
+    private static final int MAX_OBJECT_BYTES = 3 * 1024 * 1024;
 
     private final Store store;
     private final WatchCache cache;

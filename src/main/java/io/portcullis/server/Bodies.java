@@ -64,7 +64,7 @@ final class Bodies {
             tree = (yaml ? STRICT_YAML : STRICT_JSON).readTree(body);
         } catch (JacksonException e) {
             String duplicate = duplicateField(e);
-            if (duplicate == null) throw undecodable(media, e);
+            if (duplicate == null) throw undecodable(media, firstLine(e.getOriginalMessage()));
             // the rest of the body may still be malformed: read it all before acting on the duplicate
             tree = tree(body, yaml, media);
             String directive = fieldValidation(fieldValidation);
@@ -80,21 +80,21 @@ final class Bodies {
         try {
             return finite((yaml ? YAML : JSON).readTree(body), media);
         } catch (JacksonException e) {
-            throw undecodable(media, e);
+            throw undecodable(media, firstLine(e.getOriginalMessage()));
         }
     }
 
     /** The tree, when no number in it is past a double's range: Jackson reads those as Infinity, Go's decoder refuses them (400). */
     private static JsonNode finite(JsonNode tree, String media) {
         if (tree.isNumber() && !Double.isFinite(tree.numberValue().doubleValue())) {
-            throw Statuses.badRequest("the body of the request could not be decoded as " + media + ": a number is out of range");
+            throw undecodable(media, "a number is out of range");
         }
         for (JsonNode child : tree) finite(child, media);
         return tree;
     }
 
-    private static ApiException undecodable(String media, JacksonException e) {
-        return Statuses.badRequest("the body of the request could not be decoded as " + media + ": " + firstLine(e.getOriginalMessage()));
+    private static ApiException undecodable(String media, String why) {
+        return Statuses.badRequest("the body of the request could not be decoded as " + media + ": " + why);
     }
 
     private static String duplicateField(JacksonException e) {
