@@ -16,6 +16,12 @@ public final class Json {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
+    /**
+     * How deep a client's JSON may nest, in a body or in what a patch builds: far deeper than any
+     * served kind needs, shallow enough that every walk over a tree stays well inside a thread's stack.
+     */
+    public static final int MAX_DEPTH = 100;
+
     private Json() {}
 
     public static ObjectNode object() {
@@ -64,6 +70,13 @@ public final class Json {
     private static final DefaultPrettyPrinter INDENTED = new DefaultPrettyPrinter(Separators.createDefaultInstance()
             .withObjectNameValueSpacing(Separators.Spacing.AFTER).withObjectEmptySeparator("").withArrayEmptySeparator(""))
             .withArrayIndenter(new DefaultIndenter("  ", "\n")).withObjectIndenter(new DefaultIndenter("  ", "\n"));
+
+    /** How many levels of objects and arrays a tree has: 0 for a scalar, 1 for {} or []. */
+    public static int depth(JsonNode node) {
+        int deepest = 0;
+        for (JsonNode child : node) deepest = Math.max(deepest, depth(child));
+        return node.isContainer() ? deepest + 1 : 0;
+    }
 
     /** Text of a field, or "" when absent or not text. */
     public static String text(JsonNode node, String field) {

@@ -107,7 +107,7 @@ public sealed interface Schema {
                 for (Map.Entry<String, JsonNode> e : node.properties()) {
                     String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
                     Schema f = fields.get(e.getKey());
-                    if (f == null) out.add(new Problem(p, true, "unknown field \"" + p + "\""));
+                    if (f == null) out.add(new Problem(p, true, "unknown field " + Statuses.quote(p)));
                     else walk(e.getValue(), f, p, out);
                 }
             } else if (schema instanceof ArrayOf a) {
@@ -138,7 +138,7 @@ public sealed interface Schema {
     private static String mismatch(JsonNode node, String want, String path) {
         String got = node.isString() ? "string" : node.isNumber() ? "number" : node.isBoolean() ? "bool"
                 : node.isArray() ? "array" : node.isObject() ? "object" : "null";
-        return "json: cannot unmarshal " + got + " into Go value of type " + want + " at \"" + path + "\"";
+        return "json: cannot unmarshal " + got + " into Go value of type " + want + " at " + Statuses.quote(path);
     }
 
     private static void drop(JsonNode node, Schema schema) {

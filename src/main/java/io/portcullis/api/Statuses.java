@@ -43,9 +43,45 @@ public final class Statuses {
         }
         private static String show(Object value) {
             if (value == null) return "null";
-            if (value instanceof String s) return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+            if (value instanceof String s) return quote(s);
             return String.valueOf(value);
         }
+    }
+
+    /**
+     * A client's text quoted as upstream's messages quote it (Go's %q): printable characters as they
+     * are, quotes and backslashes escaped, control and other invisible characters as escapes, so that
+     * no message or warning carries them raw.
+     */
+    public static String quote(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            i += Character.charCount(c);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (printable(c)) b.appendCodePoint(c);
+                    else if (c < 0x80) b.append("\\x%02x".formatted(c));
+                    else if (c <= 0xFFFF) b.append("\\u%04x".formatted(c));
+                    else b.append("\\U%08x".formatted(c));
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static boolean printable(int c) {
+        if (c == ' ') return true;
+        return switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED,
+                 Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> false;
+            default -> true;
+        };
     }
 
     public static ApiException badRequest(String message) {

@@ -16,6 +16,7 @@ public final class Validation {
     private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
 
     public static final String SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    public static final String QUALIFIED_NAME_MSG = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
     public static final String LABEL_MSG = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
     /** How a kind's object names are checked. */
@@ -47,6 +48,49 @@ public final class Validation {
         return value.length() <= 63 && LABEL_VALUE.matcher(value).matches();
     }
 
+    /** Errors of a label map (absent is fine), as upstream's ValidateLabels. */
+    public static List<FieldError> labelErrors(JsonNode labels, String path) {
+        List<FieldError> out = new ArrayList<>();
+        if (labels != null && labels.isObject()) {
+            for (Map.Entry<String, JsonNode> e : labels.properties()) {
+                if (!isQualifiedName(e.getKey())) out.add(FieldError.invalid(path, e.getKey(), QUALIFIED_NAME_MSG));
+                String v = e.getValue().isString() ? e.getValue().asString() : null;
+                if (v != null && v.length() > 63) {
+                    out.add(FieldError.invalid(path, v, "must be no more than 63 characters"));
+                } else if (v == null || !isLabelValue(v)) {
+                    out.add(FieldError.invalid(path, v == null ? e.getValue().toString() : v,
+                            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
+                }
+            }
+        } else if (labels != null && !labels.isNull()) {
+            out.add(FieldError.invalid(path, labels.toString(), "must be a map of strings"));
+        }
+        return out;
+    }
+
+    /** Errors of a LabelSelector object, as upstream's ValidateLabelSelector. */
+    public static List<FieldError> labelSelectorErrors(JsonNode selector, String path) {
+        List<FieldError> out = labelErrors(selector.get("matchLabels"), path + ".matchLabels");
+        JsonNode expressions = selector.path("matchExpressions");
+        for (int i = 0; i < expressions.size(); i++) {
+            JsonNode e = expressions.get(i);
+            String at = path + ".matchExpressions[" + i + "]";
+            String operator = Json.text(e, "operator");
+            boolean values = e.path("values").size() > 0;
+            switch (operator) {
+                case "In", "NotIn" -> {
+                    if (!values) out.add(FieldError.required(at + ".values", "must be specified when `operator` is 'In' or 'NotIn'"));
+                }
+                case "Exists", "DoesNotExist" -> {
+                    if (values) out.add(FieldError.forbidden(at + ".values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+                }
+                default -> out.add(FieldError.notSupported(at + ".operator", operator, List.of("In", "NotIn", "Exists", "DoesNotExist")));
+            }
+            if (!isQualifiedName(Json.text(e, "key"))) out.add(FieldError.invalid(at + ".key", Json.text(e, "key"), QUALIFIED_NAME_MSG));
+        }
+        return out;
+    }
+
     /** Errors of one object name under a rule; empty when valid. */
     public static List<String> nameErrors(NameRule rule, String name) {
         List<String> out = new ArrayList<>();
@@ -71,25 +115,7 @@ public final class Validation {
 
     /** Label and annotation errors of metadata, as upstream's ValidateObjectMeta. */
     public static List<FieldError> metadataErrors(JsonNode metadata) {
-        List<FieldError> out = new ArrayList<>();
-        JsonNode labels = metadata.get("labels");
-        if (labels != null && labels.isObject()) {
-            for (Map.Entry<String, JsonNode> e : labels.properties()) {
-                if (!isQualifiedName(e.getKey())) {
-                    out.add(FieldError.invalid("metadata.labels", e.getKey(),
-                            "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"));
-                }
-                String v = e.getValue().isString() ? e.getValue().asString() : null;
-                if (v != null && v.length() > 63) {
-                    out.add(FieldError.invalid("metadata.labels", v, "must be no more than 63 characters"));
-                } else if (v == null || !isLabelValue(v)) {
-                    out.add(FieldError.invalid("metadata.labels", v == null ? e.getValue().toString() : v,
-                            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
-                }
-            }
-        } else if (labels != null && !labels.isNull()) {
-            out.add(FieldError.invalid("metadata.labels", labels.toString(), "must be a map of strings"));
-        }
+        List<FieldError> out = labelErrors(metadata.get("labels"), "metadata.labels");
         JsonNode annotations = metadata.get("annotations");
         if (annotations != null && annotations.isObject()) {
             long total = 0;

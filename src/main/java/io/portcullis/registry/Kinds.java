@@ -193,6 +193,7 @@ public final class Kinds {
                     if (rules != null && rules.isArray()) {
                         for (int i = 0; i < rules.size(); i++) errs.addAll(ruleErrors(rules.get(i), !cluster, "rules[" + i + "]"));
                     }
+                    if (cluster && o.get("aggregationRule") instanceof ObjectNode aggregation) errs.addAll(aggregationErrors(aggregation));
                     if (errs.isEmpty() && !onlyGarbageCollectionFieldsChange(o, old)) {
                         guard.checkRole(c, Objects.meta(o, "namespace"), o, old);
                     }
@@ -247,6 +248,19 @@ public final class Kinds {
     }
 
     // --- rules shared by several kinds -------------------------------------------------------
+
+    /** As upstream's ValidateClusterRole: at least one selector, each a valid label selector. */
+    private static List<FieldError> aggregationErrors(ObjectNode aggregation) {
+        List<FieldError> errs = new ArrayList<>();
+        JsonNode selectors = aggregation.path("clusterRoleSelectors");
+        if (selectors.isEmpty()) {
+            errs.add(FieldError.required("aggregationRule.clusterRoleSelectors", "at least one clusterRoleSelector required if aggregationRule is non-nil"));
+        }
+        for (int i = 0; i < selectors.size(); i++) {
+            errs.addAll(Validation.labelSelectorErrors(selectors.get(i), "aggregationRule.clusterRoleSelectors[" + i + "]"));
+        }
+        return errs;
+    }
 
     static List<FieldError> ruleErrors(JsonNode rule, boolean namespaced, String path) {
         List<FieldError> errs = new ArrayList<>();

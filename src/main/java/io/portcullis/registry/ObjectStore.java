@@ -10,6 +10,7 @@ import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation;
+import io.portcullis.api.patch.PatchException;
 import io.portcullis.api.patch.PatchSchemas;
 import io.portcullis.api.patch.ServerSideApply;
 import io.portcullis.storage.Store;
@@ -43,6 +44,12 @@ public final class ObjectStore {
     private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int RETRIES = 16;
+    /**
+     * The most bytes of JSON an object may take in the store: what the largest request body may
+     * hold. Upstream's store (etcd) refuses values past its request limit in the same way; here no
+     * patch, however it grows an object, can make one larger.
+     */
+    private static final int MAX_OBJECT_BYTES = 3 * 1024 * 1024;
 
     private final Store store;
     private final WatchCache cache;
@@ -286,10 +293,11 @@ public final class ObjectStore {
         obj = admit(ctx, s, Operation.CREATE, "", namespace, name, obj, null);
         validate(ctx, s, obj, null);
         obj = managed(ctx, t, null, obj);
+        byte[] bytes = boundedBytes(t, obj);
         if (ctx.dryRun()) return obj;
         String key = t.key(namespace, name);
         try {
-            Store.Entry e = store.create(key, storedBytes(obj));
+            Store.Entry e = store.create(key, bytes);
             return stamped(obj, e.modRevision());
         } catch (StoreException e) {
             if (e.reason() == StoreException.Reason.ALREADY_EXISTS) throw Statuses.alreadyExists(t.groupResource(), name);
@@ -333,6 +341,7 @@ public final class ObjectStore {
             obj = prepareUpdate(ctx, s, subresource, namespace, name, obj, old);
             if (obj == old || obj.equals(old)) return old;
             obj = managed(ctx, t, old, obj);
+            byte[] bytes = boundedBytes(t, obj);
             if (ctx.dryRun()) return obj;
             try {
                 if (!Objects.meta(obj, "deletionTimestamp").isEmpty() && Objects.size(Objects.metadata(obj), "finalizers") == 0
@@ -340,7 +349,7 @@ public final class ObjectStore {
                     Store.Entry gone = store.delete(key, entry.modRevision());
                     return stamped(obj, gone.modRevision());
                 }
-                Store.Entry e = store.update(key, storedBytes(obj), entry.modRevision());
+                Store.Entry e = store.update(key, bytes, entry.modRevision());
                 return stamped(obj, e.modRevision());
             } catch (StoreException e) {
                 if (e.reason() == StoreException.Reason.CONFLICT && expectedRevision == 0 && attempt < RETRIES) continue;
@@ -493,8 +502,12 @@ public final class ObjectStore {
     /** Records the writer's fields under its Update entry of managedFields (apply records its own). */
     private static ObjectNode managed(Context ctx, ResourceType t, ObjectNode old, ObjectNode obj) {
         if (ctx.fieldManager() == null || ctx.fieldManager().isEmpty()) return obj;
-        return ServerSideApply.recordUpdate(old, obj, ctx.fieldManager(), Instant.now().truncatedTo(ChronoUnit.SECONDS),
-                PatchSchemas.forKind(t.apiVersion(), t.kind()));
+        try {
+            return ServerSideApply.recordUpdate(old, obj, ctx.fieldManager(), Instant.now().truncatedTo(ChronoUnit.SECONDS),
+                    PatchSchemas.forKind(t.apiVersion(), t.kind()));
+        } catch (PatchException e) {
+            throw e.toApiException();   // managedFields the client sent that do not read
+        }
     }
 
     private static boolean hasSpecFinalizers(ObjectNode obj) {
@@ -529,6 +542,16 @@ public final class ObjectStore {
             return Json.bytes(copy);
         }
         return Json.bytes(obj);
+    }
+
+    /** What is stored of an object being written; 413 when it is larger than {@link #MAX_OBJECT_BYTES}. */
+    private static byte[] boundedBytes(ResourceType t, ObjectNode obj) {
+        byte[] bytes = storedBytes(obj);
+        if (bytes.length > MAX_OBJECT_BYTES) {
+            throw Statuses.requestEntityTooLarge("Request entity too large: %s \"%s\" would take %d bytes, limit is %d"
+                    .formatted(t.kind(), Objects.meta(obj, "name"), bytes.length, MAX_OBJECT_BYTES));
+        }
+        return bytes;
     }
 
     private static ObjectNode stamped(ObjectNode obj, long revision) {

@@ -10,17 +10,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /** Request bodies: JSON, YAML or protobuf in; a checked JSON tree of the expected kind out. */
 final class Bodies {
-    private static final JsonMapper STRICT_JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-    private static final YAMLMapper YAML = YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-    private static final YAMLMapper LENIENT_YAML = YAMLMapper.builder().build();
+    /**
+     * What a client's body may hold: no deeper than {@link Json#MAX_DEPTH}, numbers of at most
+     * 1000 digits, names and strings no longer than the body limit. Jackson's own defaults (500
+     * levels, 100 MB strings) would let a body build trees that later recursion cannot walk.
+     */
+    private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder().maxNestingDepth(Json.MAX_DEPTH)
+            .maxNumberLength(1000).maxNameLength(Exchange.MAX_BODY).maxStringLength(Exchange.MAX_BODY).build();
+    private static final JsonMapper JSON = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(LIMITS).build()).build();
+    private static final JsonMapper STRICT_JSON = JSON.rebuild().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    private static final YAMLMapper YAML = YAMLMapper.builder(YAMLFactory.builder().streamReadConstraints(LIMITS).build()).build();
+    private static final YAMLMapper STRICT_YAML = YAML.rebuild().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private Bodies() {}
 
@@ -50,19 +61,40 @@ final class Bodies {
         if (!yaml && !json) throw Statuses.unsupportedMediaType(media);
         JsonNode tree;
         try {
-            tree = yaml ? YAML.readTree(body) : STRICT_JSON.readTree(body);
+            tree = (yaml ? STRICT_YAML : STRICT_JSON).readTree(body);
         } catch (JacksonException e) {
             String duplicate = duplicateField(e);
-            if (duplicate == null) {
-                throw Statuses.badRequest("the body of the request could not be decoded as " + media + ": " + firstLine(e.getOriginalMessage()));
-            }
+            if (duplicate == null) throw undecodable(media, firstLine(e.getOriginalMessage()));
+            // the rest of the body may still be malformed: read it all before acting on the duplicate
+            tree = tree(body, yaml, media);
             String directive = fieldValidation(fieldValidation);
-            if (directive.equals("Strict")) throw Statuses.badRequest("strict decoding error: duplicate field \"" + duplicate + "\"");
-            if (directive.equals("Warn") && ex != null) ex.warn("duplicate field \"" + duplicate + "\"");
-            tree = yaml ? LENIENT_YAML.readTree(body) : Json.MAPPER.readTree(body);
+            if (directive.equals("Strict")) throw Statuses.badRequest("strict decoding error: duplicate field " + Statuses.quote(duplicate));
+            if (directive.equals("Warn") && ex != null) ex.warn("duplicate field " + Statuses.quote(duplicate));
         }
-        if (!(tree instanceof ObjectNode o)) throw Statuses.badRequest("the body of the request must be a JSON object");
+        if (!(finite(tree, media) instanceof ObjectNode o)) throw Statuses.badRequest("the body of the request must be a JSON object");
         return o;
+    }
+
+    /** A body as JSON or YAML under the request limits, duplicates allowed (the last one wins); malformed: 400. */
+    static JsonNode tree(byte[] body, boolean yaml, String media) {
+        try {
+            return finite((yaml ? YAML : JSON).readTree(body), media);
+        } catch (JacksonException e) {
+            throw undecodable(media, firstLine(e.getOriginalMessage()));
+        }
+    }
+
+    /** The tree, when no number in it is past a double's range: Jackson reads those as Infinity, Go's decoder refuses them (400). */
+    private static JsonNode finite(JsonNode tree, String media) {
+        if (tree.isNumber() && !Double.isFinite(tree.numberValue().doubleValue())) {
+            throw undecodable(media, "a number is out of range");
+        }
+        for (JsonNode child : tree) finite(child, media);
+        return tree;
+    }
+
+    private static ApiException undecodable(String media, String why) {
+        return Statuses.badRequest("the body of the request could not be decoded as " + media + ": " + why);
     }
 
     private static String duplicateField(JacksonException e) {

@@ -36,15 +36,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import io.netty.buffer.Unpooled;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /** The REST verbs on stored resources: get, list, watch, create, update, patch, delete, deletecollection. */
 final class Rest {
-    private static final YAMLMapper YAML = YAMLMapper.builder().build();
     private static final long BOOKMARK_MS = 30_000;
     private static final byte[] COMMA = {','};
     private static final byte[] CLOSE = {']', '}'};
@@ -329,23 +326,23 @@ final class Rest {
         try {
             switch (media) {
                 case "application/json-patch+json" -> {
-                    JsonNode ops = parsePatch(ex.body(), false);
+                    JsonNode ops = Bodies.tree(ex.body(), false, media);
                     result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
                             cur -> Bodies.check(ex, t, JsonPatch.apply(cur, ops), fieldValidation), false);
                 }
                 case "application/merge-patch+json" -> {
-                    JsonNode p = parsePatch(ex.body(), false);
+                    JsonNode p = Bodies.tree(ex.body(), false, media);
                     result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
                             cur -> Bodies.check(ex, t, MergePatch.apply(cur, p), fieldValidation), false);
                 }
                 case "application/strategic-merge-patch+json" -> {
-                    JsonNode p = parsePatch(ex.body(), false);
+                    JsonNode p = Bodies.tree(ex.body(), false, media);
                     var schema = PatchSchemas.forKind(t.apiVersion(), t.kind());
                     result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
                             cur -> Bodies.check(ex, t, StrategicMergePatch.apply(cur, p, schema), fieldValidation), false);
                 }
                 case "application/apply-patch+yaml" -> {
-                    JsonNode p = parsePatch(ex.body(), true);
+                    JsonNode p = Bodies.tree(ex.body(), true, media);
                     if (!(p instanceof ObjectNode applied)) throw Statuses.badRequest("the apply patch must be an object");
                     Bodies.check(ex, t, applied, fieldValidation);
                     if (Json.text(applied, "apiVersion").isEmpty() || Json.text(applied, "kind").isEmpty()) {
@@ -380,14 +377,6 @@ final class Rest {
             throw e.toApiException();
         }
         ex.respondJson(200, result);
-    }
-
-    private static JsonNode parsePatch(byte[] body, boolean yaml) {
-        try {
-            return yaml ? YAML.readTree(body) : Json.MAPPER.readTree(body);
-        } catch (JacksonException e) {
-            throw Statuses.badRequest("the patch could not be decoded: " + e.getOriginalMessage());
-        }
     }
 
     private void delete(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {

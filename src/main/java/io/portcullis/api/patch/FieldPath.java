@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -78,12 +79,20 @@ public record FieldPath(List<Element> elements) implements Comparable<FieldPath>
         String rest = name.substring(2);
         switch (name.charAt(0)) {
             case 'f': return new Field(rest);
-            case 'k': return new Key(Json.string(canonical(Json.MAPPER.readTree(rest))));
-            case 'v': return new Value(Json.string(canonical(Json.MAPPER.readTree(rest))));
+            case 'k': return new Key(Json.string(canonical(json(name, rest))));
+            case 'v': return new Value(Json.string(canonical(json(name, rest))));
             case 'i':
                 try { return new Index(Integer.parseInt(rest)); }
                 catch (NumberFormatException e) { throw PatchException.badRequest("invalid managedFields entry: " + name); }
             default: throw PatchException.badRequest("invalid managedFields entry: " + name);
+        }
+    }
+
+    private static JsonNode json(String name, String text) {
+        try {
+            return Json.MAPPER.readTree(text);
+        } catch (JacksonException e) {
+            throw PatchException.badRequest("invalid managedFields entry: " + name);
         }
     }
 
@@ -123,11 +132,16 @@ public record FieldPath(List<Element> elements) implements Comparable<FieldPath>
         for (int i = 0; i < n; i++) {
             Element a = elements.get(i), b = o.elements.get(i);
             if (a.rank() != b.rank()) return Integer.compare(a.rank(), b.rank());
-            int c = a.fieldsV1().compareTo(b.fieldsV1());
-            if (a instanceof Index x && b instanceof Index y) c = Integer.compare(x.index(), y.index());
+            // the same rank has the same fieldsV1 prefix: comparing what follows it orders alike, without building strings
+            int c = a instanceof Index x && b instanceof Index y ? Integer.compare(x.index(), y.index()) : text(a).compareTo(text(b));
             if (c != 0) return c;
         }
         return Integer.compare(elements.size(), o.elements.size());
+    }
+
+    private static String text(Element e) {
+        if (e instanceof Field f) return f.name();
+        return e instanceof Key k ? k.json() : ((Value) e).json();
     }
 
     @Override

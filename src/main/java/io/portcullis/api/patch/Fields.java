@@ -32,17 +32,22 @@ final class Fields {
      * field set an Update records.
      */
     static TreeSet<FieldPath> of(JsonNode node, PatchSchema schema, boolean maps, boolean strict) {
-        TreeSet<FieldPath> set = new TreeSet<>();
+        return new TreeSet<>(values(node, schema, maps, strict).navigableKeySet());
+    }
+
+    /** As {@link #of}, with the value at each path (the first item, when a keyed list repeats a key). */
+    static TreeMap<FieldPath, JsonNode> values(JsonNode node, PatchSchema schema, boolean maps, boolean strict) {
+        TreeMap<FieldPath, JsonNode> set = new TreeMap<>();
         if (node != null) walk(node, schema, new FieldPath(List.of()), set, maps, strict);
-        set.removeAll(IGNORED);
-        set.removeIf(p -> p.startsWith(MANAGED_FIELDS));
+        set.keySet().removeAll(IGNORED);
+        set.keySet().removeIf(p -> p.startsWith(MANAGED_FIELDS));
         return set;
     }
 
-    private static void walk(JsonNode node, PatchSchema schema, FieldPath path, Set<FieldPath> set, boolean maps, boolean strict) {
+    private static void walk(JsonNode node, PatchSchema schema, FieldPath path, Map<FieldPath, JsonNode> set, boolean maps, boolean strict) {
         if (node instanceof ObjectNode o) {
             if (o.isEmpty() || (maps && schema.shape() == PatchSchema.Shape.MAP)) {
-                if (!path.isEmpty()) set.add(path);
+                if (!path.isEmpty()) set.putIfAbsent(path, o);
             }
             for (Map.Entry<String, JsonNode> e : o.properties()) {
                 if (e.getValue().isNull()) continue;
@@ -53,22 +58,22 @@ final class Fields {
                 if (strict) {
                     throw PatchException.badRequest(path + ": associative list with keys has an element that omits key field \"" + schema.mergeKey() + "\"");
                 }
-                set.add(path);
+                set.putIfAbsent(path, a);
                 return;
             }
             PatchSchema item = PatchSchema.object(schema.fields());
             for (JsonNode i : a) {
                 FieldPath itemPath = path.child(FieldPath.key((ObjectNode) i, List.of(schema.mergeKey())));
-                set.add(itemPath);
+                set.putIfAbsent(itemPath, i);
                 for (Map.Entry<String, JsonNode> e : i.properties()) {
                     if (e.getValue().isNull()) continue;
                     walk(e.getValue(), item.field(e.getKey()), itemPath.child(new FieldPath.Field(e.getKey())), set, maps, strict);
                 }
             }
         } else if (node instanceof ArrayNode a && schema.shape() == PatchSchema.Shape.SET) {
-            for (JsonNode i : a) set.add(path.child(FieldPath.value(i)));
+            for (JsonNode i : a) set.putIfAbsent(path.child(FieldPath.value(i)), i);
         } else {
-            set.add(path);
+            set.putIfAbsent(path, node);
         }
     }
 
@@ -98,21 +103,52 @@ final class Fields {
 
     private static int indexIn(ArrayNode a, FieldPath.Element e) {
         if (e instanceof FieldPath.Index x) return x.index() < a.size() ? x.index() : -1;
+        ObjectNode want = e instanceof FieldPath.Key k ? (ObjectNode) Json.MAPPER.readTree(k.json()) : null;
         for (int i = 0; i < a.size(); i++) {
             JsonNode item = a.get(i);
             if (e instanceof FieldPath.Value v && Json.string(FieldPath.canonical(item)).equals(v.json())) return i;
-            if (e instanceof FieldPath.Key k && item instanceof ObjectNode o && matchesKey(o, k)) return i;
+            if (want != null && item instanceof ObjectNode o && matchesKey(o, want)) return i;
         }
         return -1;
     }
 
-    private static boolean matchesKey(ObjectNode item, FieldPath.Key k) {
-        ObjectNode want = (ObjectNode) Json.MAPPER.readTree(k.json());
+    private static boolean matchesKey(ObjectNode item, ObjectNode want) {
         for (Map.Entry<String, JsonNode> e : want.properties()) {
             JsonNode have = item.get(e.getKey());
             if (have == null || !JsonPatch.same(have, e.getValue())) return false;
         }
         return true;
+    }
+
+    /**
+     * Removes the values at the paths, in one walk that names paths as {@link #of} does (a removal per
+     * path would search each list once per path). Index paths, which only a client's managedFields can
+     * hold, are removed one by one.
+     */
+    static void removeAll(JsonNode root, PatchSchema schema, Set<FieldPath> paths) {
+        removeAll(root, schema, new FieldPath(List.of()), paths);
+        for (FieldPath p : paths) if (p.elements().stream().anyMatch(e -> e instanceof FieldPath.Index)) remove(root, p);
+    }
+
+    private static void removeAll(JsonNode node, PatchSchema schema, FieldPath path, Set<FieldPath> paths) {
+        if (node instanceof ObjectNode o) {
+            List<String> drop = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> e : o.properties()) {
+                FieldPath p = path.child(new FieldPath.Field(e.getKey()));
+                if (paths.contains(p)) drop.add(e.getKey());
+                else removeAll(e.getValue(), schema.field(e.getKey()), p, paths);
+            }
+            drop.forEach(o::remove);
+        } else if (node instanceof ArrayNode a && schema.shape() == PatchSchema.Shape.KEYED_LIST && keyed(a, schema.mergeKey())) {
+            PatchSchema item = PatchSchema.object(schema.fields());
+            for (int i = a.size() - 1; i >= 0; i--) {
+                FieldPath p = path.child(FieldPath.key((ObjectNode) a.get(i), List.of(schema.mergeKey())));
+                if (paths.contains(p)) a.remove(i);
+                else removeAll(a.get(i), item, p, paths);
+            }
+        } else if (node instanceof ArrayNode a && schema.shape() == PatchSchema.Shape.SET) {
+            for (int i = a.size() - 1; i >= 0; i--) if (paths.contains(path.child(FieldPath.value(a.get(i))))) a.remove(i);
+        }
     }
 
     /** Removes the value at path, if present. */

@@ -1,6 +1,9 @@
 package io.portcullis.api.patch;
 
+import io.portcullis.api.Json;
+import java.io.OutputStream;
 import java.math.BigDecimal;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -12,11 +15,15 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>A body that is not a list of operation objects is 400 BadRequest; an operation that cannot be
  * applied is 422 Invalid with upstream's generic message (see {@link PatchException}). As upstream,
- * at most {@value #MAX_OPERATIONS} operations are accepted (413 beyond).
+ * at most {@value #MAX_OPERATIONS} operations are accepted (413 beyond), and the values a patch copies
+ * may add up to {@value #MAX_COPY_BYTES} bytes of JSON (422 beyond): each copy may double the document.
+ * No operation may put a value deeper than {@link Json#MAX_DEPTH} levels (422), the bound a body has.
  */
 public final class JsonPatch {
     /** kube-apiserver's maxJSONPatchOperations. */
     public static final int MAX_OPERATIONS = 10000;
+    /** kube-apiserver's JSONPatchMaxCopyBytes, evanphx/json-patch's AccumulatedCopySizeLimit. */
+    public static final long MAX_COPY_BYTES = 3 * 1024 * 1024;
 
     private JsonPatch() {}
 
@@ -34,14 +41,16 @@ public final class JsonPatch {
             throw PatchException.tooLarge("The allowed maximum operations in a JSON patch is %d, got %d".formatted(MAX_OPERATIONS, patch.size()));
         }
         JsonNode doc = target.deepCopy();
+        long[] copied = {0};
         for (JsonNode op : patch) {
-            doc = applyOne(doc, (ObjectNode) op);
+            doc = applyOne(doc, (ObjectNode) op, copied);
         }
         if (!(doc instanceof ObjectNode result)) throw PatchException.invalid("patched document is not an object");
         return result;
     }
 
-    private static JsonNode applyOne(JsonNode doc, ObjectNode op) {
+    /** Applies one operation; {@code copied} holds the bytes copied so far, which a copy adds to. */
+    private static JsonNode applyOne(JsonNode doc, ObjectNode op, long[] copied) {
         String name = op.path("op").isString() ? op.get("op").asString() : "";
         switch (name) {
             case "add":
@@ -51,7 +60,7 @@ public final class JsonPatch {
             case "replace": {
                 Pointer path = pointer(op, "path");
                 JsonNode value = value(op, name);
-                if (path.isRoot()) return value.deepCopy();
+                if (path.isRoot()) return add(doc, path, value);
                 get(doc, path, "replace");
                 remove(doc, path);
                 return add(doc, path, value);
@@ -67,8 +76,14 @@ public final class JsonPatch {
                 return add(doc, path, moved);
             }
             case "copy": {
-                JsonNode copied = get(doc, pointer(op, "from"), "copy").deepCopy();
-                return add(doc, pointer(op, "path"), copied);
+                JsonNode value = get(doc, pointer(op, "from"), "copy");
+                Pointer path = pointer(op, "path");
+                copied[0] += size(value);
+                if (copied[0] > MAX_COPY_BYTES) {
+                    throw PatchException.invalid("Unable to complete the copy, the accumulated size increase of copy is %d, exceeding the limit %d"
+                            .formatted(copied[0], MAX_COPY_BYTES));
+                }
+                return add(doc, path, value);
             }
             case "test": {
                 Pointer path = pointer(op, "path");
@@ -85,6 +100,9 @@ public final class JsonPatch {
     }
 
     private static JsonNode add(JsonNode doc, Pointer path, JsonNode value) {
+        if (path.tokens().size() + Json.depth(value) > Json.MAX_DEPTH) {
+            throw PatchException.invalid("the value at \"" + path + "\" would nest deeper than " + Json.MAX_DEPTH + " levels");
+        }
         JsonNode copy = value.deepCopy();
         if (path.isRoot()) return copy;
         JsonNode parent = find(doc, path.parent());
@@ -98,6 +116,16 @@ public final class JsonPatch {
             throw PatchException.invalid("add operation does not apply: doc is missing path: \"" + path + "\"");
         }
         return doc;
+    }
+
+    /** The bytes of a value as JSON, counted without keeping them. */
+    private static long size(JsonNode value) {
+        long[] n = {0};
+        Json.MAPPER.writeValue(new OutputStream() {
+            @Override public void write(int b) { n[0]++; }
+            @Override public void write(byte[] b, int off, int len) { n[0] += len; }
+        }, value);
+        return n[0];
     }
 
     private static JsonNode remove(JsonNode doc, Pointer path) {
@@ -186,6 +214,25 @@ public final class JsonPatch {
             return true;
         }
         return a.equals(b);
+    }
+
+    /**
+     * A text that values {@link #same} finds equal share, so that lists can be searched through a map:
+     * numbers by value, objects with sorted members (numbers inside them as written).
+     */
+    static String identity(JsonNode v) {
+        if (v.isNumber()) return new BigDecimal(v.asString()).stripTrailingZeros().toString();
+        return Json.string(FieldPath.canonical(v));
+    }
+
+    /** Where each value of {@code key} first stands in a list of objects (items without it are left out). */
+    static Map<String, Integer> positions(ArrayNode list, String key) {
+        Map<String, Integer> at = new HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode k = list.get(i).get(key);
+            if (k != null) at.putIfAbsent(identity(k), i);
+        }
+        return at;
     }
 
     private static String kind(JsonNode n) {

@@ -4,10 +4,12 @@ import io.portcullis.api.Json;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -59,10 +61,12 @@ public final class ServerSideApply {
 
         Entry previous = find(entries, manager, APPLY, version);
         Set<FieldPath> lastSet = previous == null ? Set.of() : previous.fields();
+        Set<FieldPath> drop = new HashSet<>();
         for (FieldPath dropped : lastSet) {
             if (applySet.contains(dropped) || stillHolds(applySet, dropped) || ownedByOthers(entries, previous, dropped)) continue;
-            Fields.remove(merged, dropped);
+            drop.add(dropped);
         }
+        Fields.removeAll(merged, s, drop);
 
         Comparison cmp = Comparison.of(base, merged, s);
         List<ApplyConflictException.Conflict> conflicts = new ArrayList<>();
@@ -139,28 +143,28 @@ public final class ServerSideApply {
         return result;
     }
 
-    /** What changed between two objects, as paths. */
-    /** True when the applied configuration still sets something below the path: a map or list it keeps. */
-    private static boolean stillHolds(Set<FieldPath> applySet, FieldPath parent) {
-        int n = parent.elements().size();
-        for (FieldPath p : applySet) {
-            if (p.elements().size() > n && p.elements().subList(0, n).equals(parent.elements())) return true;
-        }
-        return false;
+    /**
+     * True when the applied configuration still sets something below the path: a map or list it keeps.
+     * Paths sort with a path's descendants right after it, so the next one tells.
+     */
+    private static boolean stillHolds(TreeSet<FieldPath> applySet, FieldPath parent) {
+        FieldPath next = applySet.higher(parent);
+        return next != null && next.startsWith(parent);
     }
 
+    /** What changed between two objects, as paths. */
     record Comparison(Set<FieldPath> changed, Set<FieldPath> removed) {
         static Comparison of(ObjectNode before, ObjectNode after, PatchSchema schema) {
-            TreeSet<FieldPath> was = Fields.of(before, schema, true, false);
-            TreeSet<FieldPath> is = Fields.of(after, schema, true, false);
+            TreeMap<FieldPath, JsonNode> was = Fields.values(before, schema, true, false);
+            TreeMap<FieldPath, JsonNode> is = Fields.values(after, schema, true, false);
             TreeSet<FieldPath> changed = new TreeSet<>();
-            for (FieldPath p : is) {
-                if (!was.contains(p)) { changed.add(p); continue; }
-                JsonNode a = Fields.get(before, p), b = Fields.get(after, p);
-                if (Fields.isLeaf(p, b) && (a == null || b == null || !JsonPatch.same(a, b))) changed.add(p);
+            for (Map.Entry<FieldPath, JsonNode> e : is.entrySet()) {
+                FieldPath p = e.getKey();
+                JsonNode a = was.get(p), b = e.getValue();
+                if (a == null || (Fields.isLeaf(p, b) && !JsonPatch.same(a, b))) changed.add(p);
             }
-            TreeSet<FieldPath> removed = new TreeSet<>(was);
-            removed.removeAll(is);
+            TreeSet<FieldPath> removed = new TreeSet<>(was.navigableKeySet());
+            removed.removeAll(is.navigableKeySet());
             return new Comparison(changed, removed);
         }
     }
@@ -168,7 +172,8 @@ public final class ServerSideApply {
     private static boolean ownedByOthers(List<Entry> entries, Entry self, FieldPath path) {
         for (Entry e : entries) {
             if (e == self) continue;
-            for (FieldPath p : e.fields()) if (p.startsWith(path)) return true;
+            FieldPath first = e.fields().ceiling(path);   // the path itself, or the first below it
+            if (first != null && first.startsWith(path)) return true;
         }
         return false;
     }
@@ -190,22 +195,20 @@ public final class ServerSideApply {
                 target.set(key, merge(existing instanceof ObjectNode eo ? eo : target.objectNode(), vo, child));
             } else if (value instanceof ArrayNode va && existing instanceof ArrayNode ea && child.shape() == PatchSchema.Shape.KEYED_LIST) {
                 PatchSchema item = PatchSchema.object(child.fields());
+                Map<String, Integer> at = JsonPatch.positions(ea, child.mergeKey());
                 for (JsonNode i : va) {
                     ObjectNode io = (ObjectNode) i;
-                    int at = -1;
-                    for (int j = 0; j < ea.size(); j++) {
-                        JsonNode k = ea.get(j).get(child.mergeKey());
-                        if (k != null && JsonPatch.same(k, io.get(child.mergeKey()))) { at = j; break; }
+                    String k = JsonPatch.identity(io.get(child.mergeKey()));
+                    Integer j = at.get(k);
+                    if (j != null && ea.get(j) instanceof ObjectNode eo) {
+                        ea.set(j, merge(eo, io, item));
+                    } else {
+                        ea.add(merge(target.objectNode(), io, item));
+                        at.putIfAbsent(k, ea.size() - 1);
                     }
-                    if (at >= 0 && ea.get(at) instanceof ObjectNode eo) ea.set(at, merge(eo, io, item));
-                    else ea.add(merge(target.objectNode(), io, item));
                 }
             } else if (value instanceof ArrayNode va && existing instanceof ArrayNode ea && child.shape() == PatchSchema.Shape.SET) {
-                for (JsonNode i : va) {
-                    boolean present = false;
-                    for (JsonNode j : ea) if (JsonPatch.same(i, j)) { present = true; break; }
-                    if (!present) ea.add(i.deepCopy());
-                }
+                StrategicMergePatch.union(ea, va);
             } else if (value instanceof ArrayNode va && child.shape() == PatchSchema.Shape.KEYED_LIST) {
                 ArrayNode copy = target.arrayNode();
                 for (JsonNode i : va) copy.add(i instanceof ObjectNode io ? merge(target.objectNode(), io, PatchSchema.object(child.fields())) : i.deepCopy());

@@ -1,6 +1,8 @@
 package io.portcullis.api.patch;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,13 +126,16 @@ public final class StrategicMergePatch {
 
     private static void deleteFromPrimitiveList(ObjectNode original, String field, ArrayNode values) {
         if (!(original.get(field) instanceof ArrayNode list)) return;
+        Set<String> delete = identities(values);
         ArrayNode kept = list.arrayNode();
-        for (JsonNode item : list) {
-            boolean delete = false;
-            for (JsonNode v : values) if (JsonPatch.same(item, v)) { delete = true; break; }
-            if (!delete) kept.add(item);
-        }
+        for (JsonNode item : list) if (!delete.contains(JsonPatch.identity(item))) kept.add(item);
         original.set(field, kept);
+    }
+
+    private static Set<String> identities(ArrayNode values) {
+        Set<String> out = new HashSet<>();
+        for (JsonNode v : values) out.add(JsonPatch.identity(v));
+        return out;
     }
 
     private static ArrayNode mergeList(ArrayNode original, ArrayNode patch, PatchSchema schema) {
@@ -152,7 +157,10 @@ public final class StrategicMergePatch {
                 return replaced;
             }
         }
-        ArrayNode result = original == null ? patch.arrayNode() : original.deepCopy();
+        // the items, null where one was deleted, and where each key stands: no search of the list per patch item
+        List<JsonNode> items = new ArrayList<>();
+        Map<String, ArrayDeque<Integer>> at = new HashMap<>();
+        if (original != null) for (JsonNode i : original) place(items, at, i.deepCopy(), key);
         for (JsonNode p : patch) {
             if (p.isArray()) throw PatchException.invalid("lists of lists are not supported");
             if (!(p instanceof ObjectNode po)) {
@@ -160,31 +168,45 @@ public final class StrategicMergePatch {
             }
             JsonNode k = po.get(key);
             if (k == null) throw PatchException.badRequest("map: " + po + " does not contain declared merge key: " + key);
-            int at = indexOf(result, key, k);
+            ArrayDeque<Integer> same = at.getOrDefault(JsonPatch.identity(k), new ArrayDeque<>());
             JsonNode d = po.get(PATCH);
             if (d != null && d.isString() && d.asString().equals("delete")) {
-                while (at >= 0) { result.remove(at); at = indexOf(result, key, k); }
+                same.forEach(i -> items.set(i, null));
+                same.clear();
                 continue;
             }
-            ObjectNode base = at >= 0 && result.get(at) instanceof ObjectNode eo ? eo : po.objectNode();
+            Integer first = same.peek();
+            ObjectNode base = first != null && items.get(first) instanceof ObjectNode eo ? eo : po.objectNode();
             ObjectNode merged = mergeObject(base, po, item);
-            if (at >= 0) {
-                if (merged == null) result.remove(at);
-                else result.set(at, merged);
+            if (first != null) {
+                items.set(first, merged);
+                if (merged == null) same.poll();
             } else if (merged != null) {
-                result.add(merged);
+                place(items, at, merged, key);
             }
         }
+        ArrayNode result = patch.arrayNode();
+        for (JsonNode i : items) if (i != null) result.add(i);
         return result;
     }
 
+    private static void place(List<JsonNode> items, Map<String, ArrayDeque<Integer>> at, JsonNode item, String key) {
+        items.add(item);
+        JsonNode k = item.get(key);
+        if (k != null) at.computeIfAbsent(JsonPatch.identity(k), x -> new ArrayDeque<>()).add(items.size() - 1);
+    }
+
     private static ArrayNode mergeSet(ArrayNode original, ArrayNode patch) {
+        for (JsonNode p : patch) if (p.isObject() || p.isArray()) throw PatchException.badRequest("invalid patch format of primitive list");
         ArrayNode result = original == null ? patch.arrayNode() : original.deepCopy();
-        for (JsonNode p : patch) {
-            if (p.isObject() || p.isArray()) throw PatchException.badRequest("invalid patch format of primitive list");
-            if (!contains(result, p)) result.add(p.deepCopy());
-        }
+        union(result, patch);
         return result;
+    }
+
+    /** Adds to a set list the values it does not hold yet, in their order. */
+    static void union(ArrayNode set, ArrayNode values) {
+        Set<String> present = identities(set);
+        for (JsonNode v : values) if (present.add(JsonPatch.identity(v))) set.add(v.deepCopy());
     }
 
     /**
@@ -193,48 +215,29 @@ public final class StrategicMergePatch {
      */
     private static ArrayNode order(ArrayNode list, ArrayNode order, PatchSchema schema) {
         String key = schema.shape() == PatchSchema.Shape.KEYED_LIST ? schema.mergeKey() : null;
-        List<JsonNode> named = new ArrayList<>();
-        Set<Integer> taken = new HashSet<>();
+        Map<String, ArrayDeque<Integer>> positions = new HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode id = key == null ? list.get(i) : list.get(i).get(key);
+            if (id != null) positions.computeIfAbsent(JsonPatch.identity(id), x -> new ArrayDeque<>()).add(i);
+        }
+        List<Integer> named = new ArrayList<>();
+        boolean[] taken = new boolean[list.size()];
         for (JsonNode o : order) {
             JsonNode want = key == null ? o : o.get(key);
             if (want == null) throw PatchException.badRequest("invalid patch format of setElementOrder list");
-            for (int i = 0; i < list.size(); i++) {
-                if (!taken.contains(i) && matches(list.get(i), key, want)) { taken.add(i); named.add(list.get(i)); break; }
-            }
+            ArrayDeque<Integer> at = positions.get(JsonPatch.identity(want));
+            Integer i = at == null ? null : at.poll();
+            if (i != null) { taken[i] = true; named.add(i); }
         }
         List<Integer> serverOnly = new ArrayList<>();
-        for (int i = 0; i < list.size(); i++) if (!taken.contains(i)) serverOnly.add(i);
+        for (int i = 0; i < list.size(); i++) if (!taken[i]) serverOnly.add(i);
         ArrayNode result = list.arrayNode();
         int n = 0, s = 0;
         while (n < named.size() || s < serverOnly.size()) {
-            if (s >= serverOnly.size()) { result.add(named.get(n++)); continue; }
-            if (n >= named.size()) { result.add(list.get(serverOnly.get(s++))); continue; }
-            int namedAt = positionOf(list, named.get(n));
-            if (namedAt >= 0 && namedAt < serverOnly.get(s)) result.add(named.get(n++));
+            if (s >= serverOnly.size() || (n < named.size() && named.get(n) < serverOnly.get(s))) result.add(list.get(named.get(n++)));
             else result.add(list.get(serverOnly.get(s++)));
         }
         return result;
-    }
-
-    private static int positionOf(ArrayNode list, JsonNode item) {
-        for (int i = 0; i < list.size(); i++) if (list.get(i) == item) return i;
-        return -1;
-    }
-
-    private static boolean matches(JsonNode item, String key, JsonNode want) {
-        if (key == null) return JsonPatch.same(item, want);
-        JsonNode k = item.get(key);
-        return k != null && JsonPatch.same(k, want);
-    }
-
-    private static int indexOf(ArrayNode list, String key, JsonNode value) {
-        for (int i = 0; i < list.size(); i++) if (matches(list.get(i), key, value)) return i;
-        return -1;
-    }
-
-    private static boolean contains(ArrayNode list, JsonNode value) {
-        for (JsonNode item : list) if (JsonPatch.same(item, value)) return true;
-        return false;
     }
 
     static boolean isDirective(String key) {

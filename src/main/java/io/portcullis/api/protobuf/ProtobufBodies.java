@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.MessageLite;
 import io.kubernetes.client.proto.Runtime;
 import io.portcullis.api.ApiException;
+import io.portcullis.api.Json;
 import io.portcullis.api.Statuses;
 import java.util.Arrays;
 import tools.jackson.databind.node.ObjectNode;
@@ -46,10 +47,13 @@ public final class ProtobufBodies {
      * The object of a protobuf body as a JSON tree with its apiVersion and kind set.
      *
      * @throws ApiException 400 BadRequest when the body is empty, lacks the magic, is truncated or
-     *     malformed, or names an apiVersion and kind this server has no message for
+     *     malformed, names an apiVersion and kind this server has no message for, or gives a tree
+     *     deeper than {@link Json#MAX_DEPTH}
      */
     public static ObjectNode decode(byte[] body) {
-        return decode(body, 0);
+        ObjectNode tree = decode(body, 0);
+        if (Json.depth(tree) > Json.MAX_DEPTH) throw Statuses.badRequest("protobuf body nests more than " + Json.MAX_DEPTH + " levels deep");
+        return tree;
     }
 
     static ObjectNode decode(byte[] body, int depth) {
@@ -80,7 +84,7 @@ public final class ProtobufBodies {
             throw Statuses.badRequest("cannot decode %s %s from protobuf: %s".formatted(apiVersion, kind, e.getMessage()));
         }
         ObjectNode json = ProtoJson.toJson(object, depth);
-        ObjectNode result = io.portcullis.api.Json.object();
+        ObjectNode result = Json.object();
         result.put("apiVersion", apiVersion);
         result.put("kind", kind);
         json.properties().forEach(e -> {

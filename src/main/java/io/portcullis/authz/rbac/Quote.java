@@ -1,5 +1,6 @@
 package io.portcullis.authz.rbac;
 
+import io.portcullis.api.Statuses;
 import java.util.List;
 
 /** Go's %q formatting, so messages read exactly as upstream's. */
@@ -8,22 +9,7 @@ final class Quote {
 
     /** A string as %q prints it: "a\"b". */
     static String go(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                case '\r' -> b.append("\\r");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        return b.append('"').toString();
+        return Statuses.quote(s);
     }
 
     /** A []string as %q prints it: ["a" "b"]. */

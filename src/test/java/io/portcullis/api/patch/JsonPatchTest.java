@@ -97,4 +97,61 @@ class JsonPatchTest {
                     assertThat(e.getMessage()).isEqualTo("Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001");
                 });
     }
+
+    /** n copies of from into data: copying /data itself doubles the document each time. */
+    static String copies(String from, int n) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < n; i++) b.append(i == 0 ? "" : ",").append("{'op':'copy','from':'%s','path':'/data/k%02d'}".formatted(from, i));
+        return b.append(']').toString();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        the review's 26 copies, each doubling the document | /data   | 26 | 1       | Unable to complete the copy, the accumulated size increase of copy is
+        three copies of a mebibyte                         | /data/v | 3  | 1048576 | exceeding the limit 3145728
+        """)
+    void copiesAddingUpToMoreThanThreeMebibytesAreInvalid(String name, String from, int n, int valueBytes, String detail) {
+        ObjectNode target = obj("{'data':{'v':'" + "x".repeat(valueBytes) + "'}}");
+        assertThatThrownBy(() -> JsonPatch.apply(target, node(copies(from, n))))
+                .isInstanceOfSatisfying(PatchException.class, e -> {
+                    assertThat(e.code()).isEqualTo(422);
+                    assertThat(e.detail()).contains(detail);
+                });
+    }
+
+    @org.junit.jupiter.api.Test
+    void copiesUpToThreeMebibytesApply() {
+        ObjectNode target = obj("{'data':{'v':'" + "x".repeat(1024 * 1024) + "'}}");
+        ObjectNode patched = JsonPatch.apply(target, node(copies("/data/v", 2)));
+        assertThat(patched.get("data").size()).isEqualTo(3);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        a value 100 deep added one level down   | {'a':1}  | [{'op':'add','path':'/b','value':DEEP100}]
+        a value 100 deep replacing a member     | {'a':1}  | [{'op':'replace','path':'/a','value':DEEP100}]
+        copying an object into itself 100 times | {'a':{}} | COPY_INTO_ITSELF
+        moving a deep value one level deeper    | {'a':1}  | [{'op':'add','path':'/b','value':DEEP99},{'op':'add','path':'/c','value':{}},{'op':'move','from':'/b','path':'/c/b'}]
+        """)
+    void valuesNestedDeeperThanABodyMayAreInvalid(String name, String target, String patch) {
+        String ops = patch.equals("COPY_INTO_ITSELF") ? copiesIntoItself(100) : patch;
+        String json = ops.replace("DEEP100", "[".repeat(100) + "]".repeat(100)).replace("DEEP99", "[".repeat(99) + "]".repeat(99));
+        assertThatThrownBy(() -> JsonPatch.apply(obj(target), node(json)))
+                .isInstanceOfSatisfying(PatchException.class, e -> {
+                    assertThat(e.code()).isEqualTo(422);
+                    assertThat(e.detail()).contains("would nest deeper than 100 levels");
+                });
+    }
+
+    @org.junit.jupiter.api.Test
+    void valuesUpToTheDepthLimitApply() {
+        ObjectNode patched = JsonPatch.apply(obj("{'a':1}"), node("[{'op':'add','path':'/b','value':" + "[".repeat(99) + "]".repeat(99) + "}]"));
+        assertThat(Json.depth(patched)).isEqualTo(100);
+    }
+
+    static String copiesIntoItself(int n) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < n; i++) b.append(i == 0 ? "" : ",").append("{'op':'copy','from':'/a','path':'/a/a'}");
+        return b.append(']').toString();
+    }
 }

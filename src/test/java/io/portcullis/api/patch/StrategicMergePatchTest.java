@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import tools.jackson.databind.node.ObjectNode;
 
 class StrategicMergePatchTest {
 
@@ -64,5 +65,36 @@ class StrategicMergePatchTest {
         static void check(tools.jackson.databind.JsonNode have, tools.jackson.databind.JsonNode want) {
             assertThat(have.toString()).isEqualTo(want.toString());
         }
+    }
+
+    /** A pod whose containers are named prefix0, prefix1, ... */
+    static ObjectNode pod(int containers, String prefix) {
+        ObjectNode pod = obj("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p','finalizers':[]},'spec':{'containers':[]}}");
+        var list = pod.withArray("/spec/containers");
+        for (int i = 0; i < containers; i++) list.addObject().put("name", prefix + i).put("image", "i");
+        return pod;
+    }
+
+    /** Each directive on a list of 40,000 items: quadratic work (a list search per item) would take minutes. */
+    @org.junit.jupiter.api.Test
+    @org.junit.jupiter.api.Timeout(45)
+    void longListsMergeWithoutASearchPerItem() {
+        int n = 40_000;
+        var schema = PatchSchemas.forKind("v1", "Pod");
+        ObjectNode live = pod(n, "a");
+        for (int i = 0; i < n; i++) live.withArray("/metadata/finalizers").add("f" + i);
+        ObjectNode patch = pod(n, "b");
+        var order = patch.withObject("/spec").putArray("$setElementOrder/containers");
+        for (int i = n - 1; i >= 0; i--) order.addObject().put("name", "a" + i);
+        var drop = patch.withObject("/metadata").putArray("$deleteFromPrimitiveList/finalizers");
+        for (int i = 0; i < n; i += 2) drop.add("f" + i);
+        ObjectNode merged = StrategicMergePatch.apply(live, patch, schema);
+        assertThat(merged.at("/spec/containers").size()).isEqualTo(2 * n);
+        assertThat(merged.at("/spec/containers/0/name").asString()).isEqualTo("a" + (n - 1));
+        assertThat(merged.at("/metadata/finalizers").size()).isEqualTo(n / 2);
+
+        ObjectNode deletes = obj("{'spec':{'containers':[]}}");
+        for (int i = 0; i < n; i++) deletes.withArray("/spec/containers").addObject().put("name", "b" + i).put("$patch", "delete");
+        assertThat(StrategicMergePatch.apply(merged, deletes, schema).at("/spec/containers").size()).isEqualTo(n);
     }
 }

@@ -399,7 +399,10 @@ class ProtobufBodiesTest {
             arguments("a time past year 9999", ProtobufBodies.encode("v1", "ConfigMap", V1.ConfigMap.newBuilder().setMetadata(
                 meta("cm", "").toBuilder().setCreationTimestamp(Meta.Time.newBuilder().setSeconds(Long.MAX_VALUE))).build()),
                 "protobuf time out of range"),
-            arguments("objects nested too deep", nested(ProtobufBodies.MAX_NESTING + 2), "nests objects more than"));
+            arguments("objects nested too deep", nested(ProtobufBodies.MAX_NESTING + 2), "nests objects more than"),
+            arguments("a List item of JSON nested deeper than a JSON body may", ProtobufBodies.encode("v1", "List", Meta.List.newBuilder()
+                .addItems(Runtime.RawExtension.newBuilder().setRaw(ByteString.copyFromUtf8("[".repeat(300) + "]".repeat(300)))).build()),
+                "protobuf body nests more than 100 levels deep"));
     }
 
     @ParameterizedTest(name = "{0}")
