@@ -29,13 +29,15 @@ import org.slf4j.LoggerFactory;
  * <p>A lost stream (the connection cut, the member stopped, the member's leader lost) is resumed:
  * a new stream starts at the revision after the last event received, on whichever member answers,
  * so the consumer sees every event once and in order, however often the stream is lost. Until etcd
- * answers again the watch is quiet. Only three things end it, each after the events received
- * before it: the history it needs compacted meanwhile (COMPACTED), etcd refusing the watch, and
+ * answers again the watch is quiet; attempts that etcd refuses at once (no leader) are spaced from
+ * 0.2 s doubling up to 5 s. Only three things end the watch, each after the events received before
+ * it: the history it needs compacted meanwhile (COMPACTED), etcd refusing the watch for good, and
  * the store closing.
  */
 final class EtcdWatch implements Watch {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdWatch.class);
-    private static final long RESUME_DELAY_MILLIS = 200;
+    private static final long FIRST_RETRY_MILLIS = 200;
+    private static final long MAX_RETRY_MILLIS = 5_000;
     private static final Object CLOSED = new Object();
 
     private final EtcdStore store;
@@ -51,6 +53,7 @@ final class EtcdWatch implements Watch {
     private int stream;
     private Watcher watcher;
     private boolean ended;
+    private long retryDelay = FIRST_RETRY_MILLIS;
     // the consumer's
     private volatile boolean closed;
     private RuntimeException failure;
@@ -77,6 +80,7 @@ final class EtcdWatch implements Watch {
         try {
             WatchOption option = WatchOption.builder().withRange(end).withRevision(start).withPrevKV(true)
                     .withRequireLeader(true)   // a member cut off from its leader ends the stream rather than go quiet
+                    .withCreateNotify(true)    // an accepted stream resets the delay between attempts
                     .build();
             w = store.watchClient().watch(from, option, listener(n));
         } catch (RuntimeException e) {
@@ -103,6 +107,7 @@ final class EtcdWatch implements Watch {
     private void received(int n, WatchResponse response) {
         synchronized (lock) {
             if (n != stream || ended) return;
+            retryDelay = FIRST_RETRY_MILLIS;   // etcd took the stream
             for (WatchEvent e : response.getEvents()) {
                 KeyValue kv = e.getKeyValue();
                 received = Math.max(received, kv.getModRevision());
@@ -137,28 +142,27 @@ final class EtcdWatch implements Watch {
 
     /** The stream ended; error null when etcd closed it without one. */
     private void failed(int n, Throwable error) {
-        Watcher lost;
-        boolean resume;
         synchronized (lock) {
             if (n != stream || ended) return;
-            stream++;   // whatever the lost stream still sends is ignored
-            lost = watcher;
-            watcher = null;
             if (error instanceof CompactedException c) {
                 store.learnCompacted(c.getCompactedRevision());
                 end(EtcdStore.compacted(prefix, received, c.getCompactedRevision()));
-            } else if (error != null && !isTransient(error)) {
-                end(new IllegalStateException("etcd ended the watch on " + prefix + ": " + error.getMessage(), error));
+                return;
             }
-            resume = !ended;
+            if (error != null && !isTransient(error)) {
+                end(new IllegalStateException("etcd ended the watch on " + prefix + ": " + error.getMessage(), error));
+                return;
+            }
+            String why = error == null ? "closed by etcd" : error.getMessage();
+            if (retryDelay == FIRST_RETRY_MILLIS) {
+                LOG.warn("watch on {} lost its etcd stream after revision {} ({}); resuming", prefix, received, why);
+            } else {
+                LOG.debug("watch on {} could not resume after revision {} ({}); trying again", prefix, received, why);
+            }
+            dropStream();
+            store.later(this::open, retryDelay);
+            retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MILLIS);
         }
-        if (resume) LOG.warn("watch on {} lost its etcd stream after revision {} ({}); resuming", prefix, received,
-                error == null ? "closed by etcd" : error.getMessage());
-        // closed and resumed later, off jetcd's thread: jetcd still holds the lost stream in this callback
-        store.later(() -> {
-            if (lost != null) lost.close();
-            if (resume) open();
-        }, RESUME_DELAY_MILLIS);
     }
 
     /** What jetcd itself retries: the member unreachable or gone, or its leader lost. */
@@ -171,17 +175,24 @@ final class EtcdWatch implements Watch {
     private void end(RuntimeException error) {
         ended = true;
         queue.add(error);
+        dropStream();
+    }
+
+    /**
+     * Under the lock: whatever the current stream still sends is ignored, and it is closed off
+     * jetcd's thread, as jetcd calls back while holding the stream.
+     */
+    private void dropStream() {
+        stream++;
+        Watcher w = watcher;
+        watcher = null;
+        if (w != null) store.later(w::close, 0);
     }
 
     void storeClosed() {
-        Watcher w;
         synchronized (lock) {
-            if (ended) return;
-            end(new IllegalStateException(store + " is closed"));
-            w = watcher;
-            watcher = null;
+            if (!ended) end(new IllegalStateException(store + " is closed"));
         }
-        if (w != null) w.close();
     }
 
     @Override
@@ -200,16 +211,12 @@ final class EtcdWatch implements Watch {
     @Override
     public void close() {
         closed = true;
-        Watcher w;
         synchronized (lock) {
             ended = true;
-            stream++;
-            w = watcher;
-            watcher = null;
+            dropStream();
         }
         store.unregister(this);
         queue.clear();
         queue.add(CLOSED);   // wakes a consumer waiting in poll
-        if (w != null) w.close();
     }
 }

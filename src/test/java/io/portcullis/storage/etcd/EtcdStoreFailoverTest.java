@@ -1,6 +1,7 @@
 package io.portcullis.storage.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.portcullis.storage.Store.Event;
@@ -68,6 +69,26 @@ class EtcdStoreFailoverTest {
             }
             assertThat(seen).containsExactlyElementsOf(written);
             assertThat(watch.poll(Duration.ofMillis(300))).as("no duplicate").isNull();
+        }
+    }
+
+    @Test
+    void theStoreAndAWatchOutliveALossOfQuorum() throws Exception {
+        try (EtcdStore store = connect(etcd.endpoints()); Watch watch = store.watch("/registry/quorum/", store.currentRevision())) {
+            long before = Eventually.create(store, "/registry/quorum/before").modRevision();
+
+            etcd.kill(1);
+            etcd.kill(2);
+            // member 0 alone has no leader: reads through the leader fail, streams needing one are refused
+            assertThatThrownBy(store::currentRevision).isInstanceOf(IllegalStateException.class);
+            Thread.sleep(1_500);   // long enough for member 0 to give up on its leader and end the watch's stream
+            etcd.restart(1);
+            etcd.restart(2);
+
+            long after = Eventually.create(store, "/registry/quorum/after").modRevision();
+            assertThat(watch.poll(Eventually.PATIENCE).revision()).isEqualTo(before);
+            assertThat(watch.poll(Eventually.PATIENCE).revision()).isEqualTo(after);
+            assertThat(watch.poll(Duration.ofMillis(300))).isNull();
         }
     }
 
