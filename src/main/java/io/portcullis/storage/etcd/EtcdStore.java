@@ -139,7 +139,10 @@ public final class EtcdStore implements Store {
         List<URI> uris = parseEndpoints(endpoints);
         boolean https = uris.get(0).getScheme().equals("https");
         if (tls != null && !https) throw new IllegalArgumentException("etcd TLS files are given but the endpoints are not https: " + endpoints);
-        ClientBuilder builder = Client.builder().endpoints(uris).interceptor(deadline(timeout));
+        ClientBuilder builder = Client.builder().endpoints(uris).interceptor(deadline(timeout))
+                // as etcd's Go client: no limit of its own on what etcd answers (gRPC's default is 4 MiB,
+                // less than a page of large objects or a watch replaying them)
+                .maxInboundMessageSize(Integer.MAX_VALUE);
         if (https) builder.sslContext(sslContext(tls));
         EtcdStore store = new EtcdStore(endpoints, root(prefix), timeout, builder.build(), watchQueueBound);
         try {
@@ -188,7 +191,10 @@ public final class EtcdStore implements Store {
         return Pem.readCertificates(file).toArray(X509Certificate[]::new);
     }
 
-    /** Every unary call gets the timeout as its gRPC deadline, so a call abandoned by its caller is never applied later. */
+    /**
+     * Every unary call gets the timeout as its gRPC deadline: a call still waiting for etcd to be
+     * reachable when its caller gives up is dropped, never sent later.
+     */
     private static ClientInterceptor deadline(Duration timeout) {
         return new ClientInterceptor() {
             @Override
@@ -338,17 +344,17 @@ public final class EtcdStore implements Store {
     // ---- compaction ----
 
     /**
-     * Compacts etcd's history at or before the revision, then records the revision in the
-     * compaction record, which also tells {@link #compactIfUnchanged() shared compaction} on other
-     * servers that this interval's compaction is done.
+     * Compacts etcd's history before the revision (etcd keeps each key's state at it), then records
+     * the revision in the compaction record, which also tells {@link #compactIfUnchanged() shared
+     * compaction} on other servers that this interval's compaction is done. Nothing happens when
+     * etcd had compacted at or past the revision already.
      */
     @Override
     public void compact(long revision) {
         if (revision < 0) throw new IllegalArgumentException("revision must not be negative: " + revision);
         ensureOpen();
         if (revision <= compacted.get()) return;
-        compactTo(revision);
-        await(kv().put(compactKey, bytes(Long.toString(revision))), "recording the compacted revision");
+        if (compactTo(revision)) await(kv().put(compactKey, bytes(Long.toString(revision))), "recording the compacted revision");
     }
 
     /**
@@ -433,6 +439,7 @@ public final class EtcdStore implements Store {
         return client.getWatchClient();
     }
 
+    /** Runs a watch's task on the store's thread, off jetcd's; dropped once the store is closed. */
     void later(Runnable task, long delayMillis) {
         try {
             resumer.schedule(task, delayMillis, TimeUnit.MILLISECONDS);

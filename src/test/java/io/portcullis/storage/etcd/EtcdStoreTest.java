@@ -154,6 +154,20 @@ class EtcdStoreTest {
         }
     }
 
+    @Test
+    void aPageOrAWatchReplayLargerThanGrpcsDefaultMessageLimitIsServed() throws Exception {
+        try (EtcdStore store = connect(EtcdStore.DEFAULT_PREFIX)) {
+            long start = store.currentRevision();
+            byte[] large = ("{\"v\":\"" + "x".repeat(1_000_000) + "\"}").getBytes(UTF_8);   // etcd takes 1.5 MiB a request
+            for (int i = 0; i < 6; i++) store.create("/registry/configmaps/big-" + i, large);
+
+            assertThat(store.list("/registry/configmaps/", 0, 0, null).entries()).hasSize(6);
+            try (Watch w = store.watch("/registry/configmaps/", start)) {
+                for (int i = 0; i < 6; i++) assertThat(next(w).entry().json()).hasSize(large.length);
+            }
+        }
+    }
+
     // ---- revisions and compaction ----
 
     @Test
