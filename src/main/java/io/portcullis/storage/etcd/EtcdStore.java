@@ -419,7 +419,8 @@ public final class EtcdStore implements Store {
         Objects.requireNonNull(prefix, "prefix");
         if (afterRevision < 0) throw new IllegalArgumentException("revision must not be negative: " + afterRevision);
         ensureOpen();
-        // etcd serves the compacted revision's own events; the contract does not
+        // etcd would still serve a watch after the revision just before the compacted one (whose
+        // events it keeps); the contract refuses every revision older than the compacted one
         long known = compacted.get();
         if (afterRevision < known) throw compacted(prefix, afterRevision, known);
         String etcdPrefix = toEtcd(prefix);

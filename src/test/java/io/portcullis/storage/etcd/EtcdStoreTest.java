@@ -22,7 +22,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -184,6 +186,7 @@ class EtcdStoreTest {
 
     @Test
     void twoStoresOnOneEtcdCompactOncePerIntervalAndOneTakesOverWhenTheOtherStops() throws Exception {
+        ExecutorService servers = Executors.newFixedThreadPool(2);
         try (EtcdStore a = connect(EtcdStore.DEFAULT_PREFIX); EtcdStore b = connect(EtcdStore.DEFAULT_PREFIX);
              EtcdStore reader = connect(EtcdStore.DEFAULT_PREFIX)) {
             long beforeTick = 0;
@@ -191,8 +194,8 @@ class EtcdStoreTest {
             for (int interval = 0; interval < 5; interval++) {
                 long before = a.create("/registry/pods/before-" + interval, json("x")).modRevision();
                 // both servers' ticks come due at the same moment: the compare-and-swap lets one through
-                CompletableFuture<Long> tickA = CompletableFuture.supplyAsync(a::compactIfUnchanged);
-                CompletableFuture<Long> tickB = CompletableFuture.supplyAsync(b::compactIfUnchanged);
+                Future<Long> tickA = servers.submit(a::compactIfUnchanged);
+                Future<Long> tickB = servers.submit(b::compactIfUnchanged);
                 long compactedA = tickA.get(10, TimeUnit.SECONDS);
                 long compactedB = tickB.get(10, TimeUnit.SECONDS);
                 long after = a.create("/registry/pods/after-" + interval, json("x")).modRevision();
@@ -217,6 +220,8 @@ class EtcdStoreTest {
             long compacted = b.compactIfUnchanged();
             assertThat(compacted).isGreaterThan(beforeTick).isLessThan(afterTick);
             assertThat(b.compactedRevision()).isEqualTo(compacted);
+        } finally {
+            servers.shutdownNow();
         }
     }
 
