@@ -65,8 +65,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Every call waits at most the request timeout for etcd (10 s by default) and then fails with an
  * {@link IllegalStateException}; a write that timed out may still have been applied. Calls made while
- * etcd is unreachable fail the same way, and the store works again once etcd is back. Watches
- * survive a lost connection: see {@link EtcdWatch}.
+ * etcd is unreachable fail the same way, and the store works again once etcd is back. A watch whose
+ * stream is lost resumes by itself from the revision after its last event, without gap or
+ * duplicate; it ends with an error only when that history has been compacted meanwhile
+ * (COMPACTED), when etcd refuses it, or when the store closes (see {@link EtcdWatch}).
  */
 public final class EtcdStore implements Store {
 
