@@ -136,6 +136,18 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void updateAtRevisionZeroNeverCreatesAMissingKey() {
+        // etcd compares a missing key's mod revision as 0: a store must not take that for a match
+        long revision = store.currentRevision();
+
+        assertThat(reasonOf(() -> store.update("/none", json("x"), 0))).isEqualTo(Reason.NOT_FOUND);
+        assertThat(store.get("/none")).isEmpty();
+        assertThat(store.currentRevision()).isEqualTo(revision);
+        store.create("/k", json("1"));
+        assertThat(reasonOf(() -> store.update("/k", json("2"), 0))).isEqualTo(Reason.CONFLICT);
+    }
+
+    @Test
     void deleteReturnsTheLastValueStampedWithTheRevisionOfTheDelete() {
         Entry created = store.create("/k", json("1"));
         Entry updated = store.update("/k", json("2"), created.modRevision());
@@ -332,6 +344,16 @@ public abstract class StoreContractTest {
         assertThat(text(store.list("/y/", 0, 0, null).entries().get(0))).isEqualTo("{\"v\":\"2\"}");
     }
 
+    @Test
+    void listAndCompactionAtARevisionNotYetWrittenAreRefused() {
+        store.create("/a", json("a"));
+        long future = store.currentRevision() + 10;
+
+        assertThatThrownBy(() -> store.list("/", future, 0, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.compact(future)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.compactedRevision()).isLessThan(future);
+    }
+
     // ---- compaction ----
 
     @Test
@@ -453,6 +475,19 @@ public abstract class StoreContractTest {
             assertThat(e.type()).isEqualTo(Event.Type.PUT);
             assertThat(e.entry().key()).isEqualTo("/w/new");
             assertThat(e.revision()).isEqualTo(created.modRevision());
+        }
+    }
+
+    @Test
+    void watchFromARevisionNotYetWrittenDeliversOnlyEventsAfterIt() throws Exception {
+        long after = store.currentRevision() + 2;
+
+        try (Watch w = store.watch("/w/", after)) {
+            for (int i = 1; i <= 4; i++) store.create("/w/" + i, json("v"));
+
+            assertThat(next(w).revision()).isEqualTo(after + 1);
+            assertThat(next(w).revision()).isEqualTo(after + 2);
+            assertThat(w.poll(Duration.ofMillis(200))).isNull();
         }
     }
 
@@ -613,16 +648,17 @@ public abstract class StoreContractTest {
     @Test
     void aWatchStartedWhileWritesAreInFlightHasNoGapOrDuplicateAtTheSeam() throws Exception {
         int n = 600;
+        long base = store.currentRevision();   // a fresh etcd starts at revision 1, SQLite at 0
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<?> writes = pool.submit(() -> {
                 for (int i = 0; i < n; i++) store.create("/seam/" + i, json("v"));
             });
-            while (store.currentRevision() < 100) Thread.onSpinWait();
-            try (Watch w = store.watch("/seam/", 50)) {
+            while (store.currentRevision() < base + 100) Thread.onSpinWait();
+            try (Watch w = store.watch("/seam/", base + 50)) {
                 writes.get(100, TimeUnit.SECONDS);
-                long expected = 51;
-                while (expected <= n) {
+                long expected = base + 51;
+                while (expected <= base + n) {
                     assertThat(next(w).revision()).isEqualTo(expected);
                     expected++;
                 }
