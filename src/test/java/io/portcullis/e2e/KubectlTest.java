@@ -156,6 +156,15 @@ class KubectlTest {
         assertThat(kubectl("explain", "roles.rules").ok().out()).contains("verbs");
     }
 
+    /** plaintext-openapiv2 reads /openapi/v2 in protobuf (client-go's OpenAPISchema) and finds the kind by its group-version-kind. */
+    @Test
+    void explainReadsOpenApiV2WhenAskedTo() throws Exception {
+        assertThat(kubectl("explain", "configmap", "--output=plaintext-openapiv2").ok().out())
+                .contains("KIND:", "ConfigMap", "VERSION:", "v1", "FIELDS:", "data", "metadata");
+        assertThat(kubectl("explain", "pod.spec.containers.image", "--output=plaintext-openapiv2").ok().out()).contains("FIELD:", "image", "<string>");
+        assertThat(kubectl("explain", "clusterroles.rules", "--output=plaintext-openapiv2").ok().out()).contains("verbs", "<[]string>");
+    }
+
     // ---- imperative create and get ----
 
     @Test
