@@ -1,5 +1,6 @@
 package io.portcullis.storage;
 
+import io.portcullis.api.Statuses;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -56,7 +57,27 @@ public interface Store extends AutoCloseable {
     @Override
     void close();
 
-    record Entry(String key, byte[] json, long createRevision, long modRevision) {}
+    /**
+     * A key's value. An entry whose stored bytes cannot be read back as JSON (a value encrypted with
+     * a key the server no longer has) says why in {@code unreadable}, and its {@link #json()} throws
+     * that as a 500: every use of this one value fails, and nothing else does.
+     */
+    record Entry(String key, byte[] json, long createRevision, long modRevision, String unreadable) {
+        public Entry(String key, byte[] json, long createRevision, long modRevision) {
+            this(key, json, createRevision, modRevision, null);
+        }
+
+        public static Entry unreadable(String key, long createRevision, long modRevision, String why) {
+            return new Entry(key, null, createRevision, modRevision, why);
+        }
+
+        /** The JSON value; an InternalError ApiException saying why when the entry is unreadable. */
+        @Override
+        public byte[] json() {
+            if (unreadable != null) throw Statuses.internal(unreadable);
+            return json;
+        }
+    }
 
     record Page(List<Entry> entries, long revision, String continueAfter) {}
 

@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  * cacher: get, list and watch are served from here; writes go to the store. Objects are grouped
  * by resource prefix (/registry/<group>/<resource>/). The cache's revision is the store revision
  * of the last event applied, so a reader that needs the newest state waits for
- * {@link Store#currentRevision()}.
+ * {@link Store#currentRevision()}. An object whose stored value cannot be read (see
+ * {@link Store.Entry#unreadable()}) is held as an {@link Item#unreadable unreadable item}: it takes its
+ * place in lists and events, and each read of it fails with the reason, while the cache and every
+ * other object carry on.
  */
 public final class WatchCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WatchCache.class);
@@ -119,7 +122,7 @@ public final class WatchCache implements AutoCloseable {
             Store.Page page = store.list(ROOT, at, 2000, after);
             at = page.revision();
             for (Store.Entry e : page.entries()) {
-                Item item = decode(e.key(), e.json(), e.modRevision());
+                Item item = decode(e, e.modRevision());
                 bucket(e.key()).items.put(e.key(), item);
             }
             after = page.continueAfter();
@@ -175,7 +178,7 @@ public final class WatchCache implements AutoCloseable {
         lock.writeLock().lock();
         try {
             Item previous = b.items.get(key);
-            Item item = decode(key, e.entry().json(), e.revision());
+            Item item = decode(e.entry(), e.revision());
             if (e.type() == Store.Event.Type.DELETE) {
                 b.items.remove(key);
                 ce = new CacheEvent(CacheEvent.Type.DELETED, item, previous);
@@ -192,13 +195,16 @@ public final class WatchCache implements AutoCloseable {
             lock.writeLock().unlock();
         }
         for (Listener l : listeners) {
-            if (key.startsWith(l.prefix)) {
-                try {
-                    l.consumer.accept(ce);
-                } catch (RuntimeException ex) {
-                    LOG.error("cache listener on {} failed", l.prefix, ex);
-                }
-            }
+            if (key.startsWith(l.prefix)) notify(l.prefix, l.consumer, ce);
+        }
+    }
+
+    /** A listener's failure (on an unreadable item, say) is its own: logged, and the cache goes on. */
+    private static void notify(String prefix, Consumer<CacheEvent> consumer, CacheEvent e) {
+        try {
+            consumer.accept(e);
+        } catch (RuntimeException ex) {
+            LOG.error("cache listener on {} failed on {}", prefix, e.item(), ex);
         }
     }
 
@@ -217,8 +223,13 @@ public final class WatchCache implements AutoCloseable {
         return slash < 0 ? key : key.substring(0, slash + 1);
     }
 
-    private static Item decode(String key, byte[] json, long rev) {
-        return Item.stored(key, json, rev);
+    private static Item decode(Store.Entry e, long rev) {
+        if (e.unreadable() != null) return Item.unreadable(e.key(), rev, e.unreadable());
+        try {
+            return Item.stored(e.key(), e.json(), rev);
+        } catch (RuntimeException notJson) {
+            return Item.unreadable(e.key(), rev, "the stored object is not valid JSON");
+        }
     }
 
     public long revision() {
@@ -331,7 +342,7 @@ public final class WatchCache implements AutoCloseable {
             if (b != null) {
                 for (Item it : b.items.tailMap(prefix, true).values()) {
                     if (!it.key().startsWith(prefix)) break;
-                    consumer.accept(new CacheEvent(CacheEvent.Type.ADDED, it, null));
+                    notify(prefix, consumer, new CacheEvent(CacheEvent.Type.ADDED, it, null));
                 }
             }
             listeners.add(new Listener(prefix, consumer));

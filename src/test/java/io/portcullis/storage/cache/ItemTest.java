@@ -1,9 +1,13 @@
 package io.portcullis.storage.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -39,5 +43,19 @@ class ItemTest {
         Item item = Item.stored(key, "{\"metadata\":{}}".getBytes(StandardCharsets.UTF_8), 1);
         assertThat(item.namespace()).isEqualTo(namespace);
         assertThat(item.name()).isEqualTo(name);
+    }
+
+    @Test
+    void anUnreadableItemKeepsItsPlaceButEveryReadOfItFailsWithTheReason() {
+        Item item = Item.unreadable("/registry/core/secrets/ns1/s1", 7, "unable to decrypt secrets \"s1\" in namespace \"ns1\": why");
+        assertThat(item.namespace()).isEqualTo("ns1");
+        assertThat(item.name()).isEqualTo("s1");
+        assertThat(item.revision()).isEqualTo(7);
+        for (Runnable read : List.<Runnable>of(item::json, item::object)) {
+            ApiException e = catchThrowableOfType(ApiException.class, read::run);
+            assertThat(e.status().getCode()).isEqualTo(500);
+            assertThat(e.status().getReason()).isEqualTo("InternalError");
+            assertThat(e.status().getMessage()).isEqualTo("Internal error occurred: unable to decrypt secrets \"s1\" in namespace \"ns1\": why");
+        }
     }
 }
