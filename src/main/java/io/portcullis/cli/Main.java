@@ -126,6 +126,12 @@ public final class Main implements Callable<Integer> {
         String saJwksUri;
         @Option(names = "--legacy-service-account-token-secrets", arity = "1", description = "Give every ServiceAccount a token Secret, as clusters before 1.24 (default: ${DEFAULT-VALUE}).")
         boolean legacyTokenSecrets = false;
+        @Option(names = "--encryption-provider-config", description = "EncryptionConfiguration (apiserver.config.k8s.io/v1): "
+                + "the providers that encrypt each resource at rest.")
+        Path encryptionProviderConfig;
+        @Option(names = "--encryption-provider-config-automatic-reload", arity = "0..1", description = "Read --encryption-provider-config "
+                + "again when it changes, checked every minute (default: ${DEFAULT-VALUE}).")
+        boolean encryptionReload = false;
 
         @Override
         public Integer call() throws Exception {
@@ -194,6 +200,10 @@ public final class Main implements Callable<Integer> {
             existing("--authorization-webhook-config-file", authzWebhookConfig);
             existing("--service-account-signing-key-file", saSigningKeyFile);
             for (Path p : saKeyFiles) existing("--service-account-key-file", p);
+            existing("--encryption-provider-config", encryptionProviderConfig);
+            if (encryptionReload && encryptionProviderConfig == null) {
+                throw new IllegalArgumentException("--encryption-provider-config-automatic-reload must be set with --encryption-provider-config");
+            }
             TlsPolicy.check(tlsMinVersion, tlsCipherSuites);
             Admission.enabled(enableAdmissionPlugins, disableAdmissionPlugins);
             ServerConfig.Serving defaults = ServerConfig.Serving.defaults();
@@ -210,7 +220,8 @@ public final class Main implements Callable<Integer> {
                     saLookup, saMaxExpiration == null ? null : Durations.parse("--service-account-max-token-expiration", saMaxExpiration),
                     saExtend, saJwksUri, legacyTokenSecrets);
             return new ServerConfig(dataDir, serving, authentication, authorization,
-                    new ServerConfig.Admission(enableAdmissionPlugins, disableAdmissionPlugins), sa);
+                    new ServerConfig.Admission(enableAdmissionPlugins, disableAdmissionPlugins), sa,
+                    ServerConfig.Encryption.defaults().withProviderConfig(encryptionProviderConfig, encryptionReload));
         }
 
         private static void existing(String flag, Path p) {

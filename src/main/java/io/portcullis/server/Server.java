@@ -34,6 +34,7 @@ import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.Store;
 import io.portcullis.storage.cache.WatchCache;
+import io.portcullis.storage.encryption.EncryptingStore;
 import io.portcullis.storage.sqlite.SqliteStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -108,7 +109,9 @@ public final class Server implements AutoCloseable {
             }
         });
         try {
-            this.store = SqliteStore.open(config.dataDir().resolve("store.db"));
+            ServerConfig.Encryption encryption = config.encryption();
+            this.store = EncryptingStore.around(SqliteStore.open(config.dataDir().resolve("store.db")), encryption.providerConfig(),
+                    encryption.automaticReload(), encryption.reloadInterval());
             this.cache = WatchCache.start(store);
             this.pki = loading.join();
         } catch (CompletionException e) {
@@ -181,6 +184,7 @@ public final class Server implements AutoCloseable {
         live.put("ping", () -> true);
         live.put("jvm", () -> !failures.failed());
         live.put("storage", () -> !stopping);
+        if (store instanceof EncryptingStore e && e.checksHealth()) live.put("kms-providers", e::healthy);
         Map<String, BooleanSupplier> ready = new LinkedHashMap<>();
         ready.put("watch-cache", () -> cache.revision() >= 0);
         ready.put("shutdown", () -> !stopping);

@@ -12,7 +12,7 @@ import java.util.function.UnaryOperator;
  * {@link #embedded(Path)}.
  */
 public record ServerConfig(Path dataDir, Serving serving, Authentication authentication, Authorization authorization,
-                           Admission admission, ServiceAccounts serviceAccounts) {
+                           Admission admission, ServiceAccounts serviceAccounts, Encryption encryption) {
 
     /**
      * Where and how HTTPS is served: --bind-address, --secure-port, --tls-san, --tls-cert-file,
@@ -151,30 +151,53 @@ public record ServerConfig(Path dataDir, Serving serving, Authentication authent
         }
     }
 
+    /**
+     * Encryption at rest: --encryption-provider-config (null: none) and
+     * --encryption-provider-config-automatic-reload, the file then being read again every
+     * {@code reloadInterval} (a minute, as upstream).
+     */
+    public record Encryption(Path providerConfig, boolean automaticReload, Duration reloadInterval) {
+        public static Encryption defaults() {
+            return new Encryption(null, false, Duration.ofMinutes(1));
+        }
+
+        public Encryption withProviderConfig(Path file, boolean reload) {
+            return new Encryption(file, reload, reloadInterval);
+        }
+
+        public Encryption withReloadInterval(Duration interval) {
+            return new Encryption(providerConfig, automaticReload, interval);
+        }
+    }
+
     /** Defaults for an embedded server: the data directory given, loopback, a free port. */
     public static ServerConfig embedded(Path dataDir) {
         return new ServerConfig(dataDir, Serving.defaults().withSecurePort(0), Authentication.defaults(), Authorization.defaults(),
-                Admission.defaults(), ServiceAccounts.defaults());
+                Admission.defaults(), ServiceAccounts.defaults(), Encryption.defaults());
     }
 
     public ServerConfig withServing(UnaryOperator<Serving> change) {
-        return new ServerConfig(dataDir, change.apply(serving), authentication, authorization, admission, serviceAccounts);
+        return new ServerConfig(dataDir, change.apply(serving), authentication, authorization, admission, serviceAccounts, encryption);
     }
 
     public ServerConfig withAuthentication(UnaryOperator<Authentication> change) {
-        return new ServerConfig(dataDir, serving, change.apply(authentication), authorization, admission, serviceAccounts);
+        return new ServerConfig(dataDir, serving, change.apply(authentication), authorization, admission, serviceAccounts, encryption);
     }
 
     public ServerConfig withAuthorization(UnaryOperator<Authorization> change) {
-        return new ServerConfig(dataDir, serving, authentication, change.apply(authorization), admission, serviceAccounts);
+        return new ServerConfig(dataDir, serving, authentication, change.apply(authorization), admission, serviceAccounts, encryption);
     }
 
     public ServerConfig withAdmission(UnaryOperator<Admission> change) {
-        return new ServerConfig(dataDir, serving, authentication, authorization, change.apply(admission), serviceAccounts);
+        return new ServerConfig(dataDir, serving, authentication, authorization, change.apply(admission), serviceAccounts, encryption);
     }
 
     public ServerConfig withServiceAccounts(UnaryOperator<ServiceAccounts> change) {
-        return new ServerConfig(dataDir, serving, authentication, authorization, admission, change.apply(serviceAccounts));
+        return new ServerConfig(dataDir, serving, authentication, authorization, admission, change.apply(serviceAccounts), encryption);
+    }
+
+    public ServerConfig withEncryption(UnaryOperator<Encryption> change) {
+        return new ServerConfig(dataDir, serving, authentication, authorization, admission, serviceAccounts, change.apply(encryption));
     }
 
     public ServerConfig withPort(int port) {
