@@ -29,11 +29,16 @@ public sealed interface Schema {
 
     record MapOf(Schema values) implements Schema {}
 
-    /** string, integer, number, boolean; int-or-string; any (free-form JSON). */
-    record Scalar(String kind) implements Schema {}
+    /** string, integer, number, boolean; int-or-string; any (free-form JSON). An integer's format bounds it: int32 or int64. */
+    record Scalar(String kind, String format) implements Schema {
+        Scalar(String kind) {
+            this(kind, "");
+        }
+    }
 
     Scalar STRING = new Scalar("string");
-    Scalar INTEGER = new Scalar("integer");
+    Scalar INT32 = new Scalar("integer", "int32");
+    Scalar INT64 = new Scalar("integer", "int64");
     Scalar NUMBER = new Scalar("number");
     Scalar BOOLEAN = new Scalar("boolean");
     Scalar INT_OR_STRING = new Scalar("int-or-string");
@@ -54,7 +59,8 @@ public sealed interface Schema {
         }
         Class<?> c = (Class<?>) type;
         if (c == String.class) return STRING;
-        if (c == Integer.class || c == int.class || c == Long.class || c == long.class) return INTEGER;
+        if (c == Integer.class || c == int.class) return INT32;
+        if (c == Long.class || c == long.class) return INT64;
         if (c == Double.class || c == double.class || c == Float.class || c == float.class) return NUMBER;
         if (c == Boolean.class || c == boolean.class) return BOOLEAN;
         String name = c.getSimpleName();
@@ -125,13 +131,14 @@ public sealed interface Schema {
             } else if (schema instanceof Scalar sc) {
                 boolean ok = switch (sc.kind()) {
                     case "string" -> node.isString();
-                    case "integer" -> node.isIntegralNumber() || (node.isNumber() && node.asDouble() == Math.rint(node.asDouble()));
+                    case "integer" -> (node.isIntegralNumber() || (node.isNumber() && node.asDouble() == Math.rint(node.asDouble())))
+                            && (sc.format().equals("int32") ? node.canConvertToInt() : node.canConvertToLong());
                     case "number" -> node.isNumber();
                     case "boolean" -> node.isBoolean();
                     case "int-or-string" -> node.isString() || node.isIntegralNumber();
                     default -> true;
                 };
-                if (!ok) out.add(new Problem(path, false, mismatch(node, sc.kind(), path)));
+                if (!ok) out.add(new Problem(path, false, mismatch(node, sc.format().isEmpty() ? sc.kind() : sc.format(), path)));
             }
     }
 

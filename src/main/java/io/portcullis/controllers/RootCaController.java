@@ -3,7 +3,7 @@ package io.portcullis.controllers;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
 import io.portcullis.registry.ObjectStore;
-import io.portcullis.registry.Objects;
+import io.portcullis.registry.ApiObjects;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.Item;
@@ -75,7 +75,7 @@ public final class RootCaController implements AutoCloseable {
                     data.put("ca.crt", caPem);
                     o.remove("binaryData");
                     o.remove("immutable");
-                    ObjectNode meta = Objects.metadata(o);
+                    ObjectNode meta = ApiObjects.metadata(o);
                     JsonNode a = meta.get("annotations");
                     ObjectNode annotations = a instanceof ObjectNode an ? an : meta.putObject("annotations");
                     annotations.put(DESCRIPTION_ANNOTATION, DESCRIPTION);

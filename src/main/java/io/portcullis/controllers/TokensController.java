@@ -3,7 +3,7 @@ package io.portcullis.controllers;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
 import io.portcullis.registry.ObjectStore;
-import io.portcullis.registry.Objects;
+import io.portcullis.registry.ApiObjects;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.Item;
@@ -80,13 +80,13 @@ public final class TokensController implements AutoCloseable {
         Optional<Item> found = objects.find(secrets, namespace, name);
         if (found.isEmpty()) return;
         ObjectNode secret = found.get().object();
-        if (!TYPE.equals(secret.path("type").asString("")) || !Objects.meta(secret, "deletionTimestamp").isEmpty()) return;
+        if (!TYPE.equals(secret.path("type").asString("")) || !ApiObjects.meta(secret, "deletionTimestamp").isEmpty()) return;
         String saName = annotation(secret, NAME_ANNOTATION);
         String saUid = annotation(secret, UID_ANNOTATION);
         Optional<Item> sa = saName.isEmpty() ? Optional.empty() : objects.find(serviceAccounts, namespace, saName);
-        String uid = sa.map(i -> Objects.meta(i.object(), "uid")).orElse("");
+        String uid = sa.map(i -> ApiObjects.meta(i.object(), "uid")).orElse("");
         if (sa.isEmpty() || (!saUid.isEmpty() && !saUid.equals(uid))) {
-            delete(namespace, name, Objects.meta(secret, "uid"));
+            delete(namespace, name, ApiObjects.meta(secret, "uid"));
             return;
         }
         if (filled(secret, uid)) return;
@@ -94,7 +94,7 @@ public final class TokensController implements AutoCloseable {
         try {
             objects.write(Worker.SYSTEM, secrets, namespace, name, "", 0, o -> {
                 if (filled(o, uid)) return o;
-                ObjectNode meta = Objects.metadata(o);
+                ObjectNode meta = ApiObjects.metadata(o);
                 JsonNode a = meta.get("annotations");
                 ObjectNode annotations = a instanceof ObjectNode an ? an : meta.putObject("annotations");
                 annotations.put(UID_ANNOTATION, uid);
@@ -129,7 +129,7 @@ public final class TokensController implements AutoCloseable {
         }
         for (Item it : objects.cache().all(secrets.type().prefix(namespace))) {
             if (TYPE.equals(it.object().path("type").asString("")) && saName.equals(annotation(it.object(), NAME_ANNOTATION))) {
-                delete(namespace, it.name(), Objects.meta(it.object(), "uid"));
+                delete(namespace, it.name(), ApiObjects.meta(it.object(), "uid"));
             }
         }
     }
@@ -139,8 +139,8 @@ public final class TokensController implements AutoCloseable {
         Optional<Item> found = objects.find(serviceAccounts, namespace, saName);
         if (found.isEmpty()) return;
         ObjectNode sa = found.get().object();
-        if (!Objects.meta(sa, "deletionTimestamp").isEmpty()) return;
-        String uid = Objects.meta(sa, "uid");
+        if (!ApiObjects.meta(sa, "deletionTimestamp").isEmpty()) return;
+        String uid = ApiObjects.meta(sa, "uid");
         for (JsonNode ref : sa.path("secrets")) {
             Optional<Item> s = objects.find(secrets, namespace, ref.path("name").asString(""));
             if (s.isPresent() && TYPE.equals(s.get().object().path("type").asString(""))
@@ -168,7 +168,7 @@ public final class TokensController implements AutoCloseable {
         }
         try {
             objects.write(Worker.SYSTEM, serviceAccounts, namespace, saName, "", 0, o -> {
-                if (!uid.equals(Objects.meta(o, "uid"))) throw io.portcullis.api.Statuses.notFound(serviceAccounts.type().groupResource(), saName);
+                if (!uid.equals(ApiObjects.meta(o, "uid"))) throw io.portcullis.api.Statuses.notFound(serviceAccounts.type().groupResource(), saName);
                 JsonNode s = o.get("secrets");
                 ArrayNode list = s instanceof ArrayNode an ? an : o.putArray("secrets");
                 list.addObject().put("name", secretName);

@@ -19,7 +19,10 @@ import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
-/** Request bodies: JSON, YAML or protobuf in; a checked JSON tree of the expected kind out. */
+/**
+ * Request bodies: JSON, YAML or protobuf in; a checked JSON tree of the expected kind out. One
+ * instance serves the server: it decodes protobuf with the messages of the served kinds.
+ */
 final class Bodies {
     /**
      * What a client's body may hold: no deeper than {@link Json#MAX_DEPTH}, numbers of at most
@@ -33,7 +36,11 @@ final class Bodies {
     private static final YAMLMapper YAML = YAMLMapper.builder(YAMLFactory.builder().streamReadConstraints(LIMITS).build()).build();
     private static final YAMLMapper STRICT_YAML = YAML.rebuild().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-    private Bodies() {}
+    private final ProtobufBodies protobuf;
+
+    Bodies(ProtobufBodies protobuf) {
+        this.protobuf = protobuf;
+    }
 
     /** The media type without parameters, lower-cased; JSON when absent. */
     static String mediaType(String contentType) {
@@ -43,7 +50,7 @@ final class Bodies {
     }
 
     /** Parses a body as JSON or YAML (or protobuf for typed kinds), refusing other media types with 415; duplicates: last wins. */
-    static ObjectNode parse(String contentType, byte[] body) {
+    ObjectNode parse(String contentType, byte[] body) {
         return parse(contentType, body, "Ignore", null);
     }
 
@@ -51,10 +58,10 @@ final class Bodies {
      * As {@link #parse(String, byte[])}, with upstream's handling of duplicate fields per the
      * fieldValidation directive: Strict refuses them (400), Warn warns (last one wins), Ignore ignores.
      */
-    static ObjectNode parse(String contentType, byte[] body, String fieldValidation, Exchange ex) {
+    ObjectNode parse(String contentType, byte[] body, String fieldValidation, Exchange ex) {
         String media = mediaType(contentType);
         if (body.length == 0) throw Statuses.badRequest("the request body is empty");
-        if (media.equals("application/vnd.kubernetes.protobuf")) return ProtobufBodies.decode(body);
+        if (media.equals(ProtobufBodies.MEDIA_TYPE)) return protobuf.decode(body);
         boolean yaml = media.equals("application/yaml") || media.equals("application/apply-patch+yaml");
         boolean json = media.equals("application/json") || media.equals("application/merge-patch+json")
                 || media.equals("application/json-patch+json") || media.equals("application/strategic-merge-patch+json");
@@ -106,8 +113,14 @@ final class Bodies {
     }
 
     /** The request's body as an object of the type, parsed and checked under the fieldValidation directive. */
-    static ObjectNode read(Exchange ex, ResourceType type, String fieldValidation) {
+    ObjectNode read(Exchange ex, ResourceType type, String fieldValidation) {
         return check(ex, type, parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex), fieldValidation);
+    }
+
+    /** The request's body as an object of a subresource's own kind (a TokenRequest), as {@link #read}. */
+    ObjectNode read(Exchange ex, ResourceType.Subresource sub, String fieldValidation) {
+        ObjectNode obj = parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex);
+        return check(ex, sub.apiVersion(), sub.kind(), sub.version(), sub.model(), obj, fieldValidation);
     }
 
     /**
@@ -116,22 +129,26 @@ final class Bodies {
      * fieldValidation directive: Strict refuses (400), Warn warns and drops, Ignore drops.
      */
     static ObjectNode check(Exchange ex, ResourceType type, ObjectNode obj, String fieldValidation) {
+        return check(ex, type.apiVersion(), type.kind(), type.version(), type.model(), obj, fieldValidation);
+    }
+
+    private static ObjectNode check(Exchange ex, String wantApiVersion, String wantKind, String version, Class<?> model, ObjectNode obj,
+                                    String fieldValidation) {
         String apiVersion = Json.text(obj, "apiVersion");
         String kind = Json.text(obj, "kind");
-        if (!apiVersion.isEmpty() && !apiVersion.equals(type.apiVersion())) {
+        if (!apiVersion.isEmpty() && !apiVersion.equals(wantApiVersion)) {
             throw Statuses.badRequest("the API version in the data (" + apiVersion + ") does not match the expected API version ("
-                    + type.apiVersion() + ")");
+                    + wantApiVersion + ")");
         }
-        if (!kind.isEmpty() && !kind.equals(type.kind())) {
-            throw Statuses.badRequest("the kind in the data (" + kind + ") does not match the expected kind (" + type.kind() + ")");
+        if (!kind.isEmpty() && !kind.equals(wantKind)) {
+            throw Statuses.badRequest("the kind in the data (" + kind + ") does not match the expected kind (" + wantKind + ")");
         }
         String directive = fieldValidation(fieldValidation);
-        List<Schema.Problem> problems = Schema.check(obj, Schema.of(type.model()));
+        List<Schema.Problem> problems = Schema.check(obj, Schema.of(model));
         List<String> unknown = new ArrayList<>();
         for (Schema.Problem p : problems) {
             if (!p.unknown()) {
-                throw Statuses.badRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a "
-                        + type.kind() + ": " + p.message());
+                throw Statuses.badRequest(wantKind + " in version \"" + version + "\" cannot be handled as a " + wantKind + ": " + p.message());
             }
             unknown.add(p.message());
         }
@@ -141,7 +158,7 @@ final class Bodies {
                 case "Warn" -> unknown.forEach(ex::warn);
                 default -> { }
             }
-            Schema.dropUnknown(obj, Schema.of(type.model()));
+            Schema.dropUnknown(obj, Schema.of(model));
         }
         return obj;
     }

@@ -170,9 +170,7 @@ final class Pipeline {
         } else if (route instanceof Route.Review review) {
             review.handler().serve(ex, info, user);
         } else if (route instanceof Route.Stored stored) {
-            Route.Handler handler = stored.subresources().get(info.subresource());
-            if (handler != null) handler.serve(ex, info, user);
-            else rest.serve(ex, info, stored.strategy(), user);
+            rest.serve(ex, info, stored.strategy(), user);
         }
     }
 

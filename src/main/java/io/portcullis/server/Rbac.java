@@ -17,7 +17,6 @@ import io.portcullis.authz.rbac.ClusterRoleLister;
 import io.portcullis.authz.rbac.EscalationCheck;
 import io.portcullis.authz.rbac.RbacAuthorizer;
 import io.portcullis.registry.Context;
-import io.portcullis.registry.Kinds;
 import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.RbacGuard;
 import io.portcullis.registry.Strategy;
@@ -78,7 +77,7 @@ final class Rbac implements RbacGuard, AutoCloseable {
     }
 
     private static String prefix(String resource) {
-        return "/registry/" + Kinds.RBAC + "/" + resource + "/";
+        return "/registry/" + EscalationCheck.GROUP + "/" + resource + "/";
     }
 
     private static <T> void track(CacheEvent e, Map<String, T> map, Class<T> type) {
@@ -100,8 +99,8 @@ final class Rbac implements RbacGuard, AutoCloseable {
     }
 
     private void reconcileBootstrapPolicy() {
-        Strategy roleStrategy = objects.strategy(Kinds.RBAC, "clusterroles");
-        Strategy bindingStrategy = objects.strategy(Kinds.RBAC, "clusterrolebindings");
+        Strategy roleStrategy = objects.strategy(EscalationCheck.GROUP, "clusterroles");
+        Strategy bindingStrategy = objects.strategy(EscalationCheck.GROUP, "clusterrolebindings");
         for (ClusterRole desired : BootstrapPolicy.clusterRoles()) {
             String name = desired.getMetadata().getName();
             BootstrapPolicy.reconcile(Optional.ofNullable(clusterRoles.get(name)), desired).ifPresent(role -> {
@@ -156,7 +155,7 @@ final class Rbac implements RbacGuard, AutoCloseable {
 
     /** Fills every aggregated ClusterRole with the rules of the roles its selectors match. */
     private void aggregate() {
-        Strategy s = objects.strategy(Kinds.RBAC, "clusterroles");
+        Strategy s = objects.strategy(EscalationCheck.GROUP, "clusterroles");
         for (ClusterRole target : List.copyOf(clusterRoles.values())) {
             if (target.getAggregationRule() == null) continue;
             List<PolicyRule> rules = Aggregation.aggregate(target, clusterRoles.values());

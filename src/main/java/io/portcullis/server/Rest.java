@@ -12,15 +12,15 @@ import io.portcullis.api.patch.JsonPatch;
 import io.portcullis.api.patch.LastApplied;
 import io.portcullis.api.patch.MergePatch;
 import io.portcullis.api.patch.PatchException;
-import io.portcullis.api.patch.PatchSchemas;
 import io.portcullis.api.patch.ServerSideApply;
 import io.portcullis.api.patch.StrategicMergePatch;
 import io.portcullis.authn.UserInfo;
 import io.portcullis.registry.Context;
 import io.portcullis.registry.ListOptions;
 import io.portcullis.registry.ObjectStore;
-import io.portcullis.registry.Objects;
+import io.portcullis.registry.ApiObjects;
 import io.portcullis.registry.Strategy;
+import io.portcullis.registry.SubresourceHandler;
 import io.portcullis.request.RequestInfo;
 import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.Item;
@@ -49,11 +49,13 @@ final class Rest {
     private final ObjectStore objects;
     private final Vertx vertx;
     private final LongSupplier storeRevision;
+    private final Bodies bodies;
 
-    Rest(ObjectStore objects, Vertx vertx, LongSupplier storeRevision) {
+    Rest(ObjectStore objects, Vertx vertx, LongSupplier storeRevision, Bodies bodies) {
         this.objects = objects;
         this.vertx = vertx;
         this.storeRevision = storeRevision;
+        this.bodies = bodies;
     }
 
     /** True when a read can be answered at once from the cache, on the calling (event loop) thread. */
@@ -70,6 +72,11 @@ final class Rest {
      */
     void serve(Exchange ex, RequestInfo info, Strategy s, UserInfo user) {
         String ns = s.type().namespaced() ? info.namespace() : "";
+        SubresourceHandler handler = s.subresourceHandlers().get(info.subresource());
+        if (handler != null) {
+            createSubresource(ex, info, s, handler, ns, user);
+            return;
+        }
         switch (info.verb()) {
             case "get" -> get(ex, info, s, ns);
             case "list" -> list(ex, info, s, ns);
@@ -294,14 +301,22 @@ final class Rest {
 
     private void create(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        ObjectNode body = Bodies.read(ex, s.type(), info.param("fieldValidation"));
+        ObjectNode body = bodies.read(ex, s.type(), info.param("fieldValidation"));
         ObjectNode created = objects.create(ctx, s, ns, body);
         ex.respondJson(201, created);
     }
 
+    /** A subresource of another kind (a TokenRequest): its body checked against that kind, the answer its handler's. */
+    private void createSubresource(Exchange ex, RequestInfo info, Strategy s, SubresourceHandler handler, String ns, UserInfo user) {
+        ResourceType.Subresource sub = s.type().subresources().stream().filter(r -> r.name().equals(info.subresource())).findFirst()
+                .orElseThrow();
+        ObjectNode body = bodies.read(ex, sub, info.param("fieldValidation"));
+        ex.respondJson(201, handler.create(objects, context(info, user, ex), ns, info.name(), body, ex::warn));
+    }
+
     private void update(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        ObjectNode body = Bodies.read(ex, s.type(), info.param("fieldValidation"));
+        ObjectNode body = bodies.read(ex, s.type(), info.param("fieldValidation"));
         ObjectNode updated = objects.update(ctx, s, ns, info.name(), info.subresource(), body);
         ex.respondJson(200, updated);
     }
@@ -337,7 +352,7 @@ final class Rest {
                 }
                 case "application/strategic-merge-patch+json" -> {
                     JsonNode p = Bodies.tree(ex.body(), false, media);
-                    var schema = PatchSchemas.forKind(t.apiVersion(), t.kind());
+                    var schema = t.patchSchema();
                     result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
                             cur -> Bodies.check(ex, t, StrategicMergePatch.apply(cur, p, schema), fieldValidation), false);
                 }
@@ -348,12 +363,12 @@ final class Rest {
                     if (Json.text(applied, "apiVersion").isEmpty() || Json.text(applied, "kind").isEmpty()) {
                         throw Statuses.badRequest("apiVersion and kind must be set in an apply patch");
                     }
-                    String bodyName = Objects.meta(applied, "name");
+                    String bodyName = ApiObjects.meta(applied, "name");
                     if (!bodyName.isEmpty() && !bodyName.equals(info.name())) {
                         throw Statuses.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + info.name() + ")");
                     }
                     boolean forced = "true".equals(force);
-                    var schema = PatchSchemas.forKind(t.apiVersion(), t.kind());
+                    var schema = t.patchSchema();
                     Context applyCtx = new Context(ctx.user(), ctx.dryRun(), "");
                     result = objects.patch(applyCtx, s, ns, info.name(), info.subresource(),
                             cur -> {
@@ -381,13 +396,13 @@ final class Rest {
 
     private void delete(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        DeleteOptions o = DeleteOptions.of(info, ex);
+        DeleteOptions o = DeleteOptions.of(info, ex, bodies);
         Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
         ObjectStore.Deleted d = objects.delete(c, s, ns, info.name(), o.uid(), o.resourceVersion(), o.propagationPolicy());
         // as upstream: 202 only when the object stays and the client asked dependents not to be orphaned
         int code = !d.gone() && Boolean.FALSE.equals(o.orphanDependents()) ? 202 : 200;
         if (d.gone() && !s.returnsDeletedObject()) {
-            ex.respondJson(code, Statuses.deleted(s.type().groupResource(), info.name(), Objects.meta(d.object(), "uid")));
+            ex.respondJson(code, Statuses.deleted(s.type().groupResource(), info.name(), ApiObjects.meta(d.object(), "uid")));
         } else {
             ex.respondJson(code, d.object());
         }
@@ -395,7 +410,7 @@ final class Rest {
 
     private void deleteCollection(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        DeleteOptions o = DeleteOptions.of(info, ex);
+        DeleteOptions o = DeleteOptions.of(info, ex, bodies);
         Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
         ListOptions lo = listOptions(info);
         ObjectStore.Page page = objects.list(s, ns, new ListOptions(lo.labels(), lo.fields(), 0, null, null, null));

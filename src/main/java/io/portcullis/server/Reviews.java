@@ -31,12 +31,15 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class Reviews implements Route.Handler {
     private final Map<String, ResourceType> types = new LinkedHashMap<>();
+    private final Bodies bodies;
     private final TokenAuthenticator tokens;
     private final List<String> apiAudiences;
     private final Authorizer authorizer;
     private final RuleResolver rules;
 
-    Reviews(List<ResourceType> types, TokenAuthenticator tokens, List<String> apiAudiences, Authorizer authorizer, RuleResolver rules) {
+    Reviews(List<ResourceType> types, Bodies bodies, TokenAuthenticator tokens, List<String> apiAudiences, Authorizer authorizer,
+            RuleResolver rules) {
+        this.bodies = bodies;
         for (ResourceType t : types) this.types.put(t.resource(), t);
         this.tokens = tokens;
         this.apiAudiences = List.copyOf(apiAudiences);
@@ -47,7 +50,7 @@ final class Reviews implements Route.Handler {
     @Override
     public void serve(Exchange ex, RequestInfo info, UserInfo user) {
         ResourceType t = types.get(info.resource());
-        ObjectNode review = Bodies.read(ex, t, info.param("fieldValidation"));
+        ObjectNode review = bodies.read(ex, t, info.param("fieldValidation"));
         review.put("apiVersion", t.apiVersion());
         review.put("kind", t.kind());
         ObjectNode meta = review.has("metadata") && review.get("metadata").isObject() ? (ObjectNode) review.get("metadata") : review.putObject("metadata");

@@ -10,6 +10,7 @@ import io.portcullis.api.ApiException;
 import io.portcullis.api.Discovery;
 import io.portcullis.api.Json;
 import io.portcullis.api.OpenApi;
+import io.portcullis.api.protobuf.ProtobufBodies;
 import io.portcullis.api.ResourceType;
 import io.portcullis.authn.Authenticator;
 import io.portcullis.authn.Authenticators;
@@ -28,7 +29,7 @@ import io.portcullis.pki.ClusterPki;
 import io.portcullis.pki.Kubeconfig;
 import io.portcullis.pki.Pem;
 import io.portcullis.registry.Context;
-import io.portcullis.registry.Kinds;
+import io.portcullis.registry.ServedKinds;
 import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.Store;
@@ -131,11 +132,11 @@ public final class Server implements AutoCloseable {
         LOG.debug("cache loaded at revision {} after {} ms", cache.revision(), (System.nanoTime() - start) / 1_000_000);
         Rbac rbac = new Rbac(cache);
         closeables.add(rbac);
-        List<Strategy> strategies = Kinds.all(rbac);
-        // admission reads through the registry it guards: the holder closes that loop
-        ObjectStore[] self = new ObjectStore[1];
         // ServiceAccounts: tokens, TokenRequest, pod admission, issuer discovery, controllers
         ServiceAccounts serviceAccounts = ServiceAccounts.load(config.serviceAccounts(), pki);
+        List<Strategy> strategies = ServedKinds.stored(rbac, serviceAccounts.tokenRequests());
+        // admission reads through the registry it guards: the holder closes that loop
+        ObjectStore[] self = new ObjectStore[1];
         Map<String, AdmissionPlugin> plugins = Map.of(
                 NamespaceLifecycle.NAME, new NamespaceLifecycle(name -> self[0].find(self[0].strategy("", "namespaces"), "", name).map(i -> i.object())),
                 ServiceAccountAdmission.NAME, serviceAccounts.admission(() -> self[0]));
@@ -161,13 +162,13 @@ public final class Server implements AutoCloseable {
         LOG.debug("rbac started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
         List<Route> routes = new ArrayList<>();
-        for (Strategy s : strategies) {
-            routes.add(s.type().groupResource().equals(GroupResource.core("serviceaccounts"))
-                    ? new Route.Stored(s, Map.of("token", serviceAccounts.tokenRequests(objects))) : new Route.Stored(s));
-        }
-        Reviews reviews = new Reviews(Kinds.reviews(), tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer());
-        for (ResourceType t : Kinds.reviews()) routes.add(new Route.Review(t, reviews));
-        List<ResourceType> served = routes.stream().map(Route::type).toList();
+        for (Strategy s : strategies) routes.add(new Route.Stored(s));
+        List<ResourceType> reviewKinds = ServedKinds.reviews();
+        List<ResourceType> served = new ArrayList<>(strategies.stream().map(Strategy::type).toList());
+        served.addAll(reviewKinds);
+        Bodies bodies = new Bodies(new ProtobufBodies(served));
+        Reviews reviews = new Reviews(reviewKinds, bodies, tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer());
+        for (ResourceType t : reviewKinds) routes.add(new Route.Review(t, reviews));
         Discovery discovery = new Discovery(served);
         // built on first use: it reads every model class, which start-up need not wait for
         Supplier<OpenApi> openApi = new Supplier<>() {
@@ -186,7 +187,7 @@ public final class Server implements AutoCloseable {
 
         HttpServerOptions options = httpOptions(config.serving());
         this.http = vertx.createHttpServer(options);
-        Rest rest = new Rest(objects, vertx, store::currentRevision);
+        Rest rest = new Rest(objects, vertx, store::currentRevision, bodies);
         Map<String, BooleanSupplier> live = new LinkedHashMap<>();
         live.put("ping", () -> true);
         live.put("jvm", () -> !failures.failed());

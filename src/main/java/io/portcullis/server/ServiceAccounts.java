@@ -13,6 +13,8 @@ import io.portcullis.pki.Keys;
 import io.portcullis.pki.Pem;
 import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
+import io.portcullis.registry.SubresourceHandler;
+import io.portcullis.registry.TokenRequests;
 import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.Item;
 import io.portcullis.storage.cache.WatchCache;
@@ -133,8 +135,8 @@ public final class ServiceAccounts implements AutoCloseable {
     }
 
     /** The handler of serviceaccounts/token. */
-    Route.Handler tokenRequests(ObjectStore objects) {
-        return new TokenRequests(objects, signer, apiAudiences, config.maxTokenExpiration(), config.extendTokenExpiration(), Clock.systemUTC());
+    public SubresourceHandler tokenRequests() {
+        return new TokenRequests(signer, apiAudiences, config.maxTokenExpiration(), config.extendTokenExpiration(), Clock.systemUTC());
     }
 
     /** The issuer discovery documents by path; none unless the issuer is an https URL, as upstream. */
