@@ -10,6 +10,7 @@ import io.portcullis.api.ApiException;
 import io.portcullis.api.Discovery;
 import io.portcullis.api.Json;
 import io.portcullis.api.OpenApi;
+import io.portcullis.api.OpenApiV2;
 import io.portcullis.api.protobuf.ProtobufBodies;
 import io.portcullis.api.ResourceType;
 import io.portcullis.authn.Authenticator;
@@ -170,20 +171,9 @@ public final class Server implements AutoCloseable {
         Reviews reviews = new Reviews(reviewKinds, bodies, tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer());
         for (ResourceType t : reviewKinds) routes.add(new Route.Review(t, reviews));
         Discovery discovery = new Discovery(served);
-        // built on first use: it reads every model class, which start-up need not wait for
-        Supplier<OpenApi> openApi = new Supplier<>() {
-            private volatile OpenApi built;
-            @Override public OpenApi get() {
-                OpenApi o = built;
-                if (o == null) {
-                    synchronized (this) {
-                        if (built == null) built = new OpenApi(discovery);
-                        o = built;
-                    }
-                }
-                return o;
-            }
-        };
+        // built on first use: they read every model class, which start-up need not wait for
+        Supplier<OpenApi> openApi = onFirstUse(() -> new OpenApi(discovery));
+        Supplier<OpenApiV2> openApiV2 = onFirstUse(() -> new OpenApiV2(discovery));
 
         HttpServerOptions options = httpOptions(config.serving());
         this.http = vertx.createHttpServer(options);
@@ -197,7 +187,7 @@ public final class Server implements AutoCloseable {
         ready.put("shutdown", () -> !stopping);
         ServerConfig.Serving serving = config.serving();
         String host = serving.bindAddress().contains(":") ? "[" + serving.bindAddress() + "]" : serving.bindAddress();
-        NonResource nonResource = new NonResource(discovery, openApi, metrics, () -> host + ":" + http.actualPort(), live, ready,
+        NonResource nonResource = new NonResource(discovery, openApi, openApiV2, metrics, () -> host + ":" + http.actualPort(), live, ready,
                 serviceAccounts.documents());
         boolean blocking = config.authorization().modes().contains("Webhook") || config.authentication().webhookConfigFile() != null
                 || config.authentication().oidc() != null;
@@ -394,6 +384,25 @@ public final class Server implements AutoCloseable {
             Thread t = new Thread(r, name + "-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
+        };
+    }
+
+    /** The value built by the first get() (once, however many ask at once), and kept. */
+    private static <T> Supplier<T> onFirstUse(Supplier<T> build) {
+        return new Supplier<>() {
+            private volatile T built;
+
+            @Override
+            public T get() {
+                T value = built;
+                if (value == null) {
+                    synchronized (this) {
+                        if (built == null) built = build.get();
+                        value = built;
+                    }
+                }
+                return value;
+            }
         };
     }
 
