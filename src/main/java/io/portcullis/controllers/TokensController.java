@@ -2,6 +2,8 @@ package io.portcullis.controllers;
 
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
+import io.portcullis.api.Names;
+import io.portcullis.registry.Context;
 import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.ApiObjects;
 import io.portcullis.registry.Strategy;
@@ -9,7 +11,6 @@ import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.Item;
 import io.portcullis.tokens.TokenSigner;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
@@ -28,8 +29,6 @@ public final class TokensController implements AutoCloseable {
     public static final String TYPE = "kubernetes.io/service-account-token";
     public static final String NAME_ANNOTATION = "kubernetes.io/service-account.name";
     public static final String UID_ANNOTATION = "kubernetes.io/service-account.uid";
-    private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ObjectStore objects;
     private final Strategy secrets;
@@ -50,7 +49,7 @@ public final class TokensController implements AutoCloseable {
 
     public static TokensController start(ObjectStore objects, TokenSigner signer, String caPem, boolean autoCreate) {
         TokensController c = new TokensController(objects, signer, caPem, autoCreate);
-        objects.cache().addListener(c.serviceAccounts.type().keyPrefix(), e -> {
+        c.worker.listen(objects.cache(), c.serviceAccounts.type().keyPrefix(), e -> {
             String ns = e.item().namespace();
             String name = e.item().name();
             if (e.type() == CacheEvent.Type.DELETED) {
@@ -59,7 +58,7 @@ public final class TokensController implements AutoCloseable {
                 c.worker.enqueue("sa/" + ns + "/" + name, () -> c.ensureReferencedToken(ns, name));
             }
         });
-        objects.cache().addListener(c.secrets.type().keyPrefix(), e -> {
+        c.worker.listen(objects.cache(), c.secrets.type().keyPrefix(), e -> {
             if (e.type() == CacheEvent.Type.DELETED || !TYPE.equals(e.item().object().path("type").asString(""))) {
                 if (e.type() == CacheEvent.Type.DELETED && c.autoCreate && TYPE.equals(e.item().object().path("type").asString(""))) {
                     String sa = annotation(e.item().object(), NAME_ANNOTATION);
@@ -92,7 +91,7 @@ public final class TokensController implements AutoCloseable {
         if (filled(secret, uid)) return;
         String token = signer.issueLegacy(namespace, saName, uid, name);
         try {
-            objects.write(Worker.SYSTEM, secrets, namespace, name, "", 0, o -> {
+            objects.write(Context.SYSTEM, secrets, namespace, name, "", 0, o -> {
                 if (filled(o, uid)) return o;
                 ObjectNode meta = ApiObjects.metadata(o);
                 JsonNode a = meta.get("annotations");
@@ -161,13 +160,13 @@ public final class TokensController implements AutoCloseable {
         data.put("namespace", b64(namespace));
         data.put("token", b64(signer.issueLegacy(namespace, saName, uid, secretName)));
         try {
-            objects.create(Worker.SYSTEM, secrets, namespace, secret);
+            objects.create(Context.SYSTEM, secrets, namespace, secret);
         } catch (ApiException e) {
             if (Worker.is(e, "NotFound", "Forbidden")) return;
             throw e;
         }
         try {
-            objects.write(Worker.SYSTEM, serviceAccounts, namespace, saName, "", 0, o -> {
+            objects.write(Context.SYSTEM, serviceAccounts, namespace, saName, "", 0, o -> {
                 if (!uid.equals(ApiObjects.meta(o, "uid"))) throw io.portcullis.api.Statuses.notFound(serviceAccounts.type().groupResource(), saName);
                 JsonNode s = o.get("secrets");
                 ArrayNode list = s instanceof ArrayNode an ? an : o.putArray("secrets");
@@ -183,18 +182,14 @@ public final class TokensController implements AutoCloseable {
 
     private void delete(String namespace, String name, String uid) {
         try {
-            objects.delete(Worker.SYSTEM, secrets, namespace, name, uid.isEmpty() ? null : uid, null);
+            objects.delete(Context.SYSTEM, secrets, namespace, name, uid.isEmpty() ? null : uid, null);
         } catch (ApiException e) {
             if (!Worker.is(e, "NotFound", "Conflict")) throw e;
         }
     }
 
     static String secretName(String saName) {
-        String base = saName + "-token-";
-        if (base.length() > 58) base = base.substring(0, 58);
-        StringBuilder sb = new StringBuilder(base);
-        for (int i = 0; i < 5; i++) sb.append(NAME_CHARS.charAt(RANDOM.nextInt(NAME_CHARS.length())));
-        return sb.toString();
+        return Names.generate(saName + "-token-");
     }
 
     private static String annotation(JsonNode o, String key) {

@@ -6,6 +6,7 @@ import io.portcullis.admission.Operation;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.GroupResource;
 import io.portcullis.api.Json;
+import io.portcullis.api.Names;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import io.portcullis.api.Statuses.FieldError;
@@ -16,7 +17,6 @@ import io.portcullis.storage.Store;
 import io.portcullis.storage.StoreException;
 import io.portcullis.storage.cache.Item;
 import io.portcullis.storage.cache.WatchCache;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -40,8 +40,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ObjectStore {
     private static final Duration FRESH = Duration.ofSeconds(5);
-    private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final int RETRIES = 16;
     /**
      * The most bytes of JSON an object may take in the store: what the largest request body may
@@ -66,7 +64,7 @@ public final class ObjectStore {
     public record Page(List<Item> items, long revision, String continueToken, Long remaining) {}
 
     public ObjectStore(Store store, WatchCache cache, Admission admission, List<Strategy> strategies) {
-        this(store, cache, admission, strategies, ObjectStore::generateName);
+        this(store, cache, admission, strategies, Names::generate);
     }
 
     /** {@code generatedName}: the name for a generateName prefix (random but for tests). */
@@ -104,11 +102,7 @@ public final class ObjectStore {
     }
 
     public Optional<Item> find(Strategy s, String namespace, String name) {
-        String key = s.type().key(namespace, name);
-        Optional<Item> it = cache.get(key);
-        if (it.isPresent() && cache.revision() >= store.currentRevision()) return it;
-        fresh();
-        return cache.get(key);
+        return cache.getFresh(s.type().key(namespace, name), FRESH);
     }
 
     /** A cached read with no freshness wait (resourceVersion "0" semantics). */
@@ -235,8 +229,9 @@ public final class ObjectStore {
     }
 
     private void waitFor(long rv) {
-        if (rv > store.currentRevision()) {
-            throw Statuses.of(504, "Timeout", "Too large resource version: " + rv + ", current: " + store.currentRevision(), null);
+        if (rv > cache.revision()) {
+            long current = store.currentRevision();
+            if (rv > current) throw Statuses.of(504, "Timeout", "Too large resource version: " + rv + ", current: " + current, null);
         }
         if (!cache.waitFor(rv, FRESH)) throw Statuses.serviceUnavailable("the cache did not catch up with storage in time");
     }
@@ -566,13 +561,6 @@ public final class ObjectStore {
     private static String text(ObjectNode meta, String field) {
         JsonNode v = meta.get(field);
         return v == null || v.isNull() ? "" : v.asString();
-    }
-
-    static String generateName(String base) {
-        String b = base.length() > 58 ? base.substring(0, 58) : base;
-        StringBuilder sb = new StringBuilder(b);
-        for (int i = 0; i < 5; i++) sb.append(NAME_CHARS.charAt(RANDOM.nextInt(NAME_CHARS.length())));
-        return sb.toString();
     }
 
     /** The opaque continue token: the revision of the first page and the key to continue after. */

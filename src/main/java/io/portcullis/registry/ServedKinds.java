@@ -11,6 +11,7 @@ import io.kubernetes.client.proto.V1Authentication;
 import io.kubernetes.client.proto.V1Authorization;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.patch.PatchSchemas;
+import io.portcullis.authz.rbac.EscalationCheck;
 import java.util.List;
 
 /**
@@ -20,8 +21,8 @@ import java.util.List;
 public final class ServedKinds {
     private ServedKinds() {}
 
-    /** The stored kinds; {@code guard} checks RBAC writes for escalation, {@code tokenRequests} answers serviceaccounts/token. */
-    public static List<Strategy> stored(RbacGuard guard, SubresourceHandler tokenRequests) {
+    /** The stored kinds; {@code escalation} checks RBAC writes, {@code tokenRequests} answers serviceaccounts/token. */
+    public static List<Strategy> stored(EscalationCheck escalation, SubresourceHandler tokenRequests) {
         return List.of(
                 NamespaceKind.definition(),
                 ServiceAccountKind.definition(tokenRequests),
@@ -29,10 +30,10 @@ public final class ServedKinds {
                 ConfigMapKind.definition(),
                 PodKind.definition(),
                 EventKind.definition(),
-                RbacKinds.roles(guard, false),
-                RbacKinds.roles(guard, true),
-                RbacKinds.bindings(guard, false),
-                RbacKinds.bindings(guard, true),
+                RbacKinds.roles(escalation, false),
+                RbacKinds.roles(escalation, true),
+                RbacKinds.bindings(escalation, false),
+                RbacKinds.bindings(escalation, true),
                 LeaseKind.definition());
     }
 

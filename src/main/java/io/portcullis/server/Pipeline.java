@@ -168,7 +168,7 @@ final class Pipeline {
         if (route == null) {
             nonResource.serve(ex, info);
         } else if (route instanceof Route.Review review) {
-            review.handler().serve(ex, info, user);
+            rest.review(ex, info, review, user);
         } else if (route instanceof Route.Stored stored) {
             rest.serve(ex, info, stored.strategy(), user);
         }
