@@ -198,6 +198,11 @@ public final class EncryptingStore implements Store {
     }
 
     @Override
+    public boolean currentRevisionIsLocal() {
+        return store.currentRevisionIsLocal();
+    }
+
+    @Override
     public long compactedRevision() {
         return store.compactedRevision();
     }

@@ -70,8 +70,9 @@ final class KmsService implements AutoCloseable {
     private DynamicMessage call(MethodDescriptor<DynamicMessage, DynamicMessage> method, DynamicMessage request, String what)
             throws GeneralSecurityException {
         try {
-            return ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS),
-                    request);
+            // as upstream: a call waits for the plugin (restarting, say) until its deadline instead of failing fast
+            return ClientCalls.blockingUnaryCall(channel, method,
+                    CallOptions.DEFAULT.withWaitForReady().withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS), request);
         } catch (StatusRuntimeException e) {
             throw new GeneralSecurityException("kms plugin \"" + name + "\" failed to " + what + ": " + e.getStatus().getCode()
                     + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription()));

@@ -39,7 +39,7 @@ class KmsV2Test {
     }
 
     KmsV2 kms() {
-        KmsV2 kms = new KmsV2("test", new KmsService("test", dir.resolve("kms.sock"), Duration.ofSeconds(3)), Duration.ofMinutes(1),
+        KmsV2 kms = new KmsV2("test", new KmsService("test", dir.resolve("kms.sock"), Duration.ofSeconds(1)), Duration.ofMinutes(1),
                 Duration.ofMinutes(1));
         kms.check();
         return kms;
@@ -109,9 +109,9 @@ class KmsV2Test {
         try (KmsV2 restarted = kms()) {
             assertThat(restarted.healthy()).isFalse();
             assertThatThrownBy(() -> restarted.encrypt(VALUE, KEY)).isInstanceOf(GeneralSecurityException.class)
-                    .hasMessageStartingWith("kms provider \"test\" has no current key to write with: kms plugin \"test\" failed to status: UNAVAILABLE");
+                    .hasMessageStartingWith("kms provider \"test\" has no current key to write with: kms plugin \"test\" failed to status: DEADLINE_EXCEEDED");
             assertThatThrownBy(() -> restarted.decrypt(stored, KEY)).isInstanceOf(GeneralSecurityException.class)
-                    .hasMessageStartingWith("kms plugin \"test\" failed to decrypt: UNAVAILABLE");
+                    .hasMessageStartingWith("kms plugin \"test\" failed to decrypt: DEADLINE_EXCEEDED");
             plugin.serve();
             assertThat(restarted.check()).isTrue();
             assertThat(restarted.decrypt(stored, KEY)).isEqualTo(VALUE);
