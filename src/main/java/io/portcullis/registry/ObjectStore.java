@@ -111,8 +111,25 @@ public final class ObjectStore {
     }
 
     public Page list(Strategy s, String namespace, ListOptions o) {
+        Page page = listPage(s, namespace, o);
+        // as upstream: a list that meets objects it cannot read (encrypted with a key the server lacks)
+        // fails naming each of them, rather than leave them out silently
+        List<Statuses.FieldError> unreadable = new ArrayList<>();
+        for (Item it : page.items()) {
+            if (it.unreadable() != null) {
+                String at = it.namespace().isEmpty() ? it.name() : it.namespace() + "/" + it.name();
+                unreadable.add(new Statuses.FieldError("UnexpectedServerResponse", at, it.unreadable()));
+            }
+        }
+        if (!unreadable.isEmpty()) throw Statuses.storeReadError(s.type().groupResource(), unreadable);
+        return page;
+    }
+
+    private Page listPage(Strategy s, String namespace, ListOptions o) {
         ResourceType t = s.type();
-        Predicate<Item> filter = filter(s, o);
+        Predicate<Item> selected = filter(s, o);
+        // an unreadable object has no labels or fields to select by: it stays, and fails the list
+        Predicate<Item> filter = it -> it.unreadable() != null || selected.test(it);
         String prefix = t.prefix(namespace);
         if (o.continueToken() != null && !o.continueToken().isEmpty()) {
             if (o.resourceVersion() != null && !o.resourceVersion().isEmpty() && !o.resourceVersion().equals("0")) {
@@ -334,7 +351,8 @@ public final class ObjectStore {
             s.applyDefaults(old);
             ObjectNode obj = mutation.apply(old.deepCopy());
             obj = prepareUpdate(ctx, s, subresource, namespace, name, obj, old);
-            if (obj == old || obj.equals(old)) return old;
+            // as upstream: an unchanged object is not written again, unless it is stored in a stale form
+            if ((obj == old || obj.equals(old)) && !entry.stale()) return old;
             obj = managed(ctx, t, old, obj);
             byte[] bytes = boundedBytes(t, obj);
             if (ctx.dryRun()) return obj;
@@ -551,6 +569,7 @@ public final class ObjectStore {
     }
 
     private static Item decode(Store.Entry e) {
+        if (e.unreadable() != null) return Item.unreadable(e.key(), e.modRevision(), e.unreadable());
         return Item.stored(e.key(), e.json(), e.modRevision());
     }
 

@@ -73,15 +73,18 @@ public interface Store extends AutoCloseable {
     /**
      * A key's value. An entry whose stored bytes cannot be read back as JSON (a value encrypted with
      * a key the server no longer has) says why in {@code unreadable}, and its {@link #json()} throws
-     * that as a 500: every use of this one value fails, and nothing else does.
+     * that as a 500: every use of this one value fails, and nothing else does. A {@code stale} entry
+     * was read in a form writes no longer use (encrypted with an older key): an update stores it again
+     * even when nothing in it changed, as upstream, so that rewriting an object moves it to the
+     * current form.
      */
-    record Entry(String key, byte[] json, long createRevision, long modRevision, String unreadable) {
+    record Entry(String key, byte[] json, long createRevision, long modRevision, String unreadable, boolean stale) {
         public Entry(String key, byte[] json, long createRevision, long modRevision) {
-            this(key, json, createRevision, modRevision, null);
+            this(key, json, createRevision, modRevision, null, false);
         }
 
         public static Entry unreadable(String key, long createRevision, long modRevision, String why) {
-            return new Entry(key, null, createRevision, modRevision, why);
+            return new Entry(key, null, createRevision, modRevision, why, false);
         }
 
         /** The JSON value; an InternalError ApiException saying why when the entry is unreadable. */

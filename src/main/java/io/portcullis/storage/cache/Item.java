@@ -64,6 +64,8 @@ public final class Item {
     public String namespace() { return namespace; }
     public String name() { return name; }
     public long revision() { return revision; }
+    /** Why the stored value cannot be read; null for a readable item. */
+    public String unreadable() { return unreadable; }
 
     /** The bytes to send, resourceVersion included. */
     public byte[] json() {

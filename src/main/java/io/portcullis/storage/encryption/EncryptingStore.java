@@ -131,10 +131,13 @@ public final class EncryptingStore implements Store {
         if (object.isEmpty() || e.unreadable() != null) return e;
         byte[] stored = e.json();
         try {
-            byte[] json = config.providers(object.get().resource()).read(stored, e.key().getBytes(StandardCharsets.UTF_8));
-            return json == stored ? e : new Entry(e.key(), json, e.createRevision(), e.modRevision());
+            Providers.Read read = config.providers(object.get().resource()).read(stored, e.key().getBytes(StandardCharsets.UTF_8));
+            return read.value() == stored && !read.stale() ? e
+                    : new Entry(e.key(), read.value(), e.createRevision(), e.modRevision(), null, read.stale());
         } catch (GeneralSecurityException ex) {
-            String why = "unable to decrypt " + object.get() + ": " + ex.getMessage();
+            // upstream's words for an object the transformers cannot read, naming the object rather than its key
+            String why = "StorageError: corrupt object, " + object.get() + ": data from the storage is not transformable revision="
+                    + e.modRevision() + ": " + ex.getMessage();
             LOG.warn(why);
             return Entry.unreadable(e.key(), e.createRevision(), e.modRevision(), why);
         }

@@ -195,6 +195,17 @@ final class KmsV2 implements Transformer, AutoCloseable {
         return new AesGcm(name, derive(source, Arrays.copyOf(data, INFO))).decrypt(data, INFO, context);
     }
 
+    /** As upstream: a value whose key ID is not the plugin's current one is stale. */
+    @Override
+    public boolean stale(byte[] stored) {
+        WriteSeed w = writeSeed;
+        try {
+            return w == null || !KmsApi.string(DynamicMessage.parseFrom(KmsApi.ENCRYPTED_OBJECT, stored), "keyID").equals(w.keyId());
+        } catch (InvalidProtocolBufferException e) {
+            return true;
+        }
+    }
+
     /** The 32-byte key HKDF-SHA256 expands from the seed and the value's info (no extract step, as upstream). */
     private static byte[] derive(byte[] seed, byte[] info) {
         HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());

@@ -41,21 +41,28 @@ final class Providers {
         return out;
     }
 
+    /**
+     * A value read back, and whether it is stale: stored by a transformer other than the one that
+     * writes now (or by it under a key it no longer writes with), so that an update must write it again.
+     */
+    record Read(byte[] value, boolean stale) {}
+
     /** The value of a stored form; an exception naming each provider that tried and why it failed. */
-    byte[] read(byte[] stored, byte[] context) throws GeneralSecurityException {
+    Read read(byte[] stored, byte[] context) throws GeneralSecurityException {
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < transformers.size(); i++) {
             byte[] prefix = prefixes.get(i);
             if (!Arrays.equals(stored, 0, Math.min(prefix.length, stored.length), prefix, 0, prefix.length)) continue;
             try {
-                return transformers.get(i).decrypt(prefix.length == 0 ? stored : Arrays.copyOfRange(stored, prefix.length, stored.length),
-                        context);
+                byte[] body = prefix.length == 0 ? stored : Arrays.copyOfRange(stored, prefix.length, stored.length);
+                byte[] value = transformers.get(i).decrypt(body, context);
+                return new Read(value, i != 0 || transformers.get(i).stale(body));
             } catch (GeneralSecurityException e) {
                 if (prefix.length > 0) failures.add(transformers.get(i) + ": " + e.getMessage());
             }
         }
         if (!failures.isEmpty()) throw new GeneralSecurityException(String.join("; ", failures));
-        throw new GeneralSecurityException("no matching prefix found: " + storedBy(stored));
+        throw new GeneralSecurityException("no matching prefix found (" + storedBy(stored) + ")");
     }
 
     /** Who wrote a value no provider here reads, from its prefix alone (never its content). */

@@ -17,4 +17,9 @@ interface Transformer {
 
     /** The value of a stored form (its prefix already removed); an exception saying why it does not read. */
     byte[] decrypt(byte[] stored, byte[] context) throws GeneralSecurityException;
+
+    /** Whether a stored form it reads was made with a key it no longer writes with (a KMS plugin's older key). */
+    default boolean stale(byte[] stored) {
+        return false;
+    }
 }

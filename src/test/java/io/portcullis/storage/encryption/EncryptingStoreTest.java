@@ -107,8 +107,9 @@ class EncryptingStoreTest {
         }
         try (Store store = EncryptingStore.around(SqliteStore.open(dir.resolve("store.db")), config("key2", KEY2), false, Duration.ofMinutes(1));
              WatchCache cache = WatchCache.start(store)) {
-            String why = "Internal error occurred: unable to decrypt secrets \"s1\" in namespace \"ns1\": no matching prefix found: "
-                    + "the value was encrypted with aescbc key \"key1\", which is not among the providers";
+            String why = "Internal error occurred: StorageError: corrupt object, secrets \"s1\" in namespace \"ns1\": data from the storage "
+                    + "is not transformable revision=1: no matching prefix found "
+                    + "(the value was encrypted with aescbc key \"key1\", which is not among the providers)";
             ApiException e = catchThrowableOfType(ApiException.class, () -> store.get(S1).orElseThrow().json());
             assertThat(e.status().getCode()).isEqualTo(500);
             assertThat(e.status().getMessage()).isEqualTo(why).doesNotContain(KEY1, KEY2);

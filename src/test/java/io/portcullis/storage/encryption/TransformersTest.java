@@ -91,9 +91,20 @@ class TransformersTest {
 
         assertThat(new String(byKey1, UTF_8)).startsWith("k8s:enc:aescbc:v1:key1:");
         assertThat(new String(rotated.write(VALUE, KEY), UTF_8)).startsWith("k8s:enc:aescbc:v1:key2:");
-        assertThat(rotated.read(byKey1, KEY)).isEqualTo(VALUE);
-        assertThat(rotated.read(VALUE, KEY)).as("plaintext, through identity").isEqualTo(VALUE);
-        assertThat(new Providers(List.of(Identity.INSTANCE, key1)).read(byKey1, KEY)).as("identity first passes it on").isEqualTo(VALUE);
+        assertThat(rotated.read(byKey1, KEY).value()).isEqualTo(VALUE);
+        assertThat(rotated.read(VALUE, KEY).value()).as("plaintext, through identity").isEqualTo(VALUE);
+        assertThat(new Providers(List.of(Identity.INSTANCE, key1)).read(byKey1, KEY).value()).as("identity first passes it on")
+                .isEqualTo(VALUE);
+    }
+
+    @Test
+    void onlyAValueTheFirstProviderWroteIsCurrentAnyOtherIsStaleAndAnUpdateWritesItAgain() throws Exception {
+        AesCbc key1 = new AesCbc("key1", key(32, 1));
+        AesCbc key2 = new AesCbc("key2", key(32, 2));
+        Providers rotated = new Providers(List.of(key2, key1, Identity.INSTANCE));
+        assertThat(rotated.read(rotated.write(VALUE, KEY), KEY).stale()).isFalse();
+        assertThat(rotated.read(new Providers(List.of(key1)).write(VALUE, KEY), KEY).stale()).isTrue();
+        assertThat(new Providers(List.of(Identity.INSTANCE, key1)).read(VALUE, KEY).stale()).as("plaintext while identity writes").isFalse();
     }
 
     @Test
@@ -102,20 +113,20 @@ class TransformersTest {
         AesGcm old = new AesGcm("key", key(32, 1));
         AesGcm current = new AesGcm("key", key(32, 2));
         byte[] stored = new Providers(List.of(old)).write(VALUE, KEY);
-        assertThat(new Providers(List.of(current, old)).read(stored, KEY)).isEqualTo(VALUE);
+        assertThat(new Providers(List.of(current, old)).read(stored, KEY).value()).isEqualTo(VALUE);
     }
 
     static Stream<Arguments> unreadable() {
         AesGcm key1 = new AesGcm("key1", key(32, 1));
         return Stream.of(
                 arguments("its key is gone", List.of(new AesGcm("key2", key(32, 2))), key1,
-                        "no matching prefix found: the value was encrypted with aesgcm key \"key1\", which is not among the providers"),
+                        "no matching prefix found (the value was encrypted with aesgcm key \"key1\", which is not among the providers)"),
                 arguments("its key has another secret", List.of(new AesGcm("key1", key(32, 9))), key1,
                         "aesgcm key \"key1\": message authentication failed (not this key's data, or not stored under this key)"),
                 arguments("plaintext without identity", List.of(key1), Identity.INSTANCE,
-                        "no matching prefix found: the value is stored unencrypted, and identity is not among the providers"),
+                        "no matching prefix found (the value is stored unencrypted, and identity is not among the providers)"),
                 arguments("encrypted, only identity", List.of(Identity.INSTANCE), key1,
-                        "no matching prefix found: the value was encrypted with aesgcm key \"key1\", which is not among the providers"));
+                        "no matching prefix found (the value was encrypted with aesgcm key \"key1\", which is not among the providers)"));
     }
 
     @ParameterizedTest(name = "{0}")
