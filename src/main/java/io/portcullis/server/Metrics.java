@@ -30,6 +30,19 @@ final class Metrics {
             .classicUpperBounds(0.000001, 0.00001, 0.0001, 0.001, 0.01, 0.1, 1)
             .labelNames("result").register(registry);
 
+    /** kube-apiserver's count of --encryption-provider-config reloads, by status (success, failure). */
+    void encryptionConfigReloads(java.util.function.LongSupplier success, java.util.function.LongSupplier failure) {
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder()
+                .name("apiserver_encryption_config_controller_automatic_reloads_total")
+                .help("Total number of reload successes and failures of encryption configuration split by apiserver identity.")
+                .labelNames("status")
+                .callback(c -> {
+                    c.call(success.getAsLong(), "success");
+                    c.call(failure.getAsLong(), "failure");
+                })
+                .register(registry);
+    }
+
     void authenticationAttempt(String result) {
         authenticationAttempts.computeIfAbsent(result, r -> new LongAdder()).increment();
     }

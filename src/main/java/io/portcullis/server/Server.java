@@ -169,6 +169,9 @@ public final class Server implements AutoCloseable {
         vertx.exceptionHandler(failures::outsideRequest);
         this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
         Metrics metrics = new Metrics();
+        if (store instanceof EncryptingStore e && e.reloadsAutomatically()) {
+            metrics.encryptionConfigReloads(() -> e.reloads(true), () -> e.reloads(false));
+        }
 
         CachedTokenAuthenticator tokens = tokenAuthenticator(config.authentication(), serviceAccounts, cache, stored);
         Authenticator authenticator = authenticator(config.authentication(), pki.caCertificate(), tokens, serviceAccounts.apiAudiences());

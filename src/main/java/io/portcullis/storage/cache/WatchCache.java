@@ -209,7 +209,9 @@ public final class WatchCache implements AutoCloseable {
         try {
             consumer.accept(e);
         } catch (RuntimeException ex) {
-            LOG.error("cache listener on {} failed on {}", prefix, e.item(), ex);
+            // an unreadable object was already logged, with why, when it was read: no stack trace for it
+            if (e.item().unreadable() != null) LOG.warn("cache listener on {} skipped {}: it cannot be read", prefix, e.item());
+            else LOG.error("cache listener on {} failed on {}", prefix, e.item(), ex);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ public final class EncryptingStore implements Store {
     private final ScheduledExecutorService reloader;
     private volatile EncryptionConfig config;
     private volatile String reloadFailure;
+    private final LongAdder reloadsDone = new LongAdder();
+    private final LongAdder reloadsFailed = new LongAdder();
 
     private EncryptingStore(Store store, Path file, EncryptionConfig config, boolean automaticReload) {
         this.store = store;
@@ -91,6 +94,16 @@ public final class EncryptingStore implements Store {
         return config.healthy();
     }
 
+    /** Whether the file is read again when it changes. */
+    public boolean reloadsAutomatically() {
+        return automaticReload;
+    }
+
+    /** How many changed files were taken into use ({@code success}) or refused, so far. */
+    public long reloads(boolean success) {
+        return (success ? reloadsDone : reloadsFailed).sum();
+    }
+
     private void reload() {
         try {
             if (EncryptionConfig.hash(EncryptionConfig.read(file)).equals(config.hash())) return;
@@ -102,6 +115,7 @@ public final class EncryptingStore implements Store {
             EncryptionConfig previous = config;
             config = next;
             reloadFailure = null;
+            reloadsDone.increment();
             LOG.info("{} {}: the changed configuration is in use", FLAG, file);
             reloader.schedule(previous::close, CLOSE_AFTER.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
@@ -109,6 +123,7 @@ public final class EncryptingStore implements Store {
                 LOG.error("{} {}; the configuration loaded before stays in use", FLAG, e.getMessage());
             }
             reloadFailure = e.getMessage();
+            reloadsFailed.increment();
         }
     }
 
