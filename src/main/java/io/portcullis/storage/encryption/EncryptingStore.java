@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ public final class EncryptingStore implements Store {
     private static final Duration CLOSE_AFTER = Duration.ofMinutes(1);
 
     private final Store store;
+    private final Function<String, Optional<StoredKey>> objects;
     private final Path file;
     private final boolean automaticReload;
     private final ScheduledExecutorService reloader;
@@ -46,8 +48,10 @@ public final class EncryptingStore implements Store {
     private final LongAdder reloadsDone = new LongAdder();
     private final LongAdder reloadsFailed = new LongAdder();
 
-    private EncryptingStore(Store store, Path file, EncryptionConfig config, boolean automaticReload) {
+    private EncryptingStore(Store store, Function<String, Optional<StoredKey>> objects, Path file, EncryptionConfig config,
+                            boolean automaticReload) {
         this.store = store;
+        this.objects = objects;
         this.file = file;
         this.config = config;
         this.automaticReload = automaticReload;
@@ -65,6 +69,12 @@ public final class EncryptingStore implements Store {
      * store is closed then.
      */
     public static Store around(Store store, Path file, boolean automaticReload, Duration reloadInterval) {
+        return around(store, StoredKey::parse, file, automaticReload, reloadInterval);
+    }
+
+    /** As above, the objects keys name read by {@code objects} (tests encrypt keys outside /registry/ so). */
+    static Store around(Store store, Function<String, Optional<StoredKey>> objects, Path file, boolean automaticReload,
+                        Duration reloadInterval) {
         if (file == null) return store;
         EncryptionConfig config;
         try {
@@ -76,7 +86,7 @@ public final class EncryptingStore implements Store {
             }
             throw e;
         }
-        EncryptingStore encrypting = new EncryptingStore(store, file, config, automaticReload);
+        EncryptingStore encrypting = new EncryptingStore(store, objects, file, config, automaticReload);
         if (automaticReload) {
             encrypting.reloader.scheduleWithFixedDelay(encrypting::reload, reloadInterval.toMillis(), reloadInterval.toMillis(),
                     TimeUnit.MILLISECONDS);
@@ -130,7 +140,7 @@ public final class EncryptingStore implements Store {
     // ---- values ----
 
     private byte[] stored(String key, byte[] json) {
-        Optional<StoredKey> object = StoredKey.parse(key);
+        Optional<StoredKey> object = objects.apply(key);
         if (object.isEmpty()) return json;
         Providers providers = config.providers(object.get().resource());
         if (providers.writesPlaintext()) return json;
@@ -142,7 +152,7 @@ public final class EncryptingStore implements Store {
     }
 
     private Entry readable(Entry e) {
-        Optional<StoredKey> object = StoredKey.parse(e.key());
+        Optional<StoredKey> object = objects.apply(e.key());
         if (object.isEmpty() || e.unreadable() != null) return e;
         byte[] stored = e.json();
         try {
