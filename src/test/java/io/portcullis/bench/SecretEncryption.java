@@ -28,7 +28,7 @@ import javax.net.ssl.X509TrustManager;
  * Secret GET, LIST and create with encryption at rest off and under each provider, side by side:
  * one embedded server per configuration in this JVM, all started first; then, round after round,
  * each phase runs against each server in turn for the same time with the same client threads
- * (HTTP/1.1 over TLS, a system:masters token). GET fetches one of 100 Secrets of a namespace, LIST
+ * (HTTP/1.1 over TLS, a system:masters token), each round starting with the next server. GET fetches one of 100 Secrets of a namespace, LIST
  * lists those 100, create writes a new Secret of three keys (about 300 bytes of data). Prints
  * requests/s per round, the median, and the ratio to "off". Run:
  *   java -cp target/test-classes:target/classes:$(cat target/cp-test.txt) io.portcullis.bench.SecretEncryption [rounds] [seconds] [threads]
@@ -73,12 +73,15 @@ public final class SecretEncryption {
 
         String[] phases = {"GET", "LIST", "create"};
         Map<String, List<Double>> results = new LinkedHashMap<>();
-        for (Map.Entry<String, Server> s : servers.entrySet()) {   // warm-up: every phase once, briefly
-            for (String phase : phases) run(client, s.getValue(), phase, 2, threads);
+        for (Map.Entry<String, Server> s : servers.entrySet()) {   // warm-up: every phase on every server, as long as a measurement
+            for (String phase : phases) run(client, s.getValue(), phase, seconds, threads);
         }
+        List<Map.Entry<String, Server>> order = new ArrayList<>(servers.entrySet());
         for (int r = 1; r <= rounds; r++) {
             for (String phase : phases) {
-                for (Map.Entry<String, Server> s : servers.entrySet()) {
+                // each round starts with the next server, so that no configuration always runs first or last
+                for (int i = 0; i < order.size(); i++) {
+                    Map.Entry<String, Server> s = order.get((i + r - 1) % order.size());
                     double rate = run(client, s.getValue(), phase, seconds, threads);
                     results.computeIfAbsent(phase + "|" + s.getKey(), k -> new ArrayList<>()).add(rate);
                     System.out.printf("round %d %-6s %-9s %,10.0f req/s%n", r, phase, s.getKey(), rate);
