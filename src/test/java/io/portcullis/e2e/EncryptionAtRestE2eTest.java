@@ -263,6 +263,9 @@ class EncryptionAtRestE2eTest {
         assertThat(list.err()).contains("failed to read one or more secrets from the storage");
         Run raw = kubectl("get", "--raw", "/api/v1/namespaces/team/secrets");
         assertThat(raw.exit()).isEqualTo(1);
+        Run watch = kubectl("get", "--raw", "/api/v1/namespaces/team/secrets?watch=true");
+        assertThat(watch.out()).as("a watch meeting it ends with its error").startsWith("{\"type\":\"ERROR\"")
+                .contains("\"code\":500", "corrupt object, secrets \\\"lost\\\" in namespace \\\"team\\\"");
 
         // everything else serves: other Secrets, other namespaces, other kinds, writes, health
         createSecret("default", "fresh");
