@@ -4,6 +4,7 @@ import io.portcullis.api.Json;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -194,11 +195,15 @@ public final class ServerSideApply {
             if (value instanceof ObjectNode vo) {
                 target.set(key, merge(existing instanceof ObjectNode eo ? eo : target.objectNode(), vo, child));
             } else if (value instanceof ArrayNode va && existing instanceof ArrayNode ea && child.shape() == PatchSchema.Shape.KEYED_LIST) {
-                PatchSchema item = PatchSchema.object(child.fields());
-                Map<String, Integer> at = JsonPatch.positions(ea, child.mergeKey());
+                PatchSchema item = child.item();
+                Map<FieldPath.Key, Integer> at = new HashMap<>();
+                for (int j = 0; j < ea.size(); j++) {
+                    FieldPath.Key k = FieldPath.key(ea.get(j), child);
+                    if (k != null) at.putIfAbsent(k, j);
+                }
                 for (JsonNode i : va) {
                     ObjectNode io = (ObjectNode) i;
-                    String k = JsonPatch.identity(io.get(child.mergeKey()));
+                    FieldPath.Key k = FieldPath.key(io, child);
                     Integer j = at.get(k);
                     if (j != null && ea.get(j) instanceof ObjectNode eo) {
                         ea.set(j, merge(eo, io, item));
@@ -211,7 +216,7 @@ public final class ServerSideApply {
                 StrategicMergePatch.union(ea, va);
             } else if (value instanceof ArrayNode va && child.shape() == PatchSchema.Shape.KEYED_LIST) {
                 ArrayNode copy = target.arrayNode();
-                for (JsonNode i : va) copy.add(i instanceof ObjectNode io ? merge(target.objectNode(), io, PatchSchema.object(child.fields())) : i.deepCopy());
+                for (JsonNode i : va) copy.add(i instanceof ObjectNode io ? merge(target.objectNode(), io, child.item()) : i.deepCopy());
                 target.set(key, copy);
             } else {
                 target.set(key, value.deepCopy());

@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.StatusCause;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -52,6 +54,28 @@ class ServerSideApplyTest {
         assertThat(managed(out).get(0).get("fieldsV1").toString())
                 .isEqualTo("{\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"x\\\"}\":{\".\":{},\"f:image\":{},\"f:name\":{}}}}}");
         assertThat(out.path("spec").has("finalizers")).as("nulls in the configuration are not stored").isFalse();
+    }
+
+    static ObjectNode podWithPorts(String ports) {
+        return obj("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p'},'spec':{'containers':[{'name':'c','ports':" + ports + "}]}}");
+    }
+
+    /** As upstream's listMapKey containerPort and protocol, an omitted protocol being TCP. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        two protocols on one number are two ports | | [{'containerPort':53,'protocol':'UDP'},{'containerPort':53,'protocol':'TCP'}] | [{'containerPort':53,'protocol':'UDP'},{'containerPort':53,'protocol':'TCP'}] | {"containerPort":53,"protocol":"TCP"} {"containerPort":53,"protocol":"UDP"}
+        a port without protocol is the TCP port another manager set | [{'containerPort':80,'protocol':'TCP','name':'http'}] | [{'containerPort':80}] | [{'containerPort':80,'protocol':'TCP','name':'http'}] | {"containerPort":80,"protocol":"TCP"}
+        a UDP port beside a TCP port of the same number is added | [{'containerPort':53,'protocol':'TCP'}] | [{'containerPort':53,'protocol':'UDP'}] | [{'containerPort':53,'protocol':'TCP'},{'containerPort':53,'protocol':'UDP'}] | {"containerPort":53,"protocol":"UDP"}
+        """)
+    void containerPortsAreKeyedByNumberAndProtocol(String name, String otherManagersPorts, String appliedPorts, String wantPorts, String wantKeys) {
+        ObjectNode live = otherManagersPorts == null ? null : ServerSideApply.apply(null, podWithPorts(otherManagersPorts), "other", false, POD, T1);
+        ObjectNode out = ServerSideApply.apply(live, podWithPorts(appliedPorts), "me", false, POD, T2);
+        assertThat(out.at("/spec/containers/0/ports")).isEqualTo(JsonPatchTest.node(wantPorts));
+        JsonNode mine = null;
+        for (JsonNode e : managed(out)) if (e.get("manager").asString().equals("me")) mine = e;
+        JsonNode ports = mine.get("fieldsV1").path("f:spec").path("f:containers").path("k:{\"name\":\"c\"}").path("f:ports");
+        assertThat(ports.propertyNames()).containsExactlyInAnyOrder(
+                java.util.Arrays.stream(wantKeys.split(" ")).map(k -> "k:" + k).toArray(String[]::new));
     }
 
     @Test
@@ -204,7 +228,7 @@ class ServerSideApplyTest {
         assertThatThrownBy(() -> ServerSideApply.apply(null, applied, "me", false, POD, T1))
                 .isInstanceOfSatisfying(PatchException.class, e -> {
                     assertThat(e.code()).isEqualTo(400);
-                    assertThat(e.getMessage()).isEqualTo(".spec.containers: associative list with keys has an element that omits key field \"name\"");
+                    assertThat(e.getMessage()).isEqualTo(".spec.containers: associative list with keys has an element that omits key field \"name\" (and doesn't have default value)");
                 });
     }
 
