@@ -342,7 +342,8 @@ public final class ObjectStore {
             if (obj == old || obj.equals(old)) return old;
             obj = managed(ctx, t, old, obj);
             byte[] bytes = boundedBytes(t, obj);
-            if (ctx.dryRun()) return obj;
+            // as upstream, a dry run answers with the resourceVersion of the object it started from
+            if (ctx.dryRun()) return stamped(obj, entry.modRevision());
             try {
                 if (!Objects.meta(obj, "deletionTimestamp").isEmpty() && Objects.size(Objects.metadata(obj), "finalizers") == 0
                         && !hasSpecFinalizers(obj)) {

@@ -296,6 +296,17 @@ class KubectlTest {
     }
 
     @Test
+    void diffServerSideRightAfterAServerSideApplyFindsNothing() throws Exception {
+        String ns = namespace();
+        Path f = file("diff-" + ns + ".yaml", MANIFEST.formatted("same"));
+        kubectl("-n", ns, "apply", "--server-side", "-f", f.toString()).ok();
+        Thread.sleep(1100);   // a later second: a managedFields time that moved would make the dry run differ
+        Run diff = kubectl("-n", ns, "diff", "--server-side", "-f", f.toString());
+        assertThat(diff.exit()).as("kubectl diff exit code; stdout:%n%s%nstderr:%n%s", diff.out(), diff.err()).isZero();
+        assertThat(diff.out()).isEmpty();
+    }
+
+    @Test
     void createWithStrictValidationRefusesAnUnknownField() throws Exception {
         String ns = namespace();
         Run r = kubectlWith("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndta: {a: b}\n", null,

@@ -37,4 +37,25 @@ class ServerSideApplyHttpsTest extends AdminServerTest {
         assertThat(ports.propertyNames()).containsExactly(
                 "k:{\"containerPort\":53,\"protocol\":\"TCP\"}", "k:{\"containerPort\":53,\"protocol\":\"UDP\"}");
     }
+
+    /** kubectl diff --server-side right after an apply compares a dry-run apply with the object: nothing may differ. */
+    @Test
+    void reapplyingAnUnchangedConfigurationChangesNothingDryRunOrNot() throws Exception {
+        String path = NS + "/configmaps/same";
+        String config = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"same\",\"labels\":{\"a\":\"b\"}},\"data\":{\"k\":\"v\"}}";
+        JsonNode first = ok(apply(path, "fieldManager=me", config));
+        Thread.sleep(1100);   // a later second: a time that moved would show
+        JsonNode dryRun = ok(apply(path, "fieldManager=me&dryRun=All", config));
+        JsonNode again = ok(apply(path, "fieldManager=me", config));
+        JsonNode stored = Json.MAPPER.readTree(https.get(path).body());
+        for (JsonNode answer : new JsonNode[] {dryRun, again, stored}) {
+            assertThat(answer.at("/metadata/resourceVersion").asString()).isEqualTo(first.at("/metadata/resourceVersion").asString());
+            assertThat(answer.at("/metadata/managedFields")).isEqualTo(first.at("/metadata/managedFields"));
+        }
+
+        JsonNode changed = ok(apply(path, "fieldManager=me&dryRun=All", config.replace("\"v\"", "\"w\"")));
+        assertThat(changed.at("/data/k").asString()).isEqualTo("w");
+        assertThat(changed.at("/metadata/resourceVersion").asString()).as("a dry run answers with the resourceVersion it started from")
+                .isEqualTo(first.at("/metadata/resourceVersion").asString());
+    }
 }

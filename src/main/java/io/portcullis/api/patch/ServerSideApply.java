@@ -83,7 +83,9 @@ public final class ServerSideApply {
 
         List<Entry> result = new ArrayList<>();
         boolean placed = false;
-        Entry mine = new Entry(manager, APPLY, version, time(now), null, applySet);
+        // as upstream, an apply that changes nothing leaves the time as it was (none for a new entry)
+        String time = !merged.equals(base) ? time(now) : previous == null ? null : previous.time();
+        Entry mine = new Entry(manager, APPLY, version, time, null, applySet);
         for (Entry e : entries) {
             if (e == previous) { result.add(mine); placed = true; continue; }
             e.fields().removeAll(cmp.changed());
@@ -134,8 +136,8 @@ public final class ServerSideApply {
         TreeSet<FieldPath> mine = previous == null ? new TreeSet<>() : new TreeSet<>(previous.fields());
         mine.removeAll(cmp.removed());
         mine.addAll(cmp.changed());
-        boolean unchanged = previous != null && mine.equals(previous.fields());
-        String time = unchanged ? previous.time() : time(now);
+        // as upstream, the time moves only when this write set or changed a field
+        String time = cmp.changed().isEmpty() && previous != null ? previous.time() : time(now);
         Entry updated = new Entry(manager, UPDATE, version, time, null, mine);
         int at = previous == null ? -1 : entries.indexOf(previous);
         if (at >= 0) out.add(Math.min(at, out.size()), updated);

@@ -98,6 +98,31 @@ class ServerSideApplyTest {
     }
 
     @Test
+    void reapplyingTheSameConfigurationLaterLeavesTheObjectAndItsManagedFieldsAsTheyWere() {
+        ObjectNode first = ServerSideApply.apply(null, cm(",'labels':{'app':'x'}},'data':{'a':'1'}"), "kubectl", false, CONFIG_MAP, T1);
+        ObjectNode again = ServerSideApply.apply(first, cm(",'labels':{'app':'x'}},'data':{'a':'1'}"), "kubectl", false, CONFIG_MAP, T2);
+        assertThat(again).isEqualTo(first);
+    }
+
+    @Test
+    void aSecondApplierOfTheSameValuesChangesNothingAndGetsNoTime() {
+        ObjectNode live = ServerSideApply.apply(null, cm("},'data':{'a':'1'}"), "alice", false, CONFIG_MAP, T1);
+        ObjectNode out = ServerSideApply.apply(live, cm("},'data':{'a':'1'}"), "bob", false, CONFIG_MAP, T2);
+        assertThat(managed(out).get(0).get("time").asString()).isEqualTo("2025-01-02T03:04:05Z");
+        assertThat(managed(out).get(1).has("time")).isFalse();
+    }
+
+    @Test
+    void anUpdateThatOnlyRemovesKeepsTheUpdatersTime() {
+        ObjectNode live = ServerSideApply.recordUpdate(null, cm("},'data':{'a':'1','b':'2'}"), "edit", T1);
+        ObjectNode edited = live.deepCopy();
+        ((ObjectNode) edited.get("data")).remove("b");
+        ObjectNode out = ServerSideApply.recordUpdate(live, edited, "edit", T2);
+        assertThat(managed(out).get(0).get("time").asString()).isEqualTo("2025-01-02T03:04:05Z");
+        assertThat(managed(out).get(0).get("fieldsV1").toString()).isEqualTo("{\"f:data\":{\".\":{},\"f:a\":{}}}");
+    }
+
+    @Test
     void aDroppedFieldAnotherManagerAlsoOwnsStays() {
         ObjectNode a = ServerSideApply.apply(null, cm("},'data':{'a':'1','b':'2'}"), "a", false, CONFIG_MAP, T1);
         ObjectNode b = ServerSideApply.apply(a, cm("},'data':{'b':'2'}"), "b", false, CONFIG_MAP, T1);
