@@ -9,7 +9,6 @@ import io.portcullis.api.Statuses;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.patch.ApplyConflictException;
 import io.portcullis.api.patch.JsonPatch;
-import io.portcullis.api.patch.LastApplied;
 import io.portcullis.api.patch.MergePatch;
 import io.portcullis.api.patch.PatchException;
 import io.portcullis.api.patch.PatchSchemas;
@@ -356,15 +355,7 @@ final class Rest {
                     var schema = PatchSchemas.forKind(t.apiVersion(), t.kind());
                     Context applyCtx = new Context(ctx.user(), ctx.dryRun(), "");
                     result = objects.patch(applyCtx, s, ns, info.name(), info.subresource(),
-                            cur -> {
-                                try {
-                                    return ServerSideApply.apply(cur, applied, manager, forced, schema, Instant.now());
-                                } catch (ApplyConflictException e) {
-                                    // fields the client-side apply recorded pass to the server-side applier
-                                    if (!LastApplied.coversAll(cur, e)) throw e;
-                                    return ServerSideApply.apply(cur, applied, manager, true, schema, Instant.now());
-                                }
-                            }, true);
+                            cur -> ServerSideApply.apply(cur, applied, manager, forced, schema, Instant.now()), true);
                     ex.respondJson(200, result);
                     return;
                 }

@@ -276,6 +276,26 @@ class KubectlTest {
     }
 
     @Test
+    void serverSideApplyKeepsTheClientSideAnnotationInStepSoALaterClientSideApplyPrunes() throws Exception {
+        String ns = namespace();
+        String manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: upgrade}\ndata: %s\n";
+        Path f = file("upgrade-prune-" + ns + ".yaml", manifest.formatted("{mode: one}"));
+        assertThat(kubectl("-n", ns, "apply", "-f", f.toString()).ok().out()).isEqualTo("configmap/upgrade created\n");
+
+        Files.writeString(f, manifest.formatted("{mode: two, extra: x}"));
+        Run ssa = kubectl("-n", ns, "apply", "--server-side", "-f", f.toString()).ok();
+        assertThat(ssa.out()).isEqualTo("configmap/upgrade serverside-applied\n");
+        assertThat(ssa.err()).isEmpty();
+        String annotation = kubectl("-n", ns, "get", "cm", "upgrade", "-o",
+                "jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}").ok().out();
+        assertThat(Json.MAPPER.readTree(annotation).path("data").toString()).isEqualTo("{\"extra\":\"x\",\"mode\":\"two\"}");
+
+        Files.writeString(f, manifest.formatted("{mode: three}"));
+        assertThat(kubectl("-n", ns, "apply", "-f", f.toString()).ok().out()).isEqualTo("configmap/upgrade configured\n");
+        assertThat(kubectl("-n", ns, "get", "cm", "upgrade", "-o", "jsonpath={.data}").ok().out()).isEqualTo("{\"mode\":\"three\"}");
+    }
+
+    @Test
     void serverSideApplyConflictsBetweenManagersAndForceTakesTheField() throws Exception {
         String ns = namespace();
         Path f = file("ssa-" + ns + ".yaml", MANIFEST.formatted("three"));

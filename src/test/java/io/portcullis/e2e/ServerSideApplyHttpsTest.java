@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Server-side apply and the managedFields it keeps, over HTTPS, as upstream keeps them. */
 class ServerSideApplyHttpsTest extends AdminServerTest {
@@ -57,5 +58,31 @@ class ServerSideApplyHttpsTest extends AdminServerTest {
         assertThat(changed.at("/data/k").asString()).isEqualTo("w");
         assertThat(changed.at("/metadata/resourceVersion").asString()).as("a dry run answers with the resourceVersion it started from")
                 .isEqualTo(first.at("/metadata/resourceVersion").asString());
+    }
+
+    /** Fields a client-side apply set pass without a conflict to the manager kubectl alone (upstream's upgrade path). */
+    @Test
+    void anotherManagerThanKubectlConflictsWithClientSideAppliedFields() throws Exception {
+        String lastApplied = "{\"apiVersion\":\"v1\",\"data\":{\"mode\":\"one\"},\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"csa\",\"namespace\":\"ssa\"}}\n";
+        ObjectNode created = Json.object();
+        created.putObject("metadata").put("name", "csa").putObject("annotations").put("kubectl.kubernetes.io/last-applied-configuration", lastApplied);
+        created.putObject("data").put("mode", "one");
+        HttpResponse<String> r = https.send("POST", NS + "/configmaps?fieldManager=kubectl-client-side-apply", "application/json", Json.string(created));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+
+        String config = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"csa\"},\"data\":{\"mode\":\"two\"}}";
+        HttpResponse<String> conflict = apply(NS + "/configmaps/csa", "fieldManager=other", config);
+        assertThat(conflict.statusCode()).as(conflict.body()).isEqualTo(409);
+        JsonNode status = Json.MAPPER.readTree(conflict.body());
+        assertThat(status.path("reason").asString()).isEqualTo("Conflict");
+        assertThat(status.path("message").asString())
+                .isEqualTo("Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using v1: .data.mode");
+        assertThat(status.at("/details/causes")).isEqualTo(Json.MAPPER.readTree(
+                "[{\"reason\":\"FieldManagerConflict\",\"message\":\"conflict with \\\"kubectl-client-side-apply\\\" using v1\",\"field\":\".data.mode\"}]"));
+
+        JsonNode applied = ok(apply(NS + "/configmaps/csa", "fieldManager=kubectl", config));
+        assertThat(applied.at("/data/mode").asString()).isEqualTo("two");
+        assertThat(applied.at("/metadata/annotations").get("kubectl.kubernetes.io/last-applied-configuration").asString())
+                .isEqualTo("{\"apiVersion\":\"v1\",\"data\":{\"mode\":\"two\"},\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"csa\"}}\n");
     }
 }

@@ -45,7 +45,9 @@ public final class ServerSideApply {
      * @param applied the configuration the manager wants (its full intent)
      * @param force   take over fields other managers own instead of failing
      * @return the new object, with metadata.managedFields updated
-     * @throws ApplyConflictException when, without force, a field another manager owns would change
+     * @throws ApplyConflictException when, without force, a field another manager owns would change (for the
+     *                                manager kubectl, one its client-side apply annotation does not excuse:
+     *                                see {@link LastApplied}, which this also keeps up to date)
      * @throws PatchException         when the configuration or the stored managedFields are malformed
      */
     public static ObjectNode apply(ObjectNode live, ObjectNode applied, String manager, boolean force, PatchSchema schema, Instant now) {
@@ -79,6 +81,10 @@ public final class ServerSideApply {
                 }
             }
         }
+        if (!conflicts.isEmpty() && !force && manager.equals(LastApplied.KUBECTL)) {
+            Set<FieldPath> excused = LastApplied.excused(base, s);
+            conflicts.removeIf(c -> excused.contains(c.path()));
+        }
         if (!conflicts.isEmpty() && !force) throw new ApplyConflictException(conflicts);
 
         List<Entry> result = new ArrayList<>();
@@ -93,6 +99,7 @@ public final class ServerSideApply {
             result.add(e);
         }
         if (!placed) result.add(mine);
+        if (manager.equals(LastApplied.KUBECTL)) LastApplied.update(merged, applied);
         write(merged, result);
         return merged;
     }

@@ -186,6 +186,70 @@ class ServerSideApplyTest {
                 });
     }
 
+    /**
+     * Upstream's upgrade from client-side apply: for the manager kubectl alone, a conflict on a field the
+     * last-applied annotation sets at the value the object still holds is no conflict.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        kubectl takes over a field the annotation sets at its live value       | kubectl | {'apiVersion':'v1','kind':'ConfigMap','data':{'mode':'one'}} |        | ''
+        any other manager conflicts                                            | other   | {'apiVersion':'v1','kind':'ConfigMap','data':{'mode':'one'}} |        | Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.mode
+        a field edited since the client-side apply conflicts                   | kubectl | {'apiVersion':'v1','kind':'ConfigMap','data':{'mode':'one'}} | edited | Apply failed with 1 conflict: conflict with "kubectl-edit" using v1: .data.mode
+        a field the annotation does not set conflicts                          | kubectl | {'apiVersion':'v1','kind':'ConfigMap','data':{'other':'x'}}  |        | Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.mode
+        an annotation of another apiVersion excuses nothing                    | kubectl | {'apiVersion':'v2','kind':'ConfigMap','data':{'mode':'one'}} |        | Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.mode
+        an annotation that does not read excuses nothing                       | kubectl | {'apiVersion':                                               |        | Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.mode
+        """)
+    void kubectlTakesOverWhatItsClientSideApplySetWithoutAConflict(String name, String manager, String lastApplied, String edited, String conflict) {
+        ObjectNode created = cm("},'data':{'mode':'one'}");
+        created.withObject("metadata").withObject("annotations").put(LastApplied.ANNOTATION, lastApplied.replace('\'', '"'));
+        ObjectNode live = ServerSideApply.recordUpdate(null, created, "kubectl-client-side-apply", T1);
+        if (edited != null) live = ServerSideApply.recordUpdate(live, withData(live, edited), "kubectl-edit", T1);
+        ObjectNode finalLive = live;
+        if (conflict.isEmpty()) {
+            ObjectNode out = ServerSideApply.apply(live, cm("},'data':{'mode':'two'}"), manager, false, CONFIG_MAP, T2);
+            assertThat(out.at("/data/mode").asString()).isEqualTo("two");
+        } else {
+            assertThatThrownBy(() -> ServerSideApply.apply(finalLive, cm("},'data':{'mode':'two'}"), manager, false, CONFIG_MAP, T2))
+                    .isInstanceOf(ApplyConflictException.class).hasMessage(conflict);
+        }
+    }
+
+    @Test
+    void onlyTheUnexcusedConflictsAreReported() {
+        ObjectNode created = cm(",'labels':{'app':'x'}},'data':{'mode':'one'}");
+        created.withObject("metadata").withObject("annotations").put(LastApplied.ANNOTATION, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"mode\":\"one\"}}");
+        ObjectNode live = ServerSideApply.recordUpdate(null, created, "kubectl-client-side-apply", T1);
+        assertThatThrownBy(() -> ServerSideApply.apply(live, cm(",'labels':{'app':'y'}},'data':{'mode':'two'}"), "kubectl", false, CONFIG_MAP, T2))
+                .hasMessage("Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using v1: .metadata.labels.app");
+    }
+
+    /** As upstream's last-applied updater: kubectl's apply keeps an existing annotation equal to what it applied. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        kubectl rewrites the annotation to its configuration | kubectl | old   | {"apiVersion":"v1","data":{"mode":"two"},"kind":"ConfigMap","metadata":{"name":"c","namespace":"ns"}}\\n
+        another manager leaves it                            | other   | old   | old
+        kubectl adds none where there was none               | kubectl |       |
+        an annotation past 256 KiB in all is dropped         | kubectl | huge  |
+        """)
+    void kubectlsApplyKeepsTheLastAppliedAnnotationInStep(String name, String manager, String before, String after) {
+        ObjectNode created = cm("},'data':{'mode':'one'}");
+        if ("old".equals(before)) created.withObject("metadata").withObject("annotations").put(LastApplied.ANNOTATION, "old");
+        if ("huge".equals(before)) {
+            created.withObject("metadata").withObject("annotations").put(LastApplied.ANNOTATION, "old").put("big", "x".repeat(256 * 1024 - 100));
+        }
+        ObjectNode live = ServerSideApply.recordUpdate(null, created, "creator", T1);
+        ObjectNode out = ServerSideApply.apply(live, cm("},'data':{'mode':'two'}"), manager, true, CONFIG_MAP, T2);
+        JsonNode annotation = out.at("/metadata/annotations").get(LastApplied.ANNOTATION);
+        if (after == null) assertThat(annotation).isNull();
+        else assertThat(annotation.asString()).isEqualTo(after.replace("\\n", "\n"));
+    }
+
+    private static ObjectNode withData(ObjectNode o, String mode) {
+        ObjectNode c = o.deepCopy();
+        c.withObject("data").put("mode", mode);
+        return c;
+    }
+
     @Test
     void forceTakesOwnership() {
         ObjectNode live = ServerSideApply.apply(null, cm(",'labels':{'app':'x','keep':'1'}}"), "alice", false, CONFIG_MAP, T1);
