@@ -354,8 +354,11 @@ final class Rest {
                     boolean forced = "true".equals(force);
                     var schema = PatchSchemas.forKind(t.apiVersion(), t.kind());
                     Context applyCtx = new Context(ctx.user(), ctx.dryRun(), "");
+                    ObjectNode intent = ServerSideApply.scoped(applied, info.subresource(), s.hasStatus());
+                    // as upstream, an apply creates a missing object through the main resource only
                     result = objects.patch(applyCtx, s, ns, info.name(), info.subresource(),
-                            cur -> ServerSideApply.apply(cur, applied, manager, forced, schema, Instant.now()), true);
+                            cur -> ServerSideApply.apply(cur, intent, manager, info.subresource(), forced, schema, Instant.now()),
+                            info.subresource().isEmpty());
                     ex.respondJson(200, result);
                     return;
                 }

@@ -85,4 +85,38 @@ class ServerSideApplyHttpsTest extends AdminServerTest {
         assertThat(applied.at("/metadata/annotations").get("kubectl.kubernetes.io/last-applied-configuration").asString())
                 .isEqualTo("{\"apiVersion\":\"v1\",\"data\":{\"mode\":\"two\"},\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"csa\"}}\n");
     }
+
+    static java.util.List<String> entries(JsonNode obj) {
+        return obj.at("/metadata/managedFields").valueStream().map(e -> e.get("operation").asString() + " " + e.get("manager").asString()
+                + " " + e.path("subresource").asString("-") + " " + e.get("fieldsV1")).toList();
+    }
+
+    /**
+     * As upstream: each manager has an entry per subresource, writes through /status record theirs with
+     * subresource "status", and the main resource ignores a status in its apply configuration, so it
+     * neither owns nor conflicts over the status.
+     */
+    @Test
+    void writesThroughStatusAreOwnedAsTheStatusSubresourceAndTheMainResourceIgnoresStatus() throws Exception {
+        String pod = NS + "/pods/st";
+        String object = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"st\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}%s}";
+        ok(apply(pod, "fieldManager=me", object.formatted("")));
+        ok(apply(pod + "/status", "fieldManager=kubelet", object.formatted(",\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}")));
+        ok(https.send("PATCH", pod + "/status?fieldManager=ctl", "application/merge-patch+json", "{\"status\":{\"message\":\"hi\"}}"));
+        ObjectNode current = (ObjectNode) Json.MAPPER.readTree(https.get(pod).body());
+        current.withObject("status").put("reason", "r");
+        ok(https.send("PUT", pod + "/status?fieldManager=putter", "application/json", Json.string(current)));
+
+        JsonNode main = ok(apply(pod, "fieldManager=me", object.formatted(",\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}]}")));
+        assertThat(main.at("/status/conditions").toString()).contains("{\"type\":\"Ready\",\"status\":\"True\"}");
+        assertThat(entries(main)).containsExactlyInAnyOrder(
+                "Apply me - {\"f:spec\":{\"f:containers\":{\"k:{\\\"name\\\":\\\"c\\\"}\":{\".\":{},\"f:image\":{},\"f:name\":{}}}}}",
+                "Apply kubelet status {\"f:status\":{\"f:conditions\":{\"k:{\\\"type\\\":\\\"Ready\\\"}\":{\".\":{},\"f:status\":{},\"f:type\":{}}}}}",
+                "Update ctl status {\"f:status\":{\"f:message\":{}}}",
+                "Update putter status {\"f:status\":{\"f:reason\":{}}}");
+        assertThat(main.at("/metadata/managedFields/3/apiVersion").asString()).isEqualTo("v1");
+
+        HttpResponse<String> missing = apply(NS + "/pods/absent/status", "fieldManager=kubelet", object.replace("\"st\"", "\"absent\"").formatted(""));
+        assertThat(missing.statusCode()).as("an apply through /status creates nothing").isEqualTo(404);
+    }
 }

@@ -2,13 +2,14 @@ package io.portcullis.api.patch;
 
 import io.portcullis.api.Json;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -30,27 +31,30 @@ public final class ServerSideApply {
 
     private ServerSideApply() {}
 
-    /** One entry of metadata.managedFields. */
+    /** One entry of metadata.managedFields; time null when it has none, subresource "" for the main resource. */
     record Entry(String manager, String operation, String apiVersion, String time, String subresource, TreeSet<FieldPath> fields) {
-        boolean sameWorkflow(String m, String op, String version) {
-            return manager.equals(m) && operation.equals(op) && (op.equals(APPLY) || Objects.equals(apiVersion, version))
-                    && (subresource == null || subresource.isEmpty());
+        /** As upstream's manager identifier: manager, operation, subresource, and the apiVersion of an Update. */
+        boolean sameWorkflow(String m, String op, String version, String sub) {
+            return manager.equals(m) && operation.equals(op) && (op.equals(APPLY) || apiVersion.equals(version)) && subresource.equals(sub);
         }
     }
 
     /**
      * Applies a configuration for a manager.
      *
-     * @param live    the stored object, or null when the apply creates it
-     * @param applied the configuration the manager wants (its full intent)
-     * @param force   take over fields other managers own instead of failing
+     * @param live        the stored object, or null when the apply creates it
+     * @param applied     the configuration the manager wants (its full intent), as {@link #scoped} leaves it
+     * @param subresource the subresource applied to ("status"), or "" for the main resource: the manager has
+     *                    one entry for each
+     * @param force       take over fields other managers own instead of failing
      * @return the new object, with metadata.managedFields updated
      * @throws ApplyConflictException when, without force, a field another manager owns would change (for the
      *                                manager kubectl, one its client-side apply annotation does not excuse:
      *                                see {@link LastApplied}, which this also keeps up to date)
      * @throws PatchException         when the configuration or the stored managedFields are malformed
      */
-    public static ObjectNode apply(ObjectNode live, ObjectNode applied, String manager, boolean force, PatchSchema schema, Instant now) {
+    public static ObjectNode apply(ObjectNode live, ObjectNode applied, String manager, String subresource, boolean force,
+                                   PatchSchema schema, Instant now) {
         if (manager == null || manager.isEmpty()) throw new IllegalArgumentException("apply needs a field manager");
         if (applied == null) throw PatchException.badRequest("the apply configuration is empty");
         PatchSchema s = schema == null ? PatchSchema.object() : schema;
@@ -62,7 +66,7 @@ public final class ServerSideApply {
         TreeSet<FieldPath> applySet = Fields.of(applied, s, false, true);
         ObjectNode merged = merge(base.deepCopy(), applied, s);
 
-        Entry previous = find(entries, manager, APPLY, version);
+        Entry previous = find(entries, manager, APPLY, version, subresource);
         Set<FieldPath> lastSet = previous == null ? Set.of() : previous.fields();
         Set<FieldPath> drop = new HashSet<>();
         for (FieldPath dropped : lastSet) {
@@ -88,20 +92,38 @@ public final class ServerSideApply {
         if (!conflicts.isEmpty() && !force) throw new ApplyConflictException(conflicts);
 
         List<Entry> result = new ArrayList<>();
-        boolean placed = false;
-        // as upstream, an apply that changes nothing leaves the time as it was (none for a new entry)
-        String time = !merged.equals(base) ? time(now) : previous == null ? null : previous.time();
-        Entry mine = new Entry(manager, APPLY, version, time, null, applySet);
         for (Entry e : entries) {
-            if (e == previous) { result.add(mine); placed = true; continue; }
+            if (e == previous) continue;
             e.fields().removeAll(cmp.changed());
             e.fields().removeAll(cmp.removed());
             result.add(e);
         }
-        if (!placed) result.add(mine);
+        // as upstream, an apply that changes nothing leaves the time as it was (none for a new entry)
+        String time = !merged.equals(base) ? time(now) : previous == null ? null : previous.time();
+        result.add(new Entry(manager, APPLY, version, time, subresource, applySet));
         if (manager.equals(LastApplied.KUBECTL)) LastApplied.update(merged, applied);
         write(merged, result);
         return merged;
+    }
+
+    /**
+     * The part of an apply configuration that a write through the subresource can change, so that the
+     * applier neither owns nor conflicts over the rest (upstream's reset fields; here, as the registry
+     * keeps it, a write through /status changes the status alone): through "status" only the status,
+     * with the object's name; through the main resource of a kind with a status subresource, all but the
+     * status.
+     */
+    public static ObjectNode scoped(ObjectNode applied, String subresource, boolean hasStatusSubresource) {
+        if (subresource.equals("status")) {
+            ObjectNode out = applied.deepCopy();
+            out.retain("apiVersion", "kind", "metadata", "status");
+            if (out.get("metadata") instanceof ObjectNode m) m.retain("name", "namespace");
+            return out;
+        }
+        if (!hasStatusSubresource || !applied.has("status")) return applied;
+        ObjectNode out = applied.deepCopy();
+        out.remove("status");
+        return out;
     }
 
     /**
@@ -109,30 +131,28 @@ public final class ServerSideApply {
      * added or changed become the manager's, under its Update entry, and leave every other manager; the
      * fields it removed leave everybody.
      *
-     * @param oldObj the stored object, or null on create
-     * @param newObj the object about to be stored; its managedFields, when present, are the ones kept
-     *               (as upstream, an empty list resets them), else the stored object's are
+     * @param oldObj      the stored object, or null on create
+     * @param newObj      the object about to be stored; through the main resource, its managedFields, when
+     *                    present, are the ones kept (as upstream, an empty list resets them), else the stored
+     *                    object's are; through a subresource always the stored object's
+     * @param subresource the subresource written ("status"), or "" for the main resource
      * @return a copy of newObj with metadata.managedFields updated
      */
-    public static ObjectNode recordUpdate(ObjectNode oldObj, ObjectNode newObj, String manager, Instant now) {
-        return recordUpdate(oldObj, newObj, manager, now, null);
-    }
-
-    /** As {@link #recordUpdate(ObjectNode, ObjectNode, String, Instant)}, with the kind's list strategies. */
-    public static ObjectNode recordUpdate(ObjectNode oldObj, ObjectNode newObj, String manager, Instant now, PatchSchema schema) {
+    public static ObjectNode recordUpdate(ObjectNode oldObj, ObjectNode newObj, String manager, String subresource, Instant now,
+                                          PatchSchema schema) {
         if (manager == null || manager.isEmpty()) throw new IllegalArgumentException("an update needs a field manager");
-        PatchSchema s = schema != null ? schema : PatchSchemas.forKind(Json.text(newObj, "apiVersion"), Json.text(newObj, "kind"));
         ObjectNode result = newObj.deepCopy();
         JsonNode given = newObj.path("metadata").get("managedFields");
-        List<Entry> entries = given != null && given.isArray() ? read(newObj) : (oldObj == null ? new ArrayList<>() : read(oldObj));
+        List<Entry> entries = given != null && given.isArray() && subresource.isEmpty() ? read(newObj)
+                : (oldObj == null ? new ArrayList<>() : read(oldObj));
         ObjectNode before = oldObj == null ? Json.object() : oldObj.deepCopy();
         removeManagedFields(before);
         ObjectNode after = newObj.deepCopy();
         removeManagedFields(after);
         String version = Json.text(newObj, "apiVersion");
 
-        Comparison cmp = Comparison.of(before, after, s);
-        Entry previous = find(entries, manager, UPDATE, version);
+        Comparison cmp = Comparison.of(before, after, schema);
+        Entry previous = find(entries, manager, UPDATE, version, subresource);
         List<Entry> out = new ArrayList<>();
         for (Entry e : entries) {
             if (e == previous) continue;
@@ -145,10 +165,7 @@ public final class ServerSideApply {
         mine.addAll(cmp.changed());
         // as upstream, the time moves only when this write set or changed a field
         String time = cmp.changed().isEmpty() && previous != null ? previous.time() : time(now);
-        Entry updated = new Entry(manager, UPDATE, version, time, null, mine);
-        int at = previous == null ? -1 : entries.indexOf(previous);
-        if (at >= 0) out.add(Math.min(at, out.size()), updated);
-        else out.add(updated);
+        out.add(new Entry(manager, UPDATE, version, time, subresource, mine));
         write(result, out);
         return result;
     }
@@ -188,8 +205,8 @@ public final class ServerSideApply {
         return false;
     }
 
-    private static Entry find(List<Entry> entries, String manager, String operation, String version) {
-        for (Entry e : entries) if (e.sameWorkflow(manager, operation, version)) return e;
+    private static Entry find(List<Entry> entries, String manager, String operation, String version, String subresource) {
+        for (Entry e : entries) if (e.sameWorkflow(manager, operation, version, subresource)) return e;
         return null;
     }
 
@@ -249,24 +266,30 @@ public final class ServerSideApply {
             if (!fieldsType.isEmpty() && !fieldsType.equals("FieldsV1")) {
                 throw PatchException.badRequest("invalid managedFields: fieldsType must be FieldsV1, got \"" + fieldsType + "\"");
             }
-            entries.add(new Entry(manager, operation, Json.text(n, "apiVersion"), Json.text(n, "time"),
+            String time = Json.text(n, "time");
+            entries.add(new Entry(manager, operation, Json.text(n, "apiVersion"), time.isEmpty() ? null : time,
                     Json.text(n, "subresource"), Fields.fromFieldsV1(n.get("fieldsV1"))));
         }
         return entries;
     }
 
+    /** Upstream's order of entries: Apply before Update, then by time (in seconds), manager, apiVersion, subresource. */
+    private static final Comparator<Entry> ORDER = Comparator.comparing(Entry::operation)
+            .thenComparingLong(e -> seconds(e.time())).thenComparing(Entry::manager)
+            .thenComparing(Entry::apiVersion).thenComparing(Entry::subresource);
+
     private static void write(ObjectNode obj, List<Entry> entries) {
         ArrayNode list = obj.arrayNode();
-        for (Entry e : entries) {
+        for (Entry e : entries.stream().sorted(ORDER).toList()) {
             if (e.fields().isEmpty()) continue;
             ObjectNode n = list.addObject();
             n.put("manager", e.manager());
             n.put("operation", e.operation());
             if (!e.apiVersion().isEmpty()) n.put("apiVersion", e.apiVersion());
-            if (e.time() != null && !e.time().isEmpty()) n.put("time", e.time());
+            if (e.time() != null) n.put("time", e.time());
             n.put("fieldsType", "FieldsV1");
             n.set("fieldsV1", Fields.toFieldsV1(e.fields()));
-            if (e.subresource() != null && !e.subresource().isEmpty()) n.put("subresource", e.subresource());
+            if (!e.subresource().isEmpty()) n.put("subresource", e.subresource());
         }
         JsonNode meta = obj.get("metadata");
         ObjectNode metadata = meta instanceof ObjectNode m ? m : obj.putObject("metadata");
@@ -280,5 +303,15 @@ public final class ServerSideApply {
 
     private static String time(Instant now) {
         return now.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    /** The seconds of an entry's time; 0 for none, or for one that does not read (as a zero time sorts upstream). */
+    private static long seconds(String time) {
+        if (time == null) return 0;
+        try {
+            return Instant.parse(time).getEpochSecond();
+        } catch (DateTimeParseException e) {
+            return 0;
+        }
     }
 }
