@@ -119,4 +119,25 @@ class ServerSideApplyHttpsTest extends AdminServerTest {
         HttpResponse<String> missing = apply(NS + "/pods/absent/status", "fieldManager=kubelet", object.replace("\"st\"", "\"absent\"").formatted(""));
         assertThat(missing.statusCode()).as("an apply through /status creates nothing").isEqualTo(404);
     }
+
+    /** As upstream, at most ten Update entries: past that the oldest merge into "ancient-changes". */
+    @Test
+    void twelveUpdatersLeaveTenUpdateEntries() throws Exception {
+        String path = NS + "/configmaps/many";
+        HttpResponse<String> created = https.send("POST", NS + "/configmaps?fieldManager=m01", "application/json",
+                "{\"metadata\":{\"name\":\"many\"},\"data\":{\"k01\":\"v\"}}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode last = null;
+        for (int i = 2; i <= 12; i++) {
+            String m = "m%02d".formatted(i);
+            last = ok(https.send("PATCH", path + "?fieldManager=" + m, "application/merge-patch+json", "{\"data\":{\"k%02d\":\"v\"}}".formatted(i)));
+        }
+        assertThat(last.at("/metadata/managedFields").valueStream().map(e -> e.get("manager").asString()).toList()).containsExactlyInAnyOrder(
+                "ancient-changes", "m04", "m05", "m06", "m07", "m08", "m09", "m10", "m11", "m12");
+        JsonNode ancient = last.at("/metadata/managedFields").valueStream().filter(e -> e.get("manager").asString().equals("ancient-changes"))
+                .findFirst().orElseThrow();
+        assertThat(ancient.get("operation").asString()).isEqualTo("Update");
+        assertThat(ancient.get("apiVersion").asString()).isEqualTo("v1");
+        assertThat(ancient.get("fieldsV1").toString()).isEqualTo("{\"f:data\":{\".\":{},\"f:k01\":{},\"f:k02\":{},\"f:k03\":{}}}");
+    }
 }

@@ -28,6 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
 public final class ServerSideApply {
     static final String APPLY = "Apply";
     static final String UPDATE = "Update";
+    /** Upstream's bound on the Update entries of an object, and the name of the entry the oldest merge into. */
+    static final int MAX_UPDATE_ENTRIES = 10;
+    static final String ANCIENT_CHANGES = "ancient-changes";
 
     private ServerSideApply() {}
 
@@ -36,6 +39,16 @@ public final class ServerSideApply {
         /** As upstream's manager identifier: manager, operation, subresource, and the apiVersion of an Update. */
         boolean sameWorkflow(String m, String op, String version, String sub) {
             return manager.equals(m) && operation.equals(op) && (op.equals(APPLY) || apiVersion.equals(version)) && subresource.equals(sub);
+        }
+
+        /** Upstream's manager identifier, the JSON of the entry's manager, operation, apiVersion and subresource. */
+        String identifier() {
+            ObjectNode n = Json.object();
+            n.put("manager", manager);
+            n.put("operation", operation);
+            if (!apiVersion.isEmpty() && operation.equals(UPDATE)) n.put("apiVersion", apiVersion);
+            if (!subresource.isEmpty()) n.put("subresource", subresource);
+            return Json.string(n);
         }
     }
 
@@ -166,8 +179,37 @@ public final class ServerSideApply {
         // as upstream, the time moves only when this write set or changed a field
         String time = cmp.changed().isEmpty() && previous != null ? previous.time() : time(now);
         out.add(new Entry(manager, UPDATE, version, time, subresource, mine));
+        out.removeIf(e -> e.fields().isEmpty());
+        capUpdates(out);
         write(result, out);
         return result;
+    }
+
+    /**
+     * As upstream's capmanagers after every update: while more than {@link #MAX_UPDATE_ENTRIES} Update
+     * entries remain, the oldest (by time, then identifier) merge, per apiVersion, into one
+     * "ancient-changes" entry, which takes the time of the latest entry merged into it. Apply entries stay.
+     */
+    static void capUpdates(List<Entry> entries) {
+        List<Entry> updates = new ArrayList<>(entries.stream().filter(e -> e.operation().equals(UPDATE)).toList());
+        if (updates.size() <= MAX_UPDATE_ENTRIES) return;
+        updates.sort(Comparator.comparingLong((Entry e) -> seconds(e.time())).thenComparing(Entry::identifier));
+        Map<String, Entry> firstOfVersion = new HashMap<>();
+        int left = updates.size();
+        for (int i = 0; i < updates.size() && left > MAX_UPDATE_ENTRIES; i++) {
+            Entry e = updates.get(i);
+            Entry first = firstOfVersion.putIfAbsent(e.apiVersion(), e);
+            if (first == null) continue;   // the oldest of its version waits for a second one to merge with
+            Entry bucket = find(entries, ANCIENT_CHANGES, UPDATE, e.apiVersion(), "");
+            if (bucket == e) continue;     // the bucket itself, past an entry of its time: nothing to merge
+            if (bucket == null) bucket = first;
+            entries.remove(bucket);
+            entries.remove(e);
+            TreeSet<FieldPath> fields = new TreeSet<>(bucket.fields());
+            fields.addAll(e.fields());
+            entries.add(new Entry(ANCIENT_CHANGES, UPDATE, e.apiVersion(), e.time(), "", fields));
+            left--;
+        }
     }
 
     /**

@@ -307,6 +307,34 @@ class ServerSideApplyTest {
         assertThat(ServerSideApply.scoped(obj(config), subresource, hasStatus)).isEqualTo(obj(want));
     }
 
+    /**
+     * Upstream's capmanagers. An entry is {@code manager@seconds} (apiVersion v1), {@code manager@seconds@version},
+     * or {@code manager@seconds@version@Apply}; each owns data.&lt;manager&gt;. The result lists each entry with
+     * the fields it owns.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        ten updaters stay                                   | u01@1 u02@2 u03@3 u04@4 u05@5 u06@6 u07@7 u08@8 u09@9 u10@10 | u01@1[u01] u02@2[u02] u03@3[u03] u04@4[u04] u05@5[u05] u06@6[u06] u07@7[u07] u08@8[u08] u09@9[u09] u10@10[u10]
+        the two oldest of eleven merge, with the newer time | u01@1 u02@2 u03@3 u04@4 u05@5 u06@6 u07@7 u08@8 u09@9 u10@10 u11@11 | ancient-changes@2[u01,u02] u03@3[u03] u04@4[u04] u05@5[u05] u06@6[u06] u07@7[u07] u08@8[u08] u09@9[u09] u10@10[u10] u11@11[u11]
+        appliers do not count                               | a1@1@v1@Apply a2@2@v1@Apply u01@1 u02@2 u03@3 u04@4 u05@5 u06@6 u07@7 u08@8 u09@9 u10@10 | a1@1[a1] a2@2[a2] u01@1[u01] u02@2[u02] u03@3[u03] u04@4[u04] u05@5[u05] u06@6[u06] u07@7[u07] u08@8[u08] u09@9[u09] u10@10[u10]
+        each apiVersion has its own bucket                  | u01@1@v1 u02@2@v2 u03@3@v1 u04@4@v2 u05@5 u06@6 u07@7 u08@8 u09@9 u10@10 u11@11 u12@12 u13@13 | ancient-changes@5[u01,u03,u05] ancient-changes@4[u02,u04] u06@6[u06] u07@7[u07] u08@8[u08] u09@9[u09] u10@10[u10] u11@11[u11] u12@12[u12] u13@13[u13]
+        an ancient-changes entry takes the next oldest      | ancient-changes@1 u02@2 u03@3 u04@4 u05@5 u06@6 u07@7 u08@8 u09@9 u10@10 u11@11 u12@12 | ancient-changes@3[ancient-changes,u02,u03] u04@4[u04] u05@5[u05] u06@6[u06] u07@7[u07] u08@8[u08] u09@9[u09] u10@10[u10] u11@11[u11] u12@12[u12]
+        the same time sorts by identifier                   | u11@1 u10@1 u09@1 u08@1 u07@1 u06@1 u05@1 u04@1 u03@1 u02@1 u01@1 | ancient-changes@1[u01,u02] u03@1[u03] u04@1[u04] u05@1[u05] u06@1[u06] u07@1[u07] u08@1[u08] u09@1[u09] u10@1[u10] u11@1[u11]
+        """)
+    void updateEntriesAreCappedAtTen(String name, String entries, String want) {
+        List<ServerSideApply.Entry> list = new java.util.ArrayList<>();
+        for (String e : entries.split(" ")) {
+            String[] p = e.split("@");
+            java.util.TreeSet<FieldPath> fields = new java.util.TreeSet<>(List.of(FieldPath.of("data", p[0])));
+            list.add(new ServerSideApply.Entry(p[0], p.length > 3 ? p[3] : "Update", p.length > 2 ? p[2] : "v1",
+                    Instant.ofEpochSecond(Long.parseLong(p[1])).toString(), "", fields));
+        }
+        ServerSideApply.capUpdates(list);
+        assertThat(list.stream().map(e -> e.manager() + "@" + Instant.parse(e.time()).getEpochSecond()
+                + e.fields().stream().map(f -> f.toString().substring(".data.".length())).toList().toString().replace(" ", "")))
+                .containsExactlyInAnyOrder(want.split(" "));
+    }
+
     @Test
     void forceTakesOwnership() {
         ObjectNode live = ServerSideApply.apply(null, cm(",'labels':{'app':'x','keep':'1'}}"), "alice", "", false, CONFIG_MAP, T1);
