@@ -12,10 +12,12 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * OpenAPI v3 documents, one per group/version, built from the served types and their model
  * schemas: enough for kubectl explain and for kubectl to trust the server's field validation.
- * Strategic merge patch is not advertised in request bodies, so kubectl computes client-side
- * apply patches from its own built-in knowledge of these kinds.
+ * {@link OpenApiV2} describes the same kinds and operations with the same schemas.
  */
 public final class OpenApi {
+    static final String V3_REFS = "#/components/schemas/";
+    static final String V2_REFS = "#/definitions/";
+
     private final Map<String, byte[]> documents = new LinkedHashMap<>();
     private final Map<String, String> hashes = new LinkedHashMap<>();
 
@@ -56,51 +58,29 @@ public final class OpenApi {
         ObjectNode paths = doc.putObject("paths");
         ObjectNode schemas = doc.putObject("components").putObject("schemas");
         for (ResourceType t : types) {
-            String base = "/" + (t.group().isEmpty() ? "api/" : "apis/" + t.group() + "/") + t.version()
-                    + (t.namespaced() ? "/namespaces/{namespace}/" : "/") + t.resource();
-            String ref = define(schemas, Schema.of(t.model()));
-            ObjectNode def = (ObjectNode) schemas.get(ref.substring(ref.lastIndexOf('/') + 1));
-            ObjectNode gvk = def.putArray("x-kubernetes-group-version-kind").addObject();
-            gvk.put("group", t.group());
-            gvk.put("version", t.version());
-            gvk.put("kind", t.kind());
-            ObjectNode collection = paths.putObject(base);
-            collection.set("post", operation(t, "post", ref, true));
-            if (t.stored()) {
-                collection.set("get", operation(t, "list", ref, false));
-                ObjectNode item = paths.putObject(base + "/{name}");
-                item.set("get", operation(t, "get", ref, false));
-                item.set("put", operation(t, "put", ref, true));
-                item.set("patch", operation(t, "patch", ref, true));
-                item.set("delete", operation(t, "delete", ref, false));
-            }
+            String ref = definition(schemas, t, V3_REFS);
+            for (Operation o : operations(t)) paths.withObjectProperty(o.path()).set(o.method(), operation(t, o, ref));
         }
         return doc;
     }
 
-    private static ObjectNode operation(ResourceType t, String action, String ref, boolean body) {
+    private static ObjectNode operation(ResourceType t, Operation o, String ref) {
         ObjectNode op = Json.object();
-        op.put("operationId", action + t.kind());
-        ObjectNode gvk = op.putObject("x-kubernetes-group-version-kind");
-        gvk.put("group", t.group());
-        gvk.put("version", t.version());
-        gvk.put("kind", t.kind());
-        op.put("x-kubernetes-action", action);
+        op.put("operationId", o.action() + t.kind());
+        op.set("x-kubernetes-group-version-kind", gvk(t));
+        op.put("x-kubernetes-action", o.action());
         ArrayNode params = op.putArray("parameters");
-        if (body) {
-            for (String p : List.of("dryRun", "fieldManager", "fieldValidation")) {
+        if (o.hasBody()) {
+            for (String p : BODY_QUERY_PARAMETERS) {
                 ObjectNode param = params.addObject();
                 param.put("name", p);
                 param.put("in", "query");
                 param.putObject("schema").put("type", "string");
             }
             ObjectNode content = op.putObject("requestBody").putObject("content");
-            if (action.equals("patch")) {
-                for (String m : List.of("application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml")) {
-                    content.putObject(m).putObject("schema").put("type", "object");
-                }
-            } else {
-                content.putObject("application/json").putObject("schema").put("$ref", ref);
+            for (String m : o.consumes()) {
+                if (o.method().equals("patch")) content.putObject(m).putObject("schema").put("type", "object");
+                else content.putObject(m).putObject("schema").put("$ref", ref);
             }
         }
         ObjectNode ok = op.putObject("responses").putObject("200");
@@ -109,34 +89,86 @@ public final class OpenApi {
         return op;
     }
 
-    /** Adds the schema (and what it refers to) to components; returns its $ref. */
-    private static String define(ObjectNode schemas, Schema s) {
+    /** An operation on a kind: its path, HTTP method (lower case) and x-kubernetes-action. */
+    record Operation(String path, String method, String action) {
+        boolean hasBody() {
+            return method.equals("post") || method.equals("put") || method.equals("patch");
+        }
+
+        /**
+         * The media types of the request body. Strategic merge patch is not among them, so kubectl
+         * computes client-side apply patches from its own built-in knowledge of these kinds.
+         */
+        List<String> consumes() {
+            if (!hasBody()) return List.of();
+            return method.equals("patch") ? List.of("application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml")
+                    : List.of("application/json");
+        }
+    }
+
+    /** The query parameters of every operation with a body. */
+    static final List<String> BODY_QUERY_PARAMETERS = List.of("dryRun", "fieldManager", "fieldValidation");
+
+    /** What a kind serves, in upstream's URL layout: create; and list, get, replace, patch and delete when it is stored. */
+    static List<Operation> operations(ResourceType t) {
+        String base = "/" + (t.group().isEmpty() ? "api/" : "apis/" + t.group() + "/") + t.version()
+                + (t.namespaced() ? "/namespaces/{namespace}/" : "/") + t.resource();
+        if (!t.stored()) return List.of(new Operation(base, "post", "post"));
+        String item = base + "/{name}";
+        return List.of(new Operation(base, "post", "post"), new Operation(base, "get", "list"), new Operation(item, "get", "get"),
+                new Operation(item, "put", "put"), new Operation(item, "patch", "patch"), new Operation(item, "delete", "delete"));
+    }
+
+    /** {"group", "version", "kind"} of a kind, as operations carry it (definitions carry a list of these). */
+    static ObjectNode gvk(ResourceType t) {
+        ObjectNode gvk = Json.object();
+        gvk.put("group", t.group());
+        gvk.put("version", t.version());
+        gvk.put("kind", t.kind());
+        return gvk;
+    }
+
+    /** Defines the kind's schema, marked with its group-version-kind, among the schemas; returns its reference. */
+    static String definition(ObjectNode schemas, ResourceType t, String refs) {
+        String ref = define(schemas, Schema.of(t.model()), refs);
+        ObjectNode def = (ObjectNode) schemas.get(ref.substring(refs.length()));
+        def.putArray("x-kubernetes-group-version-kind").add(gvk(t));
+        return ref;
+    }
+
+    /** Adds the schema (and what it refers to) to the schemas, referred to under refs; returns its $ref. */
+    private static String define(ObjectNode schemas, Schema s, String refs) {
         if (!(s instanceof Schema.Struct st)) throw new IllegalArgumentException("not a struct");
         String name = definitionName(st.type());
-        String ref = "#/components/schemas/" + name;
+        String ref = refs + name;
         if (schemas.has(name)) return ref;
         ObjectNode def = schemas.putObject(name);
         def.put("type", "object");
         ObjectNode props = def.putObject("properties");
-        for (Map.Entry<String, Schema> f : st.fields().entrySet()) props.set(f.getKey(), property(schemas, f.getValue()));
+        for (Map.Entry<String, Schema> f : st.fields().entrySet()) props.set(f.getKey(), property(schemas, f.getValue(), refs));
         return ref;
     }
 
-    private static ObjectNode property(ObjectNode schemas, Schema s) {
+    private static ObjectNode property(ObjectNode schemas, Schema s, String refs) {
         ObjectNode p = Json.object();
         if (s instanceof Schema.Struct) {
-            p.putArray("allOf").addObject().put("$ref", define(schemas, s));
+            // v2's readers (kube-openapi's proto models) take only a bare $ref; v3 wraps it, as upstream does
+            if (refs.equals(V2_REFS)) p.put("$ref", define(schemas, s, refs));
+            else p.putArray("allOf").addObject().put("$ref", define(schemas, s, refs));
         } else if (s instanceof Schema.ArrayOf a) {
             p.put("type", "array");
-            p.set("items", property(schemas, a.items()));
+            p.set("items", property(schemas, a.items(), refs));
         } else if (s instanceof Schema.MapOf m) {
             p.put("type", "object");
-            p.set("additionalProperties", property(schemas, m.values()));
+            p.set("additionalProperties", property(schemas, m.values(), refs));
         } else if (s instanceof Schema.Scalar sc) {
             switch (sc.kind()) {
                 case "int-or-string" -> p.put("x-kubernetes-int-or-string", true);
                 case "any" -> p.put("x-kubernetes-preserve-unknown-fields", true);
-                default -> p.put("type", sc.kind());
+                default -> {
+                    p.put("type", sc.kind());
+                    if (!sc.format().isEmpty()) p.put("format", sc.format());
+                }
             }
         }
         return p;
@@ -155,7 +187,8 @@ public final class OpenApi {
         return "io.k8s.api." + group + "." + c.getSimpleName();
     }
 
-    private static String sha512(byte[] doc) {
+    /** Upper-case hex of the SHA-512 of the bytes, as kube-openapi computes its ETags and hashes. */
+    static String sha512(byte[] doc) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-512").digest(doc);
             return HexFormat.of().withUpperCase().formatHex(d, 0, 64).substring(0, 128);

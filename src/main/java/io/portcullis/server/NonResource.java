@@ -3,11 +3,19 @@ package io.portcullis.server;
 import io.portcullis.api.Discovery;
 import io.portcullis.api.Json;
 import io.portcullis.api.OpenApi;
+import io.portcullis.api.OpenApiV2;
 import io.portcullis.api.Statuses;
 import io.portcullis.request.RequestInfo;
 import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -17,6 +25,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class NonResource {
     private final Discovery discovery;
     private final Supplier<OpenApi> openApi;
+    private final Supplier<OpenApiV2> openApiV2;
     private final Metrics metrics;
     private final Supplier<String> serverAddress;
     private final Map<String, BooleanSupplier> liveChecks;
@@ -27,10 +36,11 @@ final class NonResource {
      * {@code documents}: extra fixed JSON documents by path (the ServiceAccount issuer's
      * discovery and JWKS, say), each with its content type after a NUL in the key.
      */
-    NonResource(Discovery discovery, Supplier<OpenApi> openApi, Metrics metrics, Supplier<String> serverAddress,
+    NonResource(Discovery discovery, Supplier<OpenApi> openApi, Supplier<OpenApiV2> openApiV2, Metrics metrics, Supplier<String> serverAddress,
                 Map<String, BooleanSupplier> liveChecks, Map<String, BooleanSupplier> readyChecks, Map<String, byte[]> documents) {
         this.discovery = discovery;
         this.openApi = openApi;
+        this.openApiV2 = openApiV2;
         this.metrics = metrics;
         this.serverAddress = serverAddress;
         this.liveChecks = liveChecks;
@@ -104,6 +114,7 @@ final class NonResource {
             }
             case "/api/v1" -> { return () -> ex.respondJson(200, discovery.resourceList("v1")); }
             case "/openapi/v3" -> { return () -> ex.respondJson(200, openApi.get().index()); }
+            case "/openapi/v2" -> { return () -> openApiV2(ex, accept); }
             default -> {
                 if (path.startsWith("/livez") || path.startsWith("/readyz") || path.startsWith("/healthz")) {
                     String[] parts = path.substring(1).split("/", 2);
@@ -126,6 +137,85 @@ final class NonResource {
                     ex.respond(200, path.endsWith("jwks") ? "application/jwk-set+json" : Exchange.JSON, doc);
                 };
             }
+        }
+    }
+
+    /**
+     * As kube-openapi serves /openapi/v2: JSON or the protobuf form, as the Accept header prefers;
+     * one ETag for both, told apart by Vary: Accept; 304 when the client's copy is current.
+     */
+    private void openApiV2(Exchange ex, String accept) {
+        ex.response().putHeader("Vary", "Accept");
+        boolean protobuf = prefersProtobuf(accept);
+        OpenApiV2 doc = openApiV2.get();
+        ex.response().putHeader("ETag", doc.etag());
+        if (current(ex, doc)) {
+            ex.response().setStatusCode(304).putHeader("Cache-Control", "no-cache, private").end();
+            return;
+        }
+        ex.response().putHeader("Last-Modified", HTTP_DATE.format(doc.lastModified()));
+        ex.respond(200, protobuf ? OpenApiV2.PROTOBUF : Exchange.JSON, protobuf ? doc.protobuf() : doc.json());
+    }
+
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US)
+            .withZone(ZoneOffset.UTC);
+
+    /**
+     * kube-openapi's choice: the Accept clauses by q, then specific before wildcard; the first one
+     * that JSON or the protobuf form (under either name) matches decides, JSON first; none is a 406.
+     * No header counts as any type.
+     */
+    private static boolean prefersProtobuf(String accept) {
+        record Clause(String type, String subtype, double q) {}
+        List<Clause> clauses = new ArrayList<>();
+        for (String part : (accept == null || accept.isBlank() ? "*/*" : accept).split(",")) {
+            String[] params = part.strip().split(";");
+            String[] range = params[0].split("/");
+            String type = range[0].strip();
+            if (range.length > 2 || (range.length == 1 && !type.equals("*"))) continue;
+            double q = 1;
+            for (int i = 1; i < params.length; i++) {
+                String[] kv = params[i].split("=", 2);
+                if (kv.length == 2 && kv[0].strip().equals("q")) q = quality(kv[1]);
+            }
+            clauses.add(new Clause(type, range.length == 1 ? "*" : range[1].strip(), q));
+        }
+        clauses.sort(Comparator.comparingDouble((Clause c) -> -c.q()).thenComparing(c -> c.type().equals("*"))
+                .thenComparing(c -> c.subtype().equals("*")));
+        for (Clause c : clauses) {
+            if (!c.type().equals("application") && !c.type().equals("*")) continue;
+            String media = "application/" + c.subtype();
+            if (c.subtype().equals("json") || c.subtype().equals("*")) return false;
+            if (media.equals(OpenApiV2.PROTOBUF_REQUESTED) || media.equals(OpenApiV2.PROTOBUF)) return true;
+        }
+        throw Statuses.notAcceptable("only the following media types are accepted: application/json, " + OpenApiV2.PROTOBUF);
+    }
+
+    private static double quality(String q) {
+        try {
+            return Double.parseDouble(q.strip());
+        } catch (NumberFormatException e) {
+            return 0;   // as Go's ParseFloat, whose error kube-openapi ignores
+        }
+    }
+
+    /** Whether the client's copy is current, as Go's http.ServeContent decides: If-None-Match (weakly), else If-Modified-Since. */
+    private static boolean current(Exchange ex, OpenApiV2 doc) {
+        String noneMatch = ex.header("If-None-Match");
+        if (noneMatch != null && !noneMatch.isBlank()) {
+            for (String tag : noneMatch.split(",")) {
+                String t = tag.strip();
+                if (t.startsWith("W/")) t = t.substring(2);
+                if (t.equals("*") || t.equals(doc.etag())) return true;
+            }
+            return false;
+        }
+        String since = ex.header("If-Modified-Since");
+        if (since == null) return false;
+        try {
+            return !doc.lastModified().isAfter(ZonedDateTime.parse(since, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+        } catch (DateTimeParseException e) {
+            return false;
         }
     }
 

@@ -96,6 +96,13 @@ record AdminHttps(HttpClient client, String server) {
         return send("GET", path, null, (byte[]) null);
     }
 
+    /** A GET with the given headers (name, value, name, value...), its body as bytes. */
+    HttpResponse<byte[]> getBytes(String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path)).timeout(Duration.ofSeconds(20)).GET();
+        if (headers.length > 0) b.headers(headers);
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     HttpResponse<String> get(String path, String accept) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create(server + path)).timeout(Duration.ofSeconds(20)).header("Accept", accept).GET().build();
         return client.send(r, HttpResponse.BodyHandlers.ofString());

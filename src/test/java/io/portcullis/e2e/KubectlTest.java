@@ -156,6 +156,20 @@ class KubectlTest {
         assertThat(kubectl("explain", "roles.rules").ok().out()).contains("verbs");
     }
 
+    /** plaintext-openapiv2 reads /openapi/v2 in protobuf (client-go's OpenAPISchema) and finds the kind by its group-version-kind. */
+    @Test
+    void explainReadsOpenApiV2WhenAskedTo() throws Exception {
+        assertThat(kubectl("explain", "configmap", "--output=plaintext-openapiv2").ok().out())
+                .contains("KIND:", "ConfigMap", "VERSION:", "v1", "FIELDS:", "data", "metadata");
+        assertThat(kubectl("explain", "pod.spec.containers.image", "--output=plaintext-openapiv2").ok().out()).contains("FIELD:", "image", "<string>");
+        assertThat(kubectl("explain", "clusterroles.rules", "--output=plaintext-openapiv2").ok().out()).contains("verbs", "<[]string>");
+
+        // kubectl's HTTP cache revalidates its copy by ETag, and the server confirms it with a 304
+        String log = kubectl("explain", "configmap", "--output=plaintext-openapiv2", "-v=8").ok().err();
+        assertThat(log).containsPattern("GET https://\\S+/openapi/v2").contains("X-From-Cache: 1");
+        assertThat(kubectl("get", "--raw", "/metrics").ok().out()).contains("apiserver_request_total{code=\"304\",group=\"\",resource=\"\",verb=\"GET\"}");
+    }
+
     // ---- imperative create and get ----
 
     @Test

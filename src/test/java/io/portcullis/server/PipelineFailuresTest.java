@@ -64,7 +64,7 @@ class PipelineFailuresTest {
             return new Authorizer.Verdict(Decision.ALLOW, "");
         };
         Metrics metrics = new Metrics();
-        NonResource nonResource = new NonResource(new Discovery(List.of()), () -> null, metrics, () -> "", Map.of(), Map.of(), Map.of());
+        NonResource nonResource = new NonResource(new Discovery(List.of()), () -> null, () -> null, metrics, () -> "", Map.of(), Map.of(), Map.of());
         Pipeline pipeline = new Pipeline(credentials -> Optional.of(UserInfo.of("someone")), authorizer, new Router(List.of()), null,
                 nonResource, metrics, task -> {
                     if (queueFull) throw new RejectedExecutionException("full (the test)");

@@ -149,11 +149,12 @@ public final class ServerSideApply {
      *                    present, are the ones kept (as upstream, an empty list resets them), else the stored
      *                    object's are; through a subresource always the stored object's
      * @param subresource the subresource written ("status"), or "" for the main resource
-     * @return a copy of newObj with metadata.managedFields updated
+     * @return a copy of newObj with metadata.managedFields updated, following the kind's list strategies
      */
     public static ObjectNode recordUpdate(ObjectNode oldObj, ObjectNode newObj, String manager, String subresource, Instant now,
                                           PatchSchema schema) {
         if (manager == null || manager.isEmpty()) throw new IllegalArgumentException("an update needs a field manager");
+        java.util.Objects.requireNonNull(schema, "schema");
         ObjectNode result = newObj.deepCopy();
         JsonNode given = newObj.path("metadata").get("managedFields");
         List<Entry> entries = given != null && given.isArray() && subresource.isEmpty() ? read(newObj)

@@ -17,8 +17,8 @@ import tools.jackson.databind.node.ObjectNode;
 class ServerSideApplyTest {
     static final Instant T1 = Instant.parse("2025-01-02T03:04:05.678Z");
     static final Instant T2 = Instant.parse("2025-01-02T04:00:00Z");
-    static final PatchSchema CONFIG_MAP = PatchSchemas.forKind("v1", "ConfigMap");
-    static final PatchSchema POD = PatchSchemas.forKind("v1", "Pod");
+    static final PatchSchema CONFIG_MAP = PatchSchemas.DATA;
+    static final PatchSchema POD = PatchSchemas.POD;
 
     static ObjectNode cm(String labelsAndData) {
         return obj("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','namespace':'ns'" + labelsAndData + "}");
@@ -434,7 +434,7 @@ class ServerSideApplyTest {
     @org.junit.jupiter.api.Timeout(45)
     void applyingLongKeyedListsIsNotQuadratic() {
         int n = 8_000;
-        var schema = PatchSchemas.forKind("v1", "Pod");
+        var schema = PatchSchemas.POD;
         ObjectNode first = ServerSideApply.apply(null, StrategicMergePatchTest.pod(n, "a"), "m", "", false, schema, Instant.now());
         ObjectNode second = ServerSideApply.apply(first, StrategicMergePatchTest.pod(n, "b"), "m", "", false, schema, Instant.now());
         assertThat(second.at("/spec/containers").size()).isEqualTo(n);
