@@ -5,10 +5,12 @@ import io.portcullis.api.Json;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.Schema;
 import io.portcullis.api.Statuses;
+import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.protobuf.ProtobufBodies;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
@@ -114,13 +116,47 @@ final class Bodies {
 
     /** The request's body as an object of the type, parsed and checked under the fieldValidation directive. */
     ObjectNode read(Exchange ex, ResourceType type, String fieldValidation) {
-        return check(ex, type, parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex), fieldValidation);
+        ObjectNode obj = parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex);
+        decodableAs(obj, type.apiVersion(), type.kind());
+        return check(ex, type, obj, fieldValidation);
+    }
+
+    /**
+     * Refuses (400) a body of another kind in upstream's words: its decoder reads the apiVersion
+     * and kind the body names (the URL's where it names none), then converts to the URL's kind.
+     * A kind no version here serves is not registered; a served one of another kind has no
+     * conversion; the same kind in another group version converts, and then its version is refused.
+     */
+    private void decodableAs(ObjectNode obj, String wantApiVersion, String wantKind) {
+        String apiVersion = Json.text(obj, "apiVersion").isEmpty() ? wantApiVersion : Json.text(obj, "apiVersion");
+        String kind = Json.text(obj, "kind").isEmpty() ? wantKind : Json.text(obj, "kind");
+        if (apiVersion.equals(wantApiVersion) && kind.equals(wantKind)) return;
+        String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
+        String prefix = kind + " in version " + Statuses.quote(version) + " cannot be handled as a " + wantKind + ": ";
+        if (!protobuf.supports(apiVersion, kind)) {
+            throw Statuses.badRequest(prefix + "no kind " + Statuses.quote(kind) + " is registered for version " + Statuses.quote(apiVersion)
+                    + " in scheme \"pkg/api/legacyscheme/scheme.go:30\"");
+        }
+        String from = internalPackage(apiVersion) + "." + kind;
+        String to = internalPackage(wantApiVersion) + "." + wantKind;
+        if (!from.equals(to)) {
+            throw Statuses.badRequest(prefix + "converting (" + version + "." + kind + ") to (" + to + "): unknown conversion");
+        }
+    }
+
+    /** The Go package of a group's internal types: core for the legacy group and events, else the group's first label. */
+    private static String internalPackage(String apiVersion) {
+        int slash = apiVersion.indexOf('/');
+        String group = slash < 0 ? "" : apiVersion.substring(0, slash);
+        if (group.isEmpty() || group.equals("events.k8s.io")) return "core";
+        int dot = group.indexOf('.');
+        return dot < 0 ? group : group.substring(0, dot);
     }
 
     /** The request's body as an object of a subresource's own kind (a TokenRequest), as {@link #read}. */
     ObjectNode read(Exchange ex, ResourceType.Subresource sub, String fieldValidation) {
         ObjectNode obj = parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex);
-        return check(ex, sub.apiVersion(), sub.kind(), sub.version(), sub.model(), obj, fieldValidation);
+        return check(ex, sub.apiVersion(), sub.kind(), sub.model(), obj, fieldValidation, cannotBeHandled(sub.kind(), sub.version()));
     }
 
     /**
@@ -129,11 +165,33 @@ final class Bodies {
      * fieldValidation directive: Strict refuses (400), Warn warns and drops, Ignore drops.
      */
     static ObjectNode check(Exchange ex, ResourceType type, ObjectNode obj, String fieldValidation) {
-        return check(ex, type.apiVersion(), type.kind(), type.version(), type.model(), obj, fieldValidation);
+        return check(ex, type.apiVersion(), type.kind(), type.model(), obj, fieldValidation, cannotBeHandled(type.kind(), type.version()));
     }
 
-    private static ObjectNode check(Exchange ex, String wantApiVersion, String wantKind, String version, Class<?> model, ObjectNode obj,
-                                    String fieldValidation) {
+    /**
+     * As {@link #check}, for the object a JSON or merge patch produced: as upstream, a value of the
+     * wrong type is the patch's fault, 422 naming the patched object and Go's decoder error.
+     */
+    static ObjectNode checkPatched(Exchange ex, ResourceType type, ObjectNode patched, String fieldValidation) {
+        return check(ex, type.apiVersion(), type.kind(), type.model(), patched, fieldValidation,
+                p -> Statuses.invalid("", "", "", List.of(FieldError.invalid("patch", Json.string(patched), p.message()))));
+    }
+
+    /**
+     * As {@link #checkPatched}, for a strategic merge patch: upstream converts the merged map to
+     * the typed object, so the 422 names the patch as Go prints a map and the converter's error.
+     */
+    static ObjectNode checkStrategicPatched(Exchange ex, ResourceType type, ObjectNode patched, JsonNode patch, String fieldValidation) {
+        return check(ex, type.apiVersion(), type.kind(), type.model(), patched, fieldValidation,
+                p -> Statuses.invalid("", "", "", List.of(FieldError.invalid("patch", Json.goString(patch), p.converterMessage()))));
+    }
+
+    private static Function<Schema.Problem, ApiException> cannotBeHandled(String kind, String version) {
+        return p -> Statuses.badRequest(kind + " in version " + Statuses.quote(version) + " cannot be handled as a " + kind + ": " + p.message());
+    }
+
+    private static ObjectNode check(Exchange ex, String wantApiVersion, String wantKind, Class<?> model, ObjectNode obj,
+                                    String fieldValidation, Function<Schema.Problem, ApiException> typeError) {
         String apiVersion = Json.text(obj, "apiVersion");
         String kind = Json.text(obj, "kind");
         if (!apiVersion.isEmpty() && !apiVersion.equals(wantApiVersion)) {
@@ -147,9 +205,7 @@ final class Bodies {
         List<Schema.Problem> problems = Schema.check(obj, Schema.of(model));
         List<String> unknown = new ArrayList<>();
         for (Schema.Problem p : problems) {
-            if (!p.unknown()) {
-                throw Statuses.badRequest(wantKind + " in version \"" + version + "\" cannot be handled as a " + wantKind + ": " + p.message());
-            }
+            if (!p.unknown()) throw typeError.apply(p);
             unknown.add(p.message());
         }
         if (!unknown.isEmpty()) {

@@ -219,18 +219,18 @@ final class Rest {
                 case "application/json-patch+json" -> {
                     JsonNode ops = Bodies.tree(ex.body(), false, media);
                     result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
-                            cur -> Bodies.check(ex, t, JsonPatch.apply(cur, ops), fieldValidation), false);
+                            cur -> Bodies.checkPatched(ex, t, JsonPatch.apply(cur, ops), fieldValidation), false);
                 }
                 case "application/merge-patch+json" -> {
                     JsonNode p = Bodies.tree(ex.body(), false, media);
                     result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
-                            cur -> Bodies.check(ex, t, MergePatch.apply(cur, p), fieldValidation), false);
+                            cur -> Bodies.checkPatched(ex, t, MergePatch.apply(cur, p), fieldValidation), false);
                 }
                 case "application/strategic-merge-patch+json" -> {
                     JsonNode p = Bodies.tree(ex.body(), false, media);
                     var schema = t.patchSchema();
                     result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
-                            cur -> Bodies.check(ex, t, StrategicMergePatch.apply(cur, p, schema), fieldValidation), false);
+                            cur -> Bodies.checkStrategicPatched(ex, t, StrategicMergePatch.apply(cur, p, schema), p, fieldValidation), false);
                 }
                 case "application/apply-patch+yaml" -> {
                     JsonNode p = Bodies.tree(ex.body(), true, media);
