@@ -3,7 +3,7 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
-import java.net.http.HttpResponse;
+import io.portcullis.testing.Https;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -15,16 +15,16 @@ class ServerSideApplyHttpsTest extends AdminServerTest {
 
     @BeforeAll
     static void namespace() throws Exception {
-        assertThat(https.send("POST", "/api/v1/namespaces", "application/json", "{\"metadata\":{\"name\":\"ssa\"}}").statusCode()).isEqualTo(201);
+        assertThat(https.send("POST", "/api/v1/namespaces", "application/json", "{\"metadata\":{\"name\":\"ssa\"}}").status()).isEqualTo(201);
     }
 
-    static HttpResponse<String> apply(String path, String query, String body) throws Exception {
+    static Https.Response apply(String path, String query, String body) throws Exception {
         return https.send("PATCH", path + "?" + query, "application/apply-patch+yaml", body);
     }
 
-    static JsonNode ok(HttpResponse<String> r) throws Exception {
-        assertThat(r.statusCode()).as(r.body()).isIn(200, 201);
-        return Json.MAPPER.readTree(r.body());
+    static JsonNode ok(Https.Response r) throws Exception {
+        assertThat(r.status()).as(r.text()).isIn(200, 201);
+        return r.json();
     }
 
     @Test
@@ -48,7 +48,7 @@ class ServerSideApplyHttpsTest extends AdminServerTest {
         Thread.sleep(1100);   // a later second: a time that moved would show
         JsonNode dryRun = ok(apply(path, "fieldManager=me&dryRun=All", config));
         JsonNode again = ok(apply(path, "fieldManager=me", config));
-        JsonNode stored = Json.MAPPER.readTree(https.get(path).body());
+        JsonNode stored = https.get(path).json();
         for (JsonNode answer : new JsonNode[] {dryRun, again, stored}) {
             assertThat(answer.at("/metadata/resourceVersion").asString()).isEqualTo(first.at("/metadata/resourceVersion").asString());
             assertThat(answer.at("/metadata/managedFields")).isEqualTo(first.at("/metadata/managedFields"));
@@ -67,13 +67,13 @@ class ServerSideApplyHttpsTest extends AdminServerTest {
         ObjectNode created = Json.object();
         created.putObject("metadata").put("name", "csa").putObject("annotations").put("kubectl.kubernetes.io/last-applied-configuration", lastApplied);
         created.putObject("data").put("mode", "one");
-        HttpResponse<String> r = https.send("POST", NS + "/configmaps?fieldManager=kubectl-client-side-apply", "application/json", Json.string(created));
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        Https.Response r = https.send("POST", NS + "/configmaps?fieldManager=kubectl-client-side-apply", "application/json", Json.string(created));
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
 
         String config = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"csa\"},\"data\":{\"mode\":\"two\"}}";
-        HttpResponse<String> conflict = apply(NS + "/configmaps/csa", "fieldManager=other", config);
-        assertThat(conflict.statusCode()).as(conflict.body()).isEqualTo(409);
-        JsonNode status = Json.MAPPER.readTree(conflict.body());
+        Https.Response conflict = apply(NS + "/configmaps/csa", "fieldManager=other", config);
+        assertThat(conflict.status()).as(conflict.text()).isEqualTo(409);
+        JsonNode status = conflict.json();
         assertThat(status.path("reason").asString()).isEqualTo("Conflict");
         assertThat(status.path("message").asString())
                 .isEqualTo("Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using v1: .data.mode");
@@ -103,7 +103,7 @@ class ServerSideApplyHttpsTest extends AdminServerTest {
         ok(apply(pod, "fieldManager=me", object.formatted("")));
         ok(apply(pod + "/status", "fieldManager=kubelet", object.formatted(",\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}")));
         ok(https.send("PATCH", pod + "/status?fieldManager=ctl", "application/merge-patch+json", "{\"status\":{\"message\":\"hi\"}}"));
-        ObjectNode current = (ObjectNode) Json.MAPPER.readTree(https.get(pod).body());
+        ObjectNode current = (ObjectNode) https.get(pod).json();
         current.withObject("status").put("reason", "r");
         ok(https.send("PUT", pod + "/status?fieldManager=putter", "application/json", Json.string(current)));
 
@@ -116,17 +116,17 @@ class ServerSideApplyHttpsTest extends AdminServerTest {
                 "Update putter status {\"f:status\":{\"f:reason\":{}}}");
         assertThat(main.at("/metadata/managedFields/3/apiVersion").asString()).isEqualTo("v1");
 
-        HttpResponse<String> missing = apply(NS + "/pods/absent/status", "fieldManager=kubelet", object.replace("\"st\"", "\"absent\"").formatted(""));
-        assertThat(missing.statusCode()).as("an apply through /status creates nothing").isEqualTo(404);
+        Https.Response missing = apply(NS + "/pods/absent/status", "fieldManager=kubelet", object.replace("\"st\"", "\"absent\"").formatted(""));
+        assertThat(missing.status()).as("an apply through /status creates nothing").isEqualTo(404);
     }
 
     /** As upstream, at most ten Update entries: past that the oldest merge into "ancient-changes". */
     @Test
     void twelveUpdatersLeaveTenUpdateEntries() throws Exception {
         String path = NS + "/configmaps/many";
-        HttpResponse<String> created = https.send("POST", NS + "/configmaps?fieldManager=m01", "application/json",
+        Https.Response created = https.send("POST", NS + "/configmaps?fieldManager=m01", "application/json",
                 "{\"metadata\":{\"name\":\"many\"},\"data\":{\"k01\":\"v\"}}");
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
         JsonNode last = null;
         for (int i = 2; i <= 12; i++) {
             String m = "m%02d".formatted(i);
