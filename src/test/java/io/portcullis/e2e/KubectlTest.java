@@ -3,8 +3,8 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,24 +18,24 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The real kubectl, with the admin kubeconfig, against one embedded server. */
 @Timeout(120)
+@EndToEnd
 class KubectlTest {
     static final Path KUBECTL = Path.of("/usr/bin/kubectl");
     static final AtomicInteger SEQ = new AtomicInteger();
 
-    @TempDir static Path dataDir;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
     @TempDir static Path home;
-    static Server server;
 
     record Run(int exit, String out, String err) {
         Run ok() {
@@ -47,12 +47,7 @@ class KubectlTest {
     @BeforeAll
     static void start() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(KUBECTL), "no kubectl at " + KUBECTL);
-        server = Server.start(ServerConfig.embedded(dataDir));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) server.close();
+        server.start();
     }
 
     @Test
@@ -566,8 +561,7 @@ class KubectlTest {
         assertThat(before.lines().map(l -> l.split(" ")[0])).containsExactlyInAnyOrder("ConfigMap/kube-root-ca.crt", "ConfigMap/settings",
                 "ServiceAccount/default", "ServiceAccount/demo", "Secret/s", "Role/reader", "RoleBinding/demo-reads");
 
-        server.close();
-        server = Server.start(ServerConfig.embedded(dataDir));
+        server.restart();
 
         String after = kubectl("-n", ns, "get", "cm,sa,secret,role,rolebinding", "-o",
                 "jsonpath={range .items[*]}{.kind}/{.metadata.name} {.metadata.uid} {.metadata.resourceVersion}{\"\\n\"}{end}").ok().out();
