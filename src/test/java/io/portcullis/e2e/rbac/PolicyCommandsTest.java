@@ -15,10 +15,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -26,16 +28,17 @@ import tools.jackson.databind.JsonNode;
  * separate JVM given a kubeconfig) against a running server, on the walkthrough's example: the
  * ServiceAccount foo in prod reads ConfigMaps and reads and patches one named Secret.
  */
+@EndToEnd
 class PolicyCommandsTest {
     static final String RBAC = "/apis/rbac.authorization.k8s.io/v1";
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
     static Cluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = Cluster.start(dir, """
+        cluster = Cluster.start(server, """
                 nobody-token,nobody,uid-nobody
                 alice-token,alice,uid-alice
                 """);
@@ -57,14 +60,8 @@ class PolicyCommandsTest {
                  "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"alice"}]}""");
     }
 
-    @AfterAll
-    static void stop() {
-        if (cluster != null) cluster.close();
-    }
-
     static void post(String path, String body) {
-        Cluster.Response r = cluster.asAdmin("POST", path, body);
-        if (r.status() != 201) throw new AssertionError("POST " + path + ": " + r);
+        cluster.admin().post(path, body).expect(201);
     }
 
     record Run(int exit, String out, String err) {}
@@ -75,8 +72,8 @@ class PolicyCommandsTest {
                 "-cp", System.getProperty("java.class.path"), "io.portcullis.cli.Main"));
         command.addAll(List.of(args));
         command.add("--kubeconfig=" + kubeconfig);
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
+        Path out = Files.createTempFile(server.dir(), "out", ".txt");
+        Path err = Files.createTempFile(server.dir(), "err", ".txt");
         Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();

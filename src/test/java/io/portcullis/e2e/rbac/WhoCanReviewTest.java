@@ -14,12 +14,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -29,19 +31,20 @@ import tools.jackson.databind.node.ObjectNode;
  * over a generated policy (the bootstrap policy included), served to kubectl like the other
  * reviews, and only to those who may list what it reveals.
  */
+@EndToEnd
 class WhoCanReviewTest {
     static final String WHO_CAN = "/apis/policy.portcullis.io/v1alpha1/whocanreviews";
     static final String SARS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
     static final String RBAC = "/apis/rbac.authorization.k8s.io/v1";
     static final GeneratedPolicy POLICY = GeneratedPolicy.generate(42);
 
-    @TempDir
-    static Path dir;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
     static Cluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = Cluster.start(dir, """
+        cluster = Cluster.start(server, """
                 nobody-token,nobody,uid-nobody
                 nsadmin-token,nsadmin,uid-nsadmin
                 """);
@@ -61,14 +64,8 @@ class WhoCanReviewTest {
         awaitAggregation();
     }
 
-    @AfterAll
-    static void stop() {
-        if (cluster != null) cluster.close();
-    }
-
     static void post(String path, String body) {
-        Cluster.Response r = cluster.asAdmin("POST", path, body);
-        if (r.status() != 201) throw new AssertionError("POST " + path + ": " + r);
+        cluster.admin().post(path, body).expect(201);
     }
 
     /** Until the aggregation controller has filled in the generated aggregated ClusterRoles. */
@@ -76,7 +73,7 @@ class WhoCanReviewTest {
         Map<String, List<PolicyRule>> want = Aggregation.settle(POLICY.clusterRoles());
         for (Map.Entry<String, List<PolicyRule>> e : want.entrySet()) {
             for (int i = 0; i < 100; i++) {
-                ClusterRole got = Json.convert((ObjectNode) cluster.get(RBAC + "/clusterroles/" + e.getKey()), ClusterRole.class);
+                ClusterRole got = Json.convert((ObjectNode) cluster.admin().get(RBAC + "/clusterroles/" + e.getKey()).expect(200).json(), ClusterRole.class);
                 if (!Aggregation.changed(got, e.getValue())) break;
                 Thread.sleep(100);
             }
@@ -106,7 +103,7 @@ class WhoCanReviewTest {
         review.put("apiVersion", "policy.portcullis.io/v1alpha1");
         review.put("kind", "WhoCanReview");
         review.set("spec", spec(a));
-        Cluster.Response r = cluster.asAdmin("POST", WHO_CAN, review);
+        Response r = cluster.admin().post(WHO_CAN, review);
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         return r.json().path("status");
     }
@@ -120,7 +117,7 @@ class WhoCanReviewTest {
         ArrayNode groups = spec.putArray("groups");
         u.groups().forEach(groups::add);
         review.set("spec", spec);
-        Cluster.Response r = cluster.asAdmin("POST", SARS, review);
+        Response r = cluster.admin().post(SARS, review);
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         return r.json().path("status").path("allowed").asBoolean();
     }
@@ -192,15 +189,15 @@ class WhoCanReviewTest {
             a namespaced question needs its rolebindings      | nsadmin-token | {"resourceAttributes":{"verb":"get","resource":"secrets","namespace":"ns1"}} | whocanreviews.policy.portcullis.io | rolebindings.rbac.authorization.k8s.io is forbidden: User "nsadmin" cannot list resource "rolebindings" in API group "rbac.authorization.k8s.io" in the namespace "ns1"
             """)
     void whoMayNotListWhatTheAnswerRevealsIsForbidden(String name, String token, String spec, String unused, String message) {
-        Cluster.Response r = cluster.withToken(token, "POST", WHO_CAN, "{\"spec\":" + spec + "}");
+        Response r = cluster.as(token).post(WHO_CAN, "{\"spec\":" + spec + "}");
         assertThat(r.status()).as(r.toString()).isEqualTo(403);
-        assertThat(r.json().path("reason").asString()).isEqualTo("Forbidden");
+        assertThat(r.reason()).isEqualTo("Forbidden");
         assertThat(r.message()).isEqualTo(message);
     }
 
     @Test
     void aNamespaceAdminSeesItsNamespaceButNotTheClusterRoleBindings() {
-        Cluster.Response r = cluster.withToken("nsadmin-token", "POST", WHO_CAN,
+        Response r = cluster.as("nsadmin-token").post(WHO_CAN,
                 "{\"spec\":{\"resourceAttributes\":{\"verb\":\"get\",\"resource\":\"secrets\",\"namespace\":\"team\"}}}");
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         JsonNode status = r.json().path("status");
@@ -219,7 +216,7 @@ class WhoCanReviewTest {
             both kinds             | {"resourceAttributes":{"verb":"get","resource":"pods"},"nonResourceAttributes":{"verb":"get","path":"/x"}} | spec.nonResourceAttributes: Invalid value: authorization.NonResourceAttributes{Path:"/x", Verb:"get"}: cannot be specified in combination with resourceAttributes
             """)
     void aQuestionThatAsksNothingAnswerableIsInvalid(String name, String spec, String detail) {
-        Cluster.Response r = cluster.asAdmin("POST", WHO_CAN, "{\"spec\":" + spec + "}");
+        Response r = cluster.admin().post(WHO_CAN, "{\"spec\":" + spec + "}");
         assertThat(r.status()).as(r.toString()).isEqualTo(422);
         assertThat(r.message()).isEqualTo("WhoCanReview.policy.portcullis.io \"\" is invalid: " + detail);
     }
@@ -243,7 +240,7 @@ class WhoCanReviewTest {
         Cluster.Run created = cluster.kubectlWithInput(review, "create", "--validate=false", "-f", "-", "-o", "json");
         assertThat(created.exit()).as(created.toString()).isZero();
         assertThat(Json.MAPPER.readTree(created.out()).path("status").path("subjects").toString()).contains("\"name\":\"nsadmin\"");
-        Path file = java.nio.file.Files.writeString(dir.resolve("review.json"), Json.string(new tools.jackson.dataformat.yaml.YAMLMapper().readTree(review)));
+        Path file = java.nio.file.Files.writeString(server.dir().resolve("review.json"), Json.string(new tools.jackson.dataformat.yaml.YAMLMapper().readTree(review)));
         Cluster.Run raw = cluster.kubectl("create", "--raw", WHO_CAN, "-f", file.toString());
         assertThat(raw.exit()).as(raw.toString()).isZero();
         assertThat(Json.MAPPER.readTree(raw.out()).path("status").path("subjects").toString()).contains("\"name\":\"nsadmin\"");
