@@ -59,6 +59,17 @@ final class Cluster {
         }
     }
 
+    /** The admin kubeconfig (client certificate, system:masters). */
+    Path adminKubeconfig() {
+        return server.kubeconfig();
+    }
+
+    /** A kubeconfig whose user is a --token-auth-file token. */
+    Path kubeconfigFor(String token) throws IOException {
+        String config = Files.readString(tokenKubeconfig).replace("  user: {}", "  user:\n    token: " + token);
+        return Files.writeString(home.resolve(token + ".kubeconfig"), config);
+    }
+
     /** kubectl with the admin kubeconfig (client certificate, system:masters). */
     Run kubectl(String... args) {
         return run(server.kubeconfig(), null, args);
