@@ -182,7 +182,8 @@ public final class Server implements AutoCloseable {
         List<ResourceType> served = new ArrayList<>(stored);
         served.addAll(reviewKinds);
         Bodies bodies = new Bodies(new ProtobufBodies(served));
-        Reviews reviews = new Reviews(tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer());
+        Reviews reviews = new Reviews(tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer(), rbac.whoCan(),
+                config.authorization().modes(), stored);
         for (ResourceType t : reviewKinds) routes.add(new Route.Review(t, reviews));
         Discovery discovery = new Discovery(served);
         // built on first use: they read every model class, which start-up need not wait for
