@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portcullis.api.Json;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,6 +37,7 @@ import tools.jackson.databind.JsonNode;
  * file read behind the server's back, and key rotation done step by step as the Kubernetes
  * documentation gives it, restarts included.
  */
+@EndToEnd
 @Timeout(240)
 class EncryptionAtRestE2eTest {
     static final Path KUBECTL = Path.of("/usr/bin/kubectl");

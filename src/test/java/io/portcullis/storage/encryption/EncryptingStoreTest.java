@@ -12,6 +12,7 @@ import io.portcullis.storage.cache.WatchCache;
 import io.portcullis.storage.etcd.EtcdCluster;
 import io.portcullis.storage.etcd.EtcdStore;
 import io.portcullis.storage.sqlite.SqliteStore;
+import io.portcullis.testing.EndToEnd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@EndToEnd
 @Timeout(120)
 class EncryptingStoreTest {
     static final String KEY1 = EncryptionConfigTest.KEY1;
