@@ -85,8 +85,7 @@ final class Watches {
                     // an object the server cannot read ends the watch with its error, as a list would fail
                     stream.write(("{\"type\":\"ERROR\",\"object\":" + Json.string(Statuses.internal(unreadable).status()) + "}\n")
                             .getBytes(StandardCharsets.UTF_8));
-                    done.set(true);
-                    return false;
+                    return false;   // the cache then closes the watcher, and closed() ends the stream
                 }
                 boolean now = filter.test(e.item());
                 boolean before = e.previous() != null && filter.test(e.previous());

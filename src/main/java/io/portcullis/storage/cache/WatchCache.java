@@ -81,6 +81,7 @@ public final class WatchCache implements AutoCloseable {
         final Bucket bucket;
         final String prefix;
         final Sink sink;
+        final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
         Watcher(Bucket bucket, String prefix, Sink sink) {
             this.bucket = bucket;
@@ -89,7 +90,7 @@ public final class WatchCache implements AutoCloseable {
         }
 
         void deliver(CacheEvent e) {
-            if (!e.item().key().startsWith(prefix)) return;
+            if (closed.get() || !e.item().key().startsWith(prefix)) return;
             boolean ok;
             try {
                 ok = sink.send(e);
@@ -102,7 +103,10 @@ public final class WatchCache implements AutoCloseable {
 
         @Override
         public void close() {
-            if (bucket.watchers.remove(this)) sink.closed();
+            // also when the sink refused an event before the watcher was registered (its first events)
+            if (!closed.compareAndSet(false, true)) return;
+            bucket.watchers.remove(this);
+            sink.closed();
         }
     }
 
@@ -337,7 +341,7 @@ public final class WatchCache implements AutoCloseable {
                     if (e.revision() > afterRevision) w.deliver(e);
                 }
             }
-            b.watchers.add(w);
+            if (!w.closed.get()) b.watchers.add(w);
             return Optional.of(w);
         } finally {
             lock.writeLock().unlock();
