@@ -42,6 +42,7 @@ import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.Store;
 import io.portcullis.storage.cache.WatchCache;
+import io.portcullis.storage.etcd.EtcdStore;
 import io.portcullis.storage.sqlite.SqliteStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -69,6 +70,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.net.ssl.X509TrustManager;
@@ -84,8 +86,10 @@ public final class Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
     /** Portcullis' own version, shown by --version. */
     public static final String VERSION = "0.1.0";
-    private static final Duration COMPACTION_INTERVAL = Duration.ofMinutes(5);
     private static final Duration FRESH = Duration.ofSeconds(5);
+    /** How often etcd is asked whether it answers, and how stale the last answer may be for /readyz/etcd. */
+    private static final Duration ETCD_PROBE_EVERY = Duration.ofSeconds(1);
+    private static final Duration ETCD_PROBE_STALE = Duration.ofSeconds(3);
 
     private final ServerConfig config;
     private ClusterPki pki;
@@ -114,7 +118,7 @@ public final class Server implements AutoCloseable {
             }
         });
         try {
-            this.store = SqliteStore.open(config.dataDir().resolve("store.db"));
+            this.store = openStore(config);
             this.cache = WatchCache.start(store);
             this.pki = loading.join();
         } catch (CompletionException e) {
@@ -132,6 +136,15 @@ public final class Server implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** SQLite in the data directory, or etcd when --etcd-servers is given. */
+    private static Store openStore(ServerConfig config) {
+        ServerConfig.Storage s = config.storage();
+        if (!s.etcd()) return SqliteStore.open(config.dataDir().resolve("store.db"));
+        boolean tls = s.etcdCaFile() != null || s.etcdCertFile() != null || s.etcdKeyFile() != null;
+        return EtcdStore.connect(s.etcdServers(), tls ? new EtcdStore.Tls(s.etcdCaFile(), s.etcdCertFile(), s.etcdKeyFile()) : null,
+                s.etcdPrefix());
     }
 
     private void assemble(ServerConfig config, long start) throws IOException {
@@ -192,13 +205,15 @@ public final class Server implements AutoCloseable {
         live.put("storage", () -> !stopping);
         Map<String, BooleanSupplier> ready = new LinkedHashMap<>();
         ready.put("watch-cache", () -> cache.revision() >= 0);
+        if (store instanceof EtcdStore) ready.put("etcd", probeEtcd());
         ready.put("shutdown", () -> !stopping);
         ServerConfig.Serving serving = config.serving();
         String host = serving.bindAddress().contains(":") ? "[" + serving.bindAddress() + "]" : serving.bindAddress();
         NonResource nonResource = new NonResource(discovery, openApi, openApiV2, metrics, () -> host + ":" + http.actualPort(), live, ready,
                 serviceAccounts.documents());
+        // a remote store's revision is a round trip, which token lookups may need: never on an event loop
         boolean blocking = config.authorization().modes().contains("Webhook") || config.authentication().webhookConfigFile() != null
-                || config.authentication().oidc() != null;
+                || config.authentication().oidc() != null || !store.currentRevisionIsLocal();
         Connections connections = new Connections(vertx, serving.headerTimeout(), serving.idleTimeout());
         Pipeline pipeline = new Pipeline(authenticator, authorizer, new Router(routes), rest, nonResource, metrics, workers, blocking,
                 connections, BodyBudget.ofHeap(), serving.requestTimeout(), failures);
@@ -209,7 +224,7 @@ public final class Server implements AutoCloseable {
         } catch (Exception e) {
             throw new IOException("cannot listen on " + serving.bindAddress() + ":" + serving.securePort() + ": " + rootMessage(e), e);
         }
-        scheduleCompaction();
+        scheduleCompaction(config.storage().compactionInterval());
         this.url = "https://" + ("0.0.0.0".equals(serving.bindAddress()) || "::".equals(serving.bindAddress()) ? "127.0.0.1" : host)
                 + ":" + http.actualPort();
         this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");
@@ -352,12 +367,20 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * As kube-apiserver asks etcd: every five minutes, history up to the revision seen at the
-     * previous tick is compacted, so watches and continue tokens older than that get 410 Expired.
+     * As kube-apiserver asks etcd: every interval (--etcd-compaction-interval, zero: never), history
+     * up to the revision seen at the previous tick is compacted, so watches and continue tokens older
+     * than that get 410 Expired. On etcd the replicas share one compaction per interval (a
+     * compare-and-swap on etcd's compaction record decides which).
      */
-    private void scheduleCompaction() {
+    private void scheduleCompaction(Duration interval) {
+        if (interval.isZero()) return;
+        if (store instanceof EtcdStore etcd) {
+            workers.execute(() -> compactShared(etcd));   // the first tick only takes part: it never compacts
+            vertx.setPeriodic(interval.toMillis(), id -> workers.execute(() -> compactShared(etcd)));
+            return;
+        }
         long[] seen = {store.currentRevision()};
-        vertx.setPeriodic(COMPACTION_INTERVAL.toMillis(), id -> workers.execute(() -> {
+        vertx.setPeriodic(interval.toMillis(), id -> workers.execute(() -> {
             long target = seen[0];
             seen[0] = store.currentRevision();
             if (target > store.compactedRevision()) {
@@ -368,6 +391,42 @@ public final class Server implements AutoCloseable {
                 }
             }
         }));
+    }
+
+    private static void compactShared(EtcdStore etcd) {
+        try {
+            long compacted = etcd.compactIfUnchanged();
+            if (compacted > 0) LOG.info("compacted etcd's history up to revision {}", compacted);
+        } catch (RuntimeException e) {
+            LOG.warn("compacting etcd failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * /readyz/etcd: etcd answered a linearizable read within the last few seconds. The read runs on
+     * a thread of its own every second, so a check never waits for etcd.
+     */
+    private BooleanSupplier probeEtcd() {
+        AtomicLong answered = new AtomicLong(System.nanoTime());
+        Thread prober = new Thread(() -> {
+            while (!stopping) {
+                try {
+                    store.currentRevision();
+                    answered.set(System.nanoTime());
+                } catch (RuntimeException e) {
+                    LOG.debug("etcd did not answer the health probe: {}", e.getMessage());
+                }
+                try {
+                    Thread.sleep(ETCD_PROBE_EVERY.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "etcd-probe");
+        prober.setDaemon(true);
+        prober.start();
+        closeables.add(prober::interrupt);
+        return () -> System.nanoTime() - answered.get() < ETCD_PROBE_STALE.toNanos();
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
