@@ -28,7 +28,10 @@ import io.portcullis.controllers.TokensController;
 import io.portcullis.controllers.ServiceAccountsController;
 import io.portcullis.controllers.RootCaController;
 import io.portcullis.controllers.NamespaceController;
+import io.portcullis.controllers.Controller;
 import io.portcullis.controllers.Controllers;
+import io.portcullis.controllers.IdentityLease;
+import io.portcullis.controllers.LeaderElection;
 import io.portcullis.controllers.Bootstrap;
 import io.portcullis.controllers.AggregationController;
 import io.portcullis.authz.rbac.RbacPolicy;
@@ -63,6 +66,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -87,6 +91,8 @@ public final class Server implements AutoCloseable {
     /** Portcullis' own version, shown by --version. */
     public static final String VERSION = "0.1.0";
     private static final Duration FRESH = Duration.ofSeconds(5);
+    /** The controllers' Lease in kube-system, named as kube-controller-manager's. */
+    static final String CONTROLLERS_LEASE = "kube-controller-manager";
     /** How often etcd is asked whether it answers, and how stale the last answer may be for /readyz/etcd. */
     private static final Duration ETCD_PROBE_EVERY = Duration.ofSeconds(1);
     private static final Duration ETCD_PROBE_STALE = Duration.ofSeconds(3);
@@ -121,6 +127,7 @@ public final class Server implements AutoCloseable {
             this.store = openStore(config);
             this.cache = WatchCache.start(store);
             this.pki = loading.join();
+            if (store instanceof EtcdStore) ClusterIdentity.check(store, pki);
         } catch (CompletionException e) {
             close();
             if (e.getCause() instanceof UncheckedIOException io) throw io.getCause();
@@ -166,13 +173,30 @@ public final class Server implements AutoCloseable {
         Bootstrap.ensure(objects);
         LOG.debug("bootstrap done after {} ms", (System.nanoTime() - start) / 1_000_000);
         String caPem = Pem.encode(pki.caCertificate());
-        closeables.add(Controllers.start(objects, List.of(
+        List<Controller> controllers = List.of(
                 NamespaceController::start,
                 ServiceAccountsController::start,
                 o -> RootCaController.start(o, caPem),
                 o -> TokensController.start(o, serviceAccounts.signer(), caPem, config.serviceAccounts().legacyTokenSecrets()),
                 GarbageCollector::start,
-                o -> AggregationController.start(o, rbac.clusterRoles()))));
+                o -> AggregationController.start(o, rbac.clusterRoles()));
+        if (store instanceof EtcdStore) {
+            // replicas: each announces itself; the controllers run on the one holding their Lease
+            String hostname = hostname();
+            String id = replicaId(hostname, config.serving());
+            String holder = id + "_" + UUID.randomUUID();
+            closeables.add(IdentityLease.start(objects, id, holder, hostname));
+            ServerConfig.LeaderElection election = config.leaderElection();
+            if (election.enabled()) {
+                closeables.add(LeaderElection.start(objects, CONTROLLERS_LEASE, holder,
+                        new LeaderElection.Timings(election.leaseDuration(), election.renewDeadline(), election.retryPeriod()),
+                        () -> Controllers.start(objects, controllers)));
+            } else {
+                closeables.add(Controllers.start(objects, controllers));
+            }
+        } else {
+            closeables.add(Controllers.start(objects, controllers));
+        }
         LOG.debug("controllers started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
@@ -231,6 +255,29 @@ public final class Server implements AutoCloseable {
         X509Certificate servingCa = servingTrustAnchor(serving);
         Kubeconfig.writeAdmin(kubeconfig, url, servingCa, pki.adminCertificate(), pki.adminKey(), "portcullis");
         LOG.info("ready in {} ms, {} at revision {}", (System.nanoTime() - start) / 1_000_000, url, cache.revision());
+    }
+
+    /**
+     * As kube-apiserver names its identity Lease: "apiserver-" and a hash; of the host name and,
+     * since several replicas may share a machine here, of the address they serve on (a random one
+     * when the port is picked at start).
+     */
+    private static String replicaId(String hostname, ServerConfig.Serving serving) {
+        String seed = hostname + "|" + serving.bindAddress() + "|" + (serving.securePort() == 0 ? UUID.randomUUID() : serving.securePort());
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(seed.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "apiserver-" + java.util.HexFormat.of().formatHex(hash, 0, 13);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName().toLowerCase(java.util.Locale.ROOT);
+        } catch (IOException e) {
+            return "localhost";
+        }
     }
 
     /** Starts a server and returns once it answers /readyz. */
