@@ -72,7 +72,7 @@ public record ResourceType(String group, String version, String resource, String
     }
 
     /** Kubernetes' own API groups, whose resources upstream stores without the group in the key. */
-    static boolean builtIn(String group) {
+    public static boolean builtIn(String group) {
         return group.isEmpty() || group.endsWith(".k8s.io") || List.of("apps", "batch", "autoscaling", "policy", "extensions").contains(group);
     }
 

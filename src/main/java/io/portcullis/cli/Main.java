@@ -4,6 +4,7 @@ import io.portcullis.admission.Admission;
 import io.portcullis.pki.Passwords;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.server.StorageMigration;
 import io.portcullis.server.TlsPolicy;
 import java.io.BufferedReader;
 import java.io.Console;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "portcullis", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A Kubernetes-compatible API server built around Kubernetes' security model.",
-        subcommands = {Main.ServerCommand.class, Main.HashPassword.class})
+        subcommands = {Main.ServerCommand.class, Main.Migrate.class, Main.HashPassword.class})
 public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
@@ -251,6 +252,38 @@ public final class Main implements Callable<Integer> {
 
         static void existing(String flag, Path p) {
             if (p != null && !Files.isReadable(p)) throw new IllegalArgumentException(flag + " " + p + ": no such readable file");
+        }
+    }
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Copy every object of a stopped server's SQLite store into an empty etcd prefix; then start "
+                    + "'portcullis server' with the same --data-dir and etcd flags to serve the same cluster from etcd.")
+    static final class Migrate implements Callable<Integer> {
+        @Option(names = "--data-dir", description = "The data directory whose store.db is copied; its pki stays in use (default: ${DEFAULT-VALUE}).")
+        Path dataDir = Path.of("portcullis-data");
+        @CommandLine.Mixin
+        EtcdOptions etcd = new EtcdOptions();
+
+        @Override
+        public Integer call() {
+            ServerConfig.Storage target;
+            try {
+                if (!etcd.given()) throw new IllegalArgumentException("--etcd-servers is required");
+                target = etcd.storage();
+            } catch (IllegalArgumentException e) {
+                System.err.println("portcullis: " + e.getMessage());
+                return 2;
+            }
+            try {
+                long copied = StorageMigration.toEtcd(dataDir, target, System.out);
+                System.out.println("Copied " + copied + " objects from " + dataDir.resolve("store.db") + " to etcd at " + target.etcdServers()
+                        + " under " + target.etcdPrefix() + ".");
+                System.out.println("Start the server with: portcullis server --data-dir " + dataDir + " --etcd-servers " + target.etcdServers());
+                return 0;
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                System.err.println("portcullis: " + e.getMessage());
+                return 1;
+            }
         }
     }
 

@@ -148,7 +148,16 @@ public final class Server implements AutoCloseable {
     /** SQLite in the data directory, or etcd when --etcd-servers is given. */
     private static Store openStore(ServerConfig config) {
         ServerConfig.Storage s = config.storage();
-        if (!s.etcd()) return SqliteStore.open(config.dataDir().resolve("store.db"));
+        if (!s.etcd()) {
+            SqliteStore sqlite = SqliteStore.open(config.dataDir().resolve("store.db"));
+            try {
+                StorageMigration.upgradeKeys(sqlite);   // a data directory of an earlier version
+            } catch (RuntimeException e) {
+                sqlite.close();
+                throw e;
+            }
+            return sqlite;
+        }
         boolean tls = s.etcdCaFile() != null || s.etcdCertFile() != null || s.etcdKeyFile() != null;
         return EtcdStore.connect(s.etcdServers(), tls ? new EtcdStore.Tls(s.etcdCaFile(), s.etcdCertFile(), s.etcdKeyFile()) : null,
                 s.etcdPrefix());
