@@ -2,8 +2,7 @@ package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.api.Json;
-import java.net.http.HttpResponse;
+import io.portcullis.testing.Https.Response;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
@@ -34,15 +33,15 @@ class DefaultsOnEveryWriteTest extends AdminServerTest {
     void everyWriteIsDefaulted(String how, String method, String contentType, String body) throws Exception {
         String name = "rb-" + how.replace(' ', '-').toLowerCase(java.util.Locale.ROOT);
         if (!how.startsWith("create")) {
-            HttpResponse<String> r = https.send("POST", BINDINGS, "application/json", EXISTING.formatted(name));
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+            Response r = https.post(BINDINGS, EXISTING.formatted(name));
+            assertThat(r.status()).as(r.text()).isEqualTo(201);
         }
         String path = method.equals("POST") ? BINDINGS : BINDINGS + "/" + name;
         String query = contentType.contains("apply") ? "?fieldManager=test&force=true" : "";
-        HttpResponse<String> r = https.send(method, path + query, contentType, body.formatted(name));
-        assertThat(r.statusCode()).as(r.body()).isIn(200, 201);
+        Response r = https.send(method, path + query, contentType, body.formatted(name));
+        assertThat(r.status()).as(r.text()).isIn(200, 201);
 
-        for (JsonNode binding : new JsonNode[] {Json.MAPPER.readTree(r.body()), Json.MAPPER.readTree(https.get(BINDINGS + "/" + name).body())}) {
+        for (JsonNode binding : new JsonNode[] {r.json(), https.get(BINDINGS + "/" + name).json()}) {
             assertThat(binding.path("roleRef").path("apiGroup").asString()).isEqualTo("rbac.authorization.k8s.io");
             JsonNode user = null;
             for (JsonNode s : binding.path("subjects")) if (s.path("kind").asString().equals("User")) user = s;

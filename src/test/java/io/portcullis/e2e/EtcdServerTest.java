@@ -8,10 +8,10 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.portcullis.api.Json;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
 import io.portcullis.storage.etcd.EtcdCluster;
-import java.net.http.HttpResponse;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,32 +24,36 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** One server on a one-member etcd: the key layout, freshness, bad values, and etcd failing at start and while serving. */
+@EndToEnd
 @Timeout(180)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EtcdServerTest {
     @TempDir static Path dir;
     static EtcdCluster etcd;
-    static Server server;
-    static AdminHttps https;
+    @RegisterExtension static final TestServer server = TestServer.notStarted();
+    /** For the starts that must fail. */
+    @RegisterExtension final TestServer other = TestServer.notStarted();
+    static Https https;
     static Client raw;
 
     @BeforeAll
     static void start() throws Exception {
         EtcdCluster.assumeInstalled();
         etcd = EtcdCluster.start(dir.resolve("etcd"), 1);
-        server = Server.start(ServerConfig.embedded(dir.resolve("data")).withStorage(s -> s.withEtcd(etcd.endpoints(), "/registry")));
-        https = AdminHttps.fromKubeconfig(server.kubeconfig());
+        server.start(c -> c.withStorage(s -> s.withEtcd(etcd.endpoints(), "/registry")));
+        https = server.admin();
         raw = Client.builder().endpoints(etcd.endpoints().split(",")).build();
     }
 
     @AfterAll
     static void stop() {
         if (raw != null) raw.close();
-        if (server != null) server.close();
+        server.stop();
         if (etcd != null) etcd.close();
     }
 
@@ -62,7 +66,7 @@ class EtcdServerTest {
         return ByteSequence.from(s, UTF_8);
     }
 
-    static HttpResponse<String> createConfigMap(String ns, String name) throws Exception {
+    static Https.Response createConfigMap(String ns, String name) throws Exception {
         return https.send("POST", "/api/v1/namespaces/" + ns + "/configmaps", "application/json",
                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\"},\"data\":{\"k\":\"v\"}}");
     }
@@ -70,8 +74,8 @@ class EtcdServerTest {
     @Test
     @Order(1)
     void objectsLiveUnderUpstreamsKeysAsJsonWithEtcdsRevisionAsTheirResourceVersion() throws Exception {
-        assertThat(createConfigMap("default", "layout").statusCode()).isEqualTo(201);
-        JsonNode served = Json.objectTree(https.get("/api/v1/namespaces/default/configmaps/layout").body().getBytes(UTF_8));
+        assertThat(createConfigMap("default", "layout").status()).isEqualTo(201);
+        JsonNode served = Json.objectTree(https.get("/api/v1/namespaces/default/configmaps/layout").body());
 
         KeyValue kv = rawGet("/registry/configmaps/default/layout");
         assertThat(kv).as("the configmap under /registry/configmaps/<namespace>/<name>").isNotNull();
@@ -91,42 +95,42 @@ class EtcdServerTest {
         // only etcd's progress report tells the cache it is current
         for (int i = 0; i < 3; i++) raw.getKVClient().put(bytes("/elsewhere/" + i), bytes("x")).get(10, TimeUnit.SECONDS);
 
-        HttpResponse<String> read = https.get("/api/v1/namespaces/default");
-        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
-        HttpResponse<String> list = https.get("/api/v1/namespaces/default/configmaps");
-        assertThat(list.statusCode()).as(list.body()).isEqualTo(200);
+        Https.Response read = https.get("/api/v1/namespaces/default");
+        assertThat(read.status()).as(read.text()).isEqualTo(200);
+        Https.Response list = https.get("/api/v1/namespaces/default/configmaps");
+        assertThat(list.status()).as(list.text()).isEqualTo(200);
     }
 
     @Test
     @Order(3)
     void aValueThatIsNotAnObjectFailsThatObjectAloneAndTheRestServes() throws Exception {
-        assertThat(createConfigMap("default", "sound").statusCode()).isEqualTo(201);
+        assertThat(createConfigMap("default", "sound").status()).isEqualTo(201);
         raw.getKVClient().put(bytes("/registry/configmaps/default/broken"), bytes("not an object {")).get(10, TimeUnit.SECONDS);
         // the server has seen the hand-written value once a later write of its own is visible
-        assertThat(createConfigMap("default", "after").statusCode()).isEqualTo(201);
+        assertThat(createConfigMap("default", "after").status()).isEqualTo(201);
 
-        HttpResponse<String> broken = https.get("/api/v1/namespaces/default/configmaps/broken");
-        assertThat(broken.statusCode()).isEqualTo(500);
-        JsonNode status = Json.objectTree(broken.body().getBytes(UTF_8));
+        Https.Response broken = https.get("/api/v1/namespaces/default/configmaps/broken");
+        assertThat(broken.status()).isEqualTo(500);
+        JsonNode status = Json.objectTree(broken.text().getBytes(UTF_8));
         assertThat(status.path("reason").asString()).isEqualTo("InternalError");
         assertThat(status.path("message").asString()).contains("configmaps \"broken\" in namespace \"default\"").doesNotContain("/registry");
 
-        HttpResponse<String> list = https.get("/api/v1/namespaces/default/configmaps");
-        assertThat(list.statusCode()).isEqualTo(200);
-        assertThat(list.body()).contains("\"sound\"", "\"after\"").doesNotContain("\"broken\"");
-        assertThat(https.get("/readyz").statusCode()).isEqualTo(200);
+        Https.Response list = https.get("/api/v1/namespaces/default/configmaps");
+        assertThat(list.status()).isEqualTo(200);
+        assertThat(list.text()).contains("\"sound\"", "\"after\"").doesNotContain("\"broken\"");
+        assertThat(https.get("/readyz").status()).isEqualTo(200);
 
         // an operator's fix is seen like any write
         raw.getKVClient().delete(bytes("/registry/configmaps/default/broken")).get(10, TimeUnit.SECONDS);
-        assertThat(createConfigMap("default", "fixed").statusCode()).isEqualTo(201);
-        assertThat(https.get("/api/v1/namespaces/default/configmaps/broken").statusCode()).isEqualTo(404);
+        assertThat(createConfigMap("default", "fixed").status()).isEqualTo(201);
+        assertThat(https.get("/api/v1/namespaces/default/configmaps/broken").status()).isEqualTo(404);
     }
 
     @Test
     @Order(4)
     void unreachableEtcdAtStartIsAnErrorNamingTheUrlAndTheCause() throws Exception {
         String nobody = "http://127.0.0.1:" + freePort();
-        assertThatThrownBy(() -> Server.start(ServerConfig.embedded(dir.resolve("unreachable")).withStorage(s -> s.withEtcd(nobody, "/registry"))))
+        assertThatThrownBy(() -> other.start(c -> c.withStorage(s -> s.withEtcd(nobody, "/registry"))))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("cannot reach etcd at " + nobody)
                 .hasMessageContaining("Connection refused");
@@ -137,8 +141,7 @@ class EtcdServerTest {
     void etcdTlsFilesThatCannotBeReadAreAnErrorNamingTheFile() throws Exception {
         Path notPem = Files.writeString(dir.resolve("not-a-ca.crt"), "hello");
         String somewhere = "https://127.0.0.1:" + freePort();
-        assertThatThrownBy(() -> Server.start(ServerConfig.embedded(dir.resolve("badtls"))
-                .withStorage(s -> s.withEtcd(somewhere, "/registry").withEtcdTls(notPem, null, null))))
+        assertThatThrownBy(() -> other.start(c -> c.withStorage(s -> s.withEtcd(somewhere, "/registry").withEtcdTls(notPem, null, null))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("etcd CA file " + notPem);
     }
@@ -146,38 +149,38 @@ class EtcdServerTest {
     @Test
     @Order(6)
     void losingEtcdTurnsReadyzEtcdNotReadyAndRequestsInto5xxUntilEtcdIsBack() throws Exception {
-        assertThat(https.get("/readyz/etcd").statusCode()).isEqualTo(200);
+        assertThat(https.get("/readyz/etcd").status()).isEqualTo(200);
         etcd.kill(0);
         try {
             awaitStatus("/readyz/etcd", 500);
-            assertThat(https.get("/readyz?verbose").body()).contains("[-]etcd failed");
+            assertThat(https.get("/readyz?verbose").text()).contains("[-]etcd failed");
 
-            HttpResponse<String> write = createConfigMap("default", "while-down");
-            assertThat(write.statusCode()).as(write.body()).isEqualTo(500);
-            JsonNode status = Json.objectTree(write.body().getBytes(UTF_8));
+            Https.Response write = createConfigMap("default", "while-down");
+            assertThat(write.status()).as(write.text()).isEqualTo(500);
+            JsonNode status = Json.objectTree(write.text().getBytes(UTF_8));
             assertThat(status.path("reason").asString()).isEqualTo("ServerTimeout");
             assertThat(status.path("message").asString())
                     .isEqualTo("The create operation against configmaps could not be completed at this time, please try again.");
 
-            HttpResponse<String> latest = https.get("/api/v1/namespaces/default/configmaps/sound");
-            assertThat(latest.statusCode()).as("a latest-state read is never answered from a cache that cannot be checked").isGreaterThanOrEqualTo(500);
+            Https.Response latest = https.get("/api/v1/namespaces/default/configmaps/sound");
+            assertThat(latest.status()).as("a latest-state read is never answered from a cache that cannot be checked").isGreaterThanOrEqualTo(500);
         } finally {
             etcd.restart(0);
         }
         awaitStatus("/readyz/etcd", 200);
-        HttpResponse<String> again = null;
+        Https.Response again = null;
         for (int i = 0; i < 20; i++) {
             again = createConfigMap("default", "back");
-            if (again.statusCode() == 201 || again.statusCode() == 409) break;
+            if (again.status() == 201 || again.status() == 409) break;
             Thread.sleep(500);
         }
-        assertThat(again.statusCode()).as(again.body()).isIn(201, 409);
-        assertThat(https.get("/api/v1/namespaces/default/configmaps/back").statusCode()).isEqualTo(200);
+        assertThat(again.status()).as(again.text()).isIn(201, 409);
+        assertThat(https.get("/api/v1/namespaces/default/configmaps/back").status()).isEqualTo(200);
     }
 
     static void awaitStatus(String path, int code) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (https.get(path).statusCode() != code) {
+        while (https.get(path).status() != code) {
             assertThat(System.nanoTime()).as(path + " answering " + code).isLessThan(deadline);
             Thread.sleep(200);
         }

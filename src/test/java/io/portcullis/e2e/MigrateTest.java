@@ -3,25 +3,27 @@ package io.portcullis.e2e;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.api.Json;
 import io.portcullis.cli.Main;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
 import io.portcullis.storage.etcd.EtcdCluster;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 
 /** `portcullis migrate`: a cluster started on SQLite, moved to etcd, serves the same objects and tokens. */
+@EndToEnd
 @Timeout(300)
 class MigrateTest {
     @TempDir Path dir;
+    @RegisterExtension final TestServer server = TestServer.notStarted();
 
     record Run(int exit, String out, String err) {}
 
@@ -44,21 +46,19 @@ class MigrateTest {
     @Test
     void aSqliteClusterMovedToEtcdServesTheSameObjectsAndTokens() throws Exception {
         EtcdCluster.assumeInstalled();
-        Path data = dir.resolve("data");
         String token;
         JsonNode robot;
-        try (Server sqlite = Server.start(ServerConfig.embedded(data))) {
-            AdminHttps https = AdminHttps.fromKubeconfig(sqlite.kubeconfig());
-            assertThat(https.send("POST", "/api/v1/namespaces", "application/json",
-                    "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"moving\"}}").statusCode()).isEqualTo(201);
-            assertThat(https.send("POST", "/api/v1/namespaces/moving/serviceaccounts", "application/json",
-                    "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"robot\"}}").statusCode()).isEqualTo(201);
-            HttpResponse<String> issued = https.send("POST", "/api/v1/namespaces/moving/serviceaccounts/robot/token", "application/json",
-                    "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":{}}");
-            assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
-            token = Json.objectTree(issued.body().getBytes(UTF_8)).path("status").path("token").asString();
-            robot = Json.objectTree(https.get("/api/v1/namespaces/moving/serviceaccounts/robot").body().getBytes(UTF_8));
-        }
+        server.start();
+        Path data = server.dataDir();
+        Https https = server.admin();
+        https.post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"moving\"}}").expect(201);
+        https.post("/api/v1/namespaces/moving/serviceaccounts",
+                "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"robot\"}}").expect(201);
+        token = https.post("/api/v1/namespaces/moving/serviceaccounts/robot/token",
+                "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":{}}").expect(201)
+                .json().path("status").path("token").asString();
+        robot = https.get("/api/v1/namespaces/moving/serviceaccounts/robot").expect(200).json();
+        server.stop();
 
         try (EtcdCluster etcd = EtcdCluster.start(dir.resolve("etcd"), 1)) {
             Run moved = portcullis("migrate", "--data-dir", data.toString(), "--etcd-servers", etcd.endpoints());
@@ -69,19 +69,16 @@ class MigrateTest {
             assertThat(again.exit()).isEqualTo(1);
             assertThat(again.err()).contains("already holds objects under the prefix /registry; migrate only into an empty prefix");
 
-            try (Server onEtcd = Server.start(ServerConfig.embedded(data).withStorage(s -> s.withEtcd(etcd.endpoints(), "/registry")))) {
-                AdminHttps https = AdminHttps.fromKubeconfig(onEtcd.kubeconfig());
-                JsonNode after = Json.objectTree(https.get("/api/v1/namespaces/moving/serviceaccounts/robot").body().getBytes(UTF_8));
-                assertThat(after.path("metadata").path("uid")).isEqualTo(robot.path("metadata").path("uid"));
-                assertThat(after.path("metadata").path("creationTimestamp")).isEqualTo(robot.path("metadata").path("creationTimestamp"));
-                assertThat(after.path("metadata").path("managedFields")).isEqualTo(robot.path("metadata").path("managedFields"));
+            server.start(c -> c.withStorage(s -> s.withEtcd(etcd.endpoints(), "/registry")));
+            JsonNode after = server.admin().get("/api/v1/namespaces/moving/serviceaccounts/robot").expect(200).json();
+            assertThat(after.path("metadata").path("uid")).isEqualTo(robot.path("metadata").path("uid"));
+            assertThat(after.path("metadata").path("creationTimestamp")).isEqualTo(robot.path("metadata").path("creationTimestamp"));
+            assertThat(after.path("metadata").path("managedFields")).isEqualTo(robot.path("metadata").path("managedFields"));
 
-                HttpResponse<byte[]> asRobot = AdminHttps.anonymous(onEtcd.kubeconfig()).getBytes("/api/v1/namespaces/moving/serviceaccounts/robot",
-                        "Authorization", "Bearer " + token);
-                assertThat(asRobot.statusCode()).as("the token issued on SQLite authenticates on etcd (403: known, not allowed)")
-                        .isEqualTo(403);
-                assertThat(new String(asRobot.body(), UTF_8)).contains("system:serviceaccount:moving:robot");
-            }
+            Https.Response asRobot = server.anonymous().withToken(token).get("/api/v1/namespaces/moving/serviceaccounts/robot");
+            assertThat(asRobot.status()).as("the token issued on SQLite authenticates on etcd (403: known, not allowed)").isEqualTo(403);
+            assertThat(asRobot.message()).contains("system:serviceaccount:moving:robot");
+            server.stop();
         }
     }
 

@@ -1,6 +1,5 @@
 package io.portcullis.e2e;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -13,11 +12,12 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.portcullis.api.Json;
 import io.portcullis.pki.ClusterPki;
+import io.portcullis.pki.Pem;
 import io.portcullis.storage.etcd.EtcdCluster;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -47,6 +47,7 @@ import tools.jackson.databind.JsonNode;
  * the other reads and watches, RBAC and tokens agree, the controllers move when their holder is
  * killed, and etcd losing one member or two. The scenarios share the cluster, in order.
  */
+@EndToEnd
 @Timeout(600)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplicasTest {
@@ -56,7 +57,7 @@ class ReplicasTest {
     static final List<Replica> replicas = new ArrayList<>();
 
     /** A replica process, its admin clients, and its output. */
-    record Replica(String name, Process process, Path dataDir, Path log, AdminHttps https, AdminHttps plain, KubernetesClient client) {
+    record Replica(String name, Process process, Path dataDir, Path log, Https https, Https plain, KubernetesClient client) {
         void kill() {
             process.destroyForcibly();
             try {
@@ -117,7 +118,9 @@ class ReplicasTest {
         Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
         config.setOnlyHttpWatches(true);
         config.setRequestRetryBackoffLimit(0);
-        return new Replica(name, p, dir.resolve(name), log, AdminHttps.fromKubeconfig(kubeconfig), AdminHttps.anonymous(kubeconfig),
+        Https admin = Https.fromKubeconfig(kubeconfig);
+        Https plain = Https.to(admin.url(), Pem.readCertificates(dir.resolve(name).resolve("pki").resolve("ca.crt")).get(0));
+        return new Replica(name, p, dir.resolve(name), log, admin, plain,
                 new KubernetesClientBuilder().withConfig(config).build());
     }
 
@@ -189,19 +192,18 @@ class ReplicasTest {
         String ns = namespace("rbac");
         a().client().serviceAccounts().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
                 .withNewMetadata().withName("robot").endMetadata().build()).create();
-        HttpResponse<String> issued = a().https().send("POST", "/api/v1/namespaces/" + ns + "/serviceaccounts/robot/token",
-                "application/json", "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":{}}");
-        assertThat(issued.statusCode()).as(issued.body()).isEqualTo(201);
-        String token = Json.objectTree(issued.body().getBytes(UTF_8)).path("status").path("token").asString();
+        String token = a().https().post("/api/v1/namespaces/" + ns + "/serviceaccounts/robot/token",
+                "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":{}}").expect(201)
+                .json().path("status").path("token").asString();
         String pods = "/api/v1/namespaces/" + ns + "/configmaps";
 
         assertThat(asRobot(b(), pods, token)).as("known on b, allowed nothing yet").isEqualTo(403);
-        HttpResponse<String> bound = a().https().send("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns + "/rolebindings",
+        Https.Response bound = a().https().send("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/" + ns + "/rolebindings",
                 "application/json", """
                 {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"robot-view"},
                  "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},
                  "subjects":[{"kind":"ServiceAccount","name":"robot","namespace":"%s"}]}""".formatted(ns));
-        assertThat(bound.statusCode()).as(bound.body()).isEqualTo(201);
+        bound.expect(201);
         awaitTrue("the binding made through a enforced by b", () -> asRobot(b(), pods, token) == 200, WAIT);
 
         a().client().serviceAccounts().inNamespace(ns).withName("robot").delete();
@@ -210,7 +212,7 @@ class ReplicasTest {
 
     static int asRobot(Replica r, String path, String token) {
         try {
-            return r.plain().getBytes(path, "Authorization", "Bearer " + token).statusCode();
+            return r.plain().withToken(token).get(path).status();
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -222,7 +224,7 @@ class ReplicasTest {
         awaitTrue("a controllers' holder", () -> holder() != null, WAIT);
         Replica holder = holder();
         Replica other = holder == a() ? b() : a();
-        JsonNode leases = Json.objectTree(other.https().get("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases").body().getBytes(UTF_8));
+        JsonNode leases = other.https().get("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases").expect(200).json();
         assertThat(leases.path("items").valueStream().filter(l -> "kube-apiserver".equals(
                 l.path("metadata").path("labels").path("apiserver.kubernetes.io/identity").asString(""))).count())
                 .as("one identity Lease per replica").isEqualTo(2);
@@ -253,9 +255,7 @@ class ReplicasTest {
     }
 
     static JsonNode controllersLease(Replica r) throws Exception {
-        HttpResponse<String> got = r.https().get("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager");
-        assertThat(got.statusCode()).as(got.body()).isEqualTo(200);
-        return Json.objectTree(got.body().getBytes(UTF_8));
+        return r.https().get("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager").expect(200).json();
     }
 
     @Test
@@ -298,12 +298,10 @@ class ReplicasTest {
         etcd.kill(1);
         etcd.kill(2);
         try {
-            HttpResponse<String> refused = a().https().send("POST", "/api/v1/namespaces/" + ns + "/configmaps", "application/json",
-                    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"lost\"}}");
-            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(500);
-            JsonNode status = Json.objectTree(refused.body().getBytes(UTF_8));
-            assertThat(status.path("reason").asString()).isEqualTo("ServerTimeout");
-            assertThat(status.path("message").asString()).contains("The create operation against configmaps could not be completed");
+            Https.Response refused = a().https().post("/api/v1/namespaces/" + ns + "/configmaps",
+                    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"lost\"}}").expect(500);
+            assertThat(refused.reason()).isEqualTo("ServerTimeout");
+            assertThat(refused.message()).contains("The create operation against configmaps could not be completed");
         } finally {
             etcd.restart(1);
         }
