@@ -188,29 +188,15 @@ public final class Statuses {
     }
 
     /**
-     * 500 StorageReadError, as upstream answers a list that met objects it cannot read: one cause per
-     * such object (its namespace/name and why), up to 100, so that each can be found and mended.
+     * 500 ServerTimeout, upstream's words when its storage could not be reached in time. Unlike
+     * upstream no Retry-After is given: clients would repeat the wait up to ten times before the user
+     * hears of it.
      */
-    public static ApiException storeReadError(GroupResource gr, List<FieldError> unreadable) {
-        StatusDetails d = new StatusDetails();
-        d.setGroup(gr.group());
-        d.setKind(gr.resource());
-        d.setName("list");
-        List<StatusCause> causes = new java.util.ArrayList<>();
-        for (FieldError f : unreadable.subList(0, Math.min(unreadable.size(), 100))) {
-            causes.add(cause("UnexpectedServerResponse", f.field(), f.message()));
-        }
-        if (unreadable.size() > 100) causes.add(cause("TooMany", null, "too many errors, the list is truncated"));
-        d.setCauses(causes);
-        return new ApiException(base(500, "StorageReadError", "failed to read one or more " + gr + " from the storage").withDetails(d).build());
-    }
-
-    private static StatusCause cause(String reason, String field, String message) {
-        StatusCause c = new StatusCause();
-        c.setReason(reason);
-        c.setField(field);
-        c.setMessage(message);
-        return c;
+    public static ApiException serverTimeout(GroupResource gr, String operation) {
+        StatusDetails d = details(gr.group(), gr.resource(), operation, List.of());
+        return new ApiException(base(500, "ServerTimeout",
+                "The %s operation against %s could not be completed at this time, please try again.".formatted(operation, gr))
+                .withDetails(d).build());
     }
 
     public static ApiException serviceUnavailable(String message) {

@@ -111,25 +111,8 @@ public final class ObjectStore {
     }
 
     public Page list(Strategy s, String namespace, ListOptions o) {
-        Page page = listPage(s, namespace, o);
-        // as upstream: a list that meets objects it cannot read (encrypted with a key the server lacks)
-        // fails naming each of them, rather than leave them out silently
-        List<Statuses.FieldError> unreadable = new ArrayList<>();
-        for (Item it : page.items()) {
-            if (it.unreadable() != null) {
-                String at = it.namespace().isEmpty() ? it.name() : it.namespace() + "/" + it.name();
-                unreadable.add(new Statuses.FieldError("UnexpectedServerResponse", at, it.unreadable()));
-            }
-        }
-        if (!unreadable.isEmpty()) throw Statuses.storeReadError(s.type().groupResource(), unreadable);
-        return page;
-    }
-
-    private Page listPage(Strategy s, String namespace, ListOptions o) {
         ResourceType t = s.type();
-        Predicate<Item> selected = filter(s, o);
-        // an unreadable object has no labels or fields to select by: it stays, and fails the list
-        Predicate<Item> filter = it -> it.unreadable() != null || selected.test(it);
+        Predicate<Item> filter = filter(s, o);
         String prefix = t.prefix(namespace);
         if (o.continueToken() != null && !o.continueToken().isEmpty()) {
             if (o.resourceVersion() != null && !o.resourceVersion().isEmpty() && !o.resourceVersion().equals("0")) {
@@ -182,6 +165,7 @@ public final class ObjectStore {
             while (true) {
                 Store.Page p = store.list(prefix, revision, limit > 0 ? Math.max(limit + 1, 100) : 0, cursor);
                 for (Store.Entry e : p.entries()) {
+                    if (e.unreadable() != null) continue;   // left out, as the cache leaves it out
                     Item it = decode(e);
                     if (filter.test(it)) out.add(it);
                     if (limit > 0 && out.size() > limit) return page(t, out, revision, limit);
@@ -571,7 +555,6 @@ public final class ObjectStore {
     }
 
     private static Item decode(Store.Entry e) {
-        if (e.unreadable() != null) return Item.unreadable(e.key(), e.modRevision(), e.unreadable());
         return Item.stored(e.key(), e.json(), e.modRevision());
     }
 

@@ -37,6 +37,11 @@ public final class ServedKinds {
                 LeaseKind.definition());
     }
 
+    /** The stored kinds' types alone, for what must know them before the server is assembled (encryption at rest reads keys). */
+    public static List<ResourceType> storedTypes() {
+        return stored(null, null).stream().map(Strategy::type).toList();
+    }
+
     /** Create-only kinds that are answered, never stored (the review APIs). */
     public static List<ResourceType> reviews() {
         return List.of(

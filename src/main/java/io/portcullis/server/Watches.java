@@ -79,14 +79,6 @@ final class Watches {
             @Override
             public boolean send(CacheEvent e) {
                 if (done.get()) return false;
-                String unreadable = e.item().unreadable() != null ? e.item().unreadable()
-                        : e.previous() != null ? e.previous().unreadable() : null;
-                if (unreadable != null) {
-                    // an object the server cannot read ends the watch with its error, as a list would fail
-                    stream.write(("{\"type\":\"ERROR\",\"object\":" + Json.string(Statuses.internal(unreadable).status()) + "}\n")
-                            .getBytes(StandardCharsets.UTF_8));
-                    return false;   // the cache then closes the watcher, and closed() ends the stream
-                }
                 boolean now = filter.test(e.item());
                 boolean before = e.previous() != null && filter.test(e.previous());
                 String type;

@@ -1,5 +1,6 @@
 package io.portcullis.storage.encryption;
 
+import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import io.portcullis.storage.Store;
 import java.io.UncheckedIOException;
@@ -7,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Encryption at rest around any {@link Store}, as kube-apiserver's --encryption-provider-config: a
  * value is written by the first provider of its resource's rule, its stored form prefixed as
  * upstream's ({@code k8s:enc:aescbc:v1:key1:...}), and read by whichever provider it names. The
- * resource comes from the key ({@link StoredKey}); the key itself is the authenticated context.
+ * resource comes from the key ({@link StoredKey}); the key itself is the authenticated context, as
+ * upstream's, so values are interchangeable with a kube-apiserver's under the same key layout.
  * Everything above sees plaintext, the watch cache included.
  *
  * <p>A value no provider can read is not an error of the store: it comes back as an
@@ -64,12 +67,12 @@ public final class EncryptingStore implements Store {
 
     /**
      * The store itself when there is no configuration file; else the store behind the encryption the
-     * file configures, re-read every {@code reloadInterval} with {@code automaticReload}. A file that
-     * does not load is an IllegalArgumentException naming the flag, the file and each problem; the
-     * store is closed then.
+     * file configures for the objects of these kinds, re-read every {@code reloadInterval} with
+     * {@code automaticReload}. A file that does not load is an IllegalArgumentException naming the
+     * flag, the file and each problem; the store is closed then.
      */
-    public static Store around(Store store, Path file, boolean automaticReload, Duration reloadInterval) {
-        return around(store, StoredKey::parse, file, automaticReload, reloadInterval);
+    public static Store around(Store store, List<ResourceType> kinds, Path file, boolean automaticReload, Duration reloadInterval) {
+        return around(store, StoredKey.of(kinds), file, automaticReload, reloadInterval);
     }
 
     /** As above, the objects keys name read by {@code objects} (tests encrypt keys outside /registry/ so). */

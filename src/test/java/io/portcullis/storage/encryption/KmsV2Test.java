@@ -57,9 +57,9 @@ class KmsV2Test {
                   - resources: [secrets]
                     providers: [{kms: {apiVersion: v2, name: test, endpoint: '%s', timeout: 2s}}]
                 """.formatted(plugin.endpoint())));
-        String[] keys = {"/registry/core/secrets/ns1/a", "/registry/core/secrets/ns1/b", "/registry/core/secrets/ns1/c"};
+        String[] keys = {"/registry/secrets/ns1/a", "/registry/secrets/ns1/b", "/registry/secrets/ns1/c"};
         try (SqliteStore inner = SqliteStore.open(dir.resolve("store.db"));
-             EncryptingStore store = (EncryptingStore) EncryptingStore.around(inner, file, false, Duration.ofMinutes(1))) {
+             EncryptingStore store = (EncryptingStore) EncryptingStore.around(inner, io.portcullis.registry.ServedKinds.storedTypes(), file, false, Duration.ofMinutes(1))) {
             assertThat(store.checksHealth()).isTrue();
             assertThat(store.healthy()).isTrue();
             for (String k : keys) store.create(k, VALUE);
@@ -73,7 +73,7 @@ class KmsV2Test {
             assertThat(store.get(keys[1]).orElseThrow().json()).isEqualTo(VALUE);
             assertThat(plugin.encrypts()).as("one seed, encrypted once, for every write").isEqualTo(1);
         }
-        try (Store store = EncryptingStore.around(SqliteStore.open(dir.resolve("store.db")), file, false, Duration.ofMinutes(1))) {
+        try (Store store = EncryptingStore.around(SqliteStore.open(dir.resolve("store.db")), io.portcullis.registry.ServedKinds.storedTypes(), file, false, Duration.ofMinutes(1))) {
             for (String k : keys) assertThat(store.get(k).orElseThrow().json()).isEqualTo(VALUE);
             assertThat(plugin.decrypts()).as("after a restart, the plugin decrypts the one seed once").isEqualTo(1);
         }
@@ -133,7 +133,7 @@ class KmsV2Test {
     void aValueMovedToAnotherKeyDoesNotRead() throws Exception {
         try (KmsV2 kms = kms()) {
             byte[] stored = kms.encrypt(VALUE, KEY);
-            assertThatThrownBy(() -> kms.decrypt(stored, "/registry/core/secrets/ns1/other".getBytes(UTF_8)))
+            assertThatThrownBy(() -> kms.decrypt(stored, "/registry/secrets/ns1/other".getBytes(UTF_8)))
                     .hasMessageStartingWith("message authentication failed");
         }
     }

@@ -21,7 +21,7 @@ public final class TransformCost {
         byte[] value = ("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"db\",\"namespace\":\"team\",\"uid\":\"0b6c5f8e-5d1e-4a0e-9c55-"
                 + "3f1e2b7c9d01\",\"creationTimestamp\":\"2026-12-01T00:00:00Z\"},\"type\":\"Opaque\",\"data\":{\"username\":\"YWRtaW4=\","
                 + "\"password\":\"" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=".repeat(8) + "\"}}").getBytes(StandardCharsets.UTF_8);
-        byte[] context = "/registry/core/secrets/team/db".getBytes(StandardCharsets.UTF_8);
+        byte[] context = "/registry/secrets/team/db".getBytes(StandardCharsets.UTF_8);
         byte[] key = new byte[32];
         Path dir = Files.createTempDirectory("transform-cost");
         TestKmsPlugin plugin = TestKmsPlugin.start(dir.resolve("kms.sock"));

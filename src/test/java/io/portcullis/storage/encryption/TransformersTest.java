@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class TransformersTest {
     static final byte[] VALUE = "{\"kind\":\"Secret\",\"data\":{\"password\":\"aHVudGVyMg==\"}}".getBytes(UTF_8);
-    static final byte[] KEY = "/registry/core/secrets/default/s1".getBytes(UTF_8);
+    static final byte[] KEY = "/registry/secrets/default/s1".getBytes(UTF_8);
 
     static byte[] key(int size, int fill) {
         byte[] k = new byte[size];
@@ -56,7 +56,7 @@ class TransformersTest {
     void aesgcmAuthenticatesTheStorageKeySoAValueCopiedToAnotherKeyDoesNotRead() throws Exception {
         AesGcm gcm = new AesGcm("key1", key(32, 1));
         byte[] stored = gcm.encrypt(VALUE, KEY);
-        assertThatThrownBy(() -> gcm.decrypt(stored, "/registry/core/secrets/default/s2".getBytes(UTF_8)))
+        assertThatThrownBy(() -> gcm.decrypt(stored, "/registry/secrets/default/s2".getBytes(UTF_8)))
                 .hasMessageStartingWith("message authentication failed");
     }
 
