@@ -42,10 +42,10 @@ final class Rest {
     private final Bodies bodies;
     private final Watches watches;
 
-    Rest(ObjectStore objects, Vertx vertx, Bodies bodies) {
+    Rest(ObjectStore objects, Vertx vertx, Bodies bodies, java.time.Duration minRequestTimeout) {
         this.objects = objects;
         this.bodies = bodies;
-        this.watches = new Watches(objects, vertx);
+        this.watches = new Watches(objects, vertx, minRequestTimeout);
     }
 
     /**
