@@ -59,6 +59,11 @@ final class FairSeats {
         return waiting;
     }
 
+    /** Users with a seat or a place in line: what this holds per user, forgotten once they have neither. */
+    synchronized int users() {
+        return flows.size();
+    }
+
     /**
      * A request of {@code user} asks for a seat. The ticket says whether it has one at once;
      * otherwise {@code granted} runs once it gets one, or {@code refused} (with the reason) once
