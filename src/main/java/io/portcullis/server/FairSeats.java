@@ -119,7 +119,7 @@ final class FairSeats {
     }
 
     private void forgetIfIdle(Flow f) {
-        if (f.held == 0 && f.queue.isEmpty()) flows.remove(f.user);
+        if (f.held == 0 && f.queue.isEmpty()) flows.remove(f.user, f);
     }
 
     /** Gives free seats to waiting requests, fewest seats held first; what to run once unlocked goes to {@code after}. */
@@ -133,8 +133,8 @@ final class FairSeats {
                 }
             }
             Ticket t = next.queue.pollFirst();
+            take(t);   // before leaving the queue: a flow holding a seat is never forgotten
             leftQueue(next);
-            take(t);
             after.add(t.granted);
         }
     }
