@@ -419,6 +419,9 @@ public final class Server implements AutoCloseable {
                 .setIdleTimeout(0)
                 .setMaxHeaderSize(64 * 1024)
                 .setMaxInitialLineLength(16 * 1024);
+        // HTTP/2 headers (the path with its query among them) get the bound HTTP/1 headers have, not
+        // Netty's 8 KiB: past it a stream is answered 431, past a quarter more the connection ends
+        options.getInitialSettings().setMaxHeaderListSize(64 * 1024);
         TlsPolicy.cipherSuites(c.tlsCipherSuites()).forEach(options::addEnabledCipherSuite);
         return options;
     }
