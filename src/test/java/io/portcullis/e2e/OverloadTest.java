@@ -177,6 +177,24 @@ class OverloadTest {
     }
 
     @Test
+    void kubectlAsTheAdminIsAnsweredWhileEveryReadSeatAndPlaceInLineIsTaken() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(KUBECTL), "kubectl is not installed at " + KUBECTL);
+        CountDownLatch open = closeGate();
+        List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 2; i++) held.add(sendAsync(SLOW, "GET", CMS + "/hold-k" + i, null));
+            await(() -> holding.get() == 2, "both read seats held by slow");
+            for (int i = 3; i <= 4; i++) held.add(sendAsync(SLOW, "GET", CMS + "/hold-k" + i, null));
+            await(() -> metric("apiserver_current_inqueue_requests{request_kind=\"readOnly\"}") == 2, "both places in line taken");
+            Kubectl r = kubectl(server.kubeconfig(), "get", "configmaps", "-n", "default", "-o", "name");
+            assertThat(r.exit()).as(r.err()).isZero();
+        } finally {
+            open.countDown();
+        }
+        for (CompletableFuture<HttpResponse<String>> f : held) assertThat(f.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void writesPastTheLimitWaitInLineTheOverflowIs429AndChangesNothingWhileReadsGoOn() throws Exception {
         CountDownLatch open = closeGate();
         CompletableFuture<HttpResponse<String>> hold, quietWrite;
@@ -293,6 +311,27 @@ class OverloadTest {
     }
 
     // --- helpers ---------------------------------------------------------------------------------
+
+    static final Path KUBECTL = Path.of("/usr/bin/kubectl");
+
+    record Kubectl(int exit, String out, String err) {}
+
+    static Kubectl kubectl(Path kubeconfig, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(KUBECTL.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        Path home = Files.createTempDirectory(dir, "home");
+        pb.environment().put("KUBECONFIG", kubeconfig.toString());
+        pb.environment().put("HOME", home.toString());
+        Path out = home.resolve("out"), err = home.resolve("err");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish; stderr: " + Files.readString(err));
+        }
+        return new Kubectl(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
 
     static void assertTooManyRequests(HttpResponse<String> r) {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
