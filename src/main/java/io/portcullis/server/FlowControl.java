@@ -26,6 +26,8 @@ final class FlowControl {
     static final String MUTATING = "mutating";
     private static final Set<String> READ_VERBS = Set.of("get", "list", "watch");
     private static final Set<String> PROBES = Set.of("/healthz", "/livez", "/readyz");
+    private static final Set<String> LONG_RUNNING_VERBS = Set.of("watch", "proxy");
+    private static final Set<String> LONG_RUNNING_SUBRESOURCES = Set.of("attach", "exec", "log", "portforward", "proxy");
 
     private final FairSeats readOnly;
     private final FairSeats mutating;
@@ -48,9 +50,19 @@ final class FlowControl {
         return limit == 0 ? FairSeats.unlimited() : new FairSeats(limit, limit);
     }
 
-    /** True for what is never held back: watches, system:masters and the health probes. */
+    /**
+     * Upstream's long-running requests: watches and proxies, and the attach, exec, log, portforward
+     * and proxy subresources (of which this server serves watches alone). They have no deadline
+     * and take no seat.
+     */
+    static boolean longRunning(RequestInfo info) {
+        return LONG_RUNNING_VERBS.contains(info.verb())
+                || (info.resourceRequest() && LONG_RUNNING_SUBRESOURCES.contains(info.subresource()));
+    }
+
+    /** True for what is never held back: long-running requests, system:masters and the health probes. */
     static boolean exempt(RequestInfo info, UserInfo user) {
-        if ("watch".equals(info.verb())) return true;
+        if (longRunning(info)) return true;
         if (user.groups().contains(Groups.SYSTEM_MASTERS)) return true;
         if (info.resourceRequest()) return false;
         String path = info.path();

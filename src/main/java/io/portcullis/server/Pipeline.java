@@ -77,7 +77,7 @@ final class Pipeline {
         ex.onDone(() -> observe(info, ex, start));
         guarded(ex, info, () -> {
             // as upstream: every request but a long-running one has a deadline, from its arrival
-            if (!"watch".equals(info.verb())) {
+            if (!FlowControl.longRunning(info)) {
                 Duration deadline = Deadlines.forRequest(info.param("timeout"), requestTimeout);
                 if (deadline != null) ex.failAfter(deadline, Statuses.timeout(Deadlines.TIMED_OUT));
             }
