@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import io.portcullis.api.Json;
 import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.TestServer;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -46,6 +49,7 @@ import tools.jackson.databind.JsonNode;
  * (which upstream also consults after flow control) keeps every request of the user "slow"
  * waiting until the test opens its gate. Outcomes are asserted, never durations.
  */
+@EndToEnd
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class OverloadTest {
     static final String CMS = "/api/v1/namespaces/default/configmaps";
@@ -54,10 +58,11 @@ class OverloadTest {
     static final String QUIET = "quiet-token-0b93d4";
     static final String TOO_MANY = "Too many requests, please try again later.";
 
+    @RegisterExtension static final TestServer fixture = TestServer.notStarted();
     @TempDir static Path dir;
     static Server server;
     static HttpServer webhook;
-    static AdminHttps admin;
+    static Https admin;
     static HttpClient tokens;
     static volatile CountDownLatch gate = new CountDownLatch(0);
     static final AtomicInteger holding = new AtomicInteger();
@@ -99,11 +104,12 @@ class OverloadTest {
                   user: {}
                 """.formatted(webhook.getAddress().getPort()));
         Path tokenFile = Files.writeString(dir.resolve("tokens.csv"), SLOW + ",slow,1\n" + NOISY + ",noisy,2\n" + QUIET + ",quiet,3\n");
-        server = Server.start(ServerConfig.embedded(dir.resolve("data"))
+        fixture.start(c -> c
                 .withAuthentication(a -> a.withTokenAuthFile(tokenFile))
                 .withAuthorization(a -> a.withModes(List.of("Webhook")).withWebhook(webhookConfig, Duration.ZERO, Duration.ZERO))
                 .withServing(s -> s.withRequestLimits(Duration.ofSeconds(120), Duration.ofSeconds(2), 2, 1)));
-        admin = AdminHttps.fromKubeconfig(server.kubeconfig());
+        server = fixture.server();
+        admin = fixture.admin();
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", server.pki().caCertificate());
@@ -117,7 +123,6 @@ class OverloadTest {
     @AfterAll
     static void stop() {
         gate.countDown();
-        if (server != null) server.close();
         if (webhook != null) webhook.stop(0);
     }
 
@@ -153,7 +158,7 @@ class OverloadTest {
             assertTooManyRequests(inLine4.get(60, TimeUnit.SECONDS));
 
             // never held back: system:masters, the probes, writes (their own seats) and watches
-            assertThat(admin.get(CMS).statusCode()).isEqualTo(200);
+            assertThat(admin.get(CMS).status()).isEqualTo(200);
             for (String probe : List.of("/healthz", "/livez", "/readyz", "/readyz/ping")) {
                 assertThat(send(null, "GET", probe, null).statusCode()).as(probe).isEqualTo(200);
             }
@@ -186,7 +191,7 @@ class OverloadTest {
             await(() -> holding.get() == 2, "both read seats held by slow");
             for (int i = 3; i <= 4; i++) held.add(sendAsync(SLOW, "GET", CMS + "/hold-k" + i, null));
             await(() -> metric("apiserver_current_inqueue_requests{request_kind=\"readOnly\"}") == 2, "both places in line taken");
-            Kubectl r = kubectl(server.kubeconfig(), "get", "configmaps", "-n", "default", "-o", "name");
+            Kubectl r = kubectl(fixture.kubeconfig(), "get", "configmaps", "-n", "default", "-o", "name");
             assertThat(r.exit()).as(r.err()).isZero();
         } finally {
             open.countDown();
@@ -215,8 +220,8 @@ class OverloadTest {
         }
         assertThat(hold.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
         assertThat(quietWrite.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
-        assertThat(admin.get(CMS + "/hold-w2").statusCode()).as("a refused write changes nothing").isEqualTo(404);
-        assertThat(admin.get(CMS + "/hold-w3").statusCode()).as("a refused write changes nothing").isEqualTo(404);
+        assertThat(admin.get(CMS + "/hold-w2").status()).as("a refused write changes nothing").isEqualTo(404);
+        assertThat(admin.get(CMS + "/hold-w3").status()).as("a refused write changes nothing").isEqualTo(404);
     }
 
     @Test
@@ -248,7 +253,7 @@ class OverloadTest {
             flooding.set(false);
             for (Future<?> f : flood) f.get(60, TimeUnit.SECONDS);
 
-            String rejections = java.util.Arrays.stream(admin.get("/metrics").body().split("\n"))
+            String rejections = java.util.Arrays.stream(admin.get("/metrics").text().split("\n"))
                     .filter(l -> l.startsWith("apiserver_flowcontrol_rejected")).toList().toString();
             assertThat(quiet).as("the quiet user's reads during the flood; %s", rejections).containsOnly(200);
             assertThat(noisy.keySet()).as("the flood's answers").isSubsetOf(200, 429);
@@ -371,7 +376,7 @@ class OverloadTest {
 
     /** A sample of the server's /metrics (0 when absent), read as the admin. */
     static double metric(String series) throws Exception {
-        for (String line : admin.get("/metrics").body().split("\n")) {
+        for (String line : admin.get("/metrics").text().split("\n")) {
             if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1).strip());
         }
         return 0;
@@ -391,7 +396,7 @@ class OverloadTest {
     }
 
     static String revision() throws Exception {
-        return Json.tree(admin.get(CMS).body().getBytes(StandardCharsets.UTF_8)).path("metadata").path("resourceVersion").asString();
+        return admin.get(CMS).json().path("metadata").path("resourceVersion").asString();
     }
 
     static String readLine(InputStream in) throws java.io.IOException {

@@ -5,24 +5,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portcullis.api.Json;
 import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.time.Duration;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -33,22 +32,18 @@ import tools.jackson.databind.JsonNode;
  * nested past the depth any object needs, label and field selectors of absurd size, a JSON patch
  * that doubles the object with every operation.
  */
+@EndToEnd
 class RequestLimitsTest {
     static final String CMS = "/api/v1/namespaces/default/configmaps";
-    @TempDir static Path dir;
+    @RegisterExtension static final TestServer fixture = TestServer.embedded();
     static Server server;
 
     @BeforeAll
     static void start() throws Exception {
-        server = Server.start(ServerConfig.embedded(dir));
+        server = fixture.server();
         HttpResponse<String> seed = send(HttpClient.Version.HTTP_1_1, "POST", CMS, "application/json",
                 "{\"metadata\":{\"name\":\"seed\"},\"data\":{\"a\":\"" + "x".repeat(1024) + "\"}}");
         assertThat(seed.statusCode()).as(seed.body()).isEqualTo(201);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) server.close();
     }
 
     @ParameterizedTest(name = "{0} over {1}")

@@ -10,7 +10,10 @@ import io.portcullis.pki.IssuedCertificate;
 import io.portcullis.pki.Passwords;
 import io.portcullis.pki.Pem;
 import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.TestServer;
+import io.portcullis.api.Json;
 import java.io.InputStream;
 import java.math.BigInteger;
 import java.net.URI;
@@ -37,7 +40,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -46,6 +49,7 @@ import org.slf4j.LoggerFactory;
  * restart and without ending what is in flight; a broken file is logged and the previous content
  * stays in force.
  */
+@EndToEnd
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ReloadE2eTest {
     static final CertificateAuthority SERVING_CA = CertificateAuthority.generate("serving-ca");
@@ -58,13 +62,15 @@ class ReloadE2eTest {
     static final String NEW_PASSWORD = "new-password-1618";
     static final ListAppender<ILoggingEvent> logs = new ListAppender<>();
 
-    @TempDir static Path dir;
+    @RegisterExtension static final TestServer fixture = TestServer.notStarted();
+    static Path dir;
     static Path certFile, keyFile, caFile, tokenFile, passwordFile;
     static Server server;
     static HttpClient client;
 
     @BeforeAll
     static void start() throws Exception {
+        dir = fixture.dir();
         logs.start();
         ((Logger) LoggerFactory.getLogger("io.portcullis.server.Reloader")).addAppender(logs);
         certFile = dir.resolve("serving.crt");
@@ -73,9 +79,9 @@ class ReloadE2eTest {
         caFile = write(dir.resolve("users-ca.crt"), Pem.encode(USERS_CA.certificate()));
         tokenFile = write(dir.resolve("tokens.csv"), OLD_TOKEN + ",alice,1001\n");
         passwordFile = write(dir.resolve("passwords.csv"), Passwords.hash(OLD_PASSWORD.toCharArray()) + ",carol,2002\n");
-        server = Server.start(ServerConfig.embedded(dir.resolve("data"))
+        server = fixture.start(c -> c
                 .withServing(s -> s.withCertificate(certFile, keyFile).withFileCheckInterval(Duration.ofMillis(100)))
-                .withAuthentication(a -> a.withClientCaFile(caFile).withTokenAuthFile(tokenFile).withBasicAuthFile(passwordFile)));
+                .withAuthentication(a -> a.withClientCaFile(caFile).withTokenAuthFile(tokenFile).withBasicAuthFile(passwordFile))).server();
         client = HttpClient.newBuilder().sslContext(tls(null, null)).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(20)).build();
     }
@@ -83,7 +89,6 @@ class ReloadE2eTest {
     @AfterAll
     static void stop() {
         ((Logger) LoggerFactory.getLogger("io.portcullis.server.Reloader")).detachAppender(logs);
-        if (server != null) server.close();
     }
 
     @Test
@@ -225,11 +230,11 @@ class ReloadE2eTest {
     }
 
     static String whoami(HttpClient c, String authorization) throws Exception {
-        HttpRequest.Builder b = request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", Http.SELF_SUBJECT_REVIEW);
+        HttpRequest.Builder b = request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", Https.SELF_SUBJECT_REVIEW);
         if (authorization != null) b.header("Authorization", authorization);
         HttpResponse<String> r = c.send(b.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 201) return Integer.toString(r.statusCode());
-        return new Http.Response(r.statusCode(), r.body()).json().path("status").path("userInfo").path("username").asString();
+        return Json.tree(r.body().getBytes(StandardCharsets.UTF_8)).path("status").path("userInfo").path("username").asString();
     }
 
     static HttpRequest.Builder request(String method, String path, String body) {
@@ -241,7 +246,7 @@ class ReloadE2eTest {
     static String revision(HttpClient admin) throws Exception {
         HttpResponse<String> r = admin.send(request("GET", "/api/v1/namespaces/default/configmaps", null).build(),
                 HttpResponse.BodyHandlers.ofString());
-        return new Http.Response(r.statusCode(), r.body()).json().path("metadata").path("resourceVersion").asString();
+        return Json.tree(r.body().getBytes(StandardCharsets.UTF_8)).path("metadata").path("resourceVersion").asString();
     }
 
     /** The serial number of the certificate a new TLS connection is served. */
