@@ -183,6 +183,11 @@ public final class Statuses {
         return new ApiException(base(429, "TooManyRequests", "Too many requests, please try again later.").withDetails(d).build());
     }
 
+    /** 504 as upstream's request deadline words it: "Timeout: " and what timed out; the operation may still complete. */
+    public static ApiException timeout(String message) {
+        return new ApiException(base(504, "Timeout", "Timeout: " + message).build());
+    }
+
     public static ApiException internal(String message) {
         return new ApiException(base(500, "InternalError", "Internal error occurred: " + message).build());
     }

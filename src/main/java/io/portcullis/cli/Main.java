@@ -66,6 +66,18 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--tls-cipher-suites", split = ",", description = "TLS 1.2 cipher suites, kube-apiserver's names "
                 + "(default: ECDHE with AES-GCM or ChaCha20-Poly1305; TLS 1.3 suites are always on).")
         List<String> tlsCipherSuites = new ArrayList<>();
+        @Option(names = "--max-requests-inflight", description = "Reads (get, list) served at once, shared fairly among users; "
+                + "more wait in line or get 429; 0: no limit (default: ${DEFAULT-VALUE}).")
+        int maxRequestsInflight = 400;
+        @Option(names = "--max-mutating-requests-inflight", description = "Writes served at once, shared fairly among users; "
+                + "0: no limit (default: ${DEFAULT-VALUE}).")
+        int maxMutatingRequestsInflight = 200;
+        @Option(names = "--request-timeout", description = "Longest time a request other than a watch may take before it is "
+                + "answered 504; 0: none (default: 1m).")
+        String requestTimeout = "1m";
+        @Option(names = "--min-request-timeout", description = "Seconds a watch lasts at least when it names no timeoutSeconds; "
+                + "it ends at a random time between this and twice this (default: ${DEFAULT-VALUE}).")
+        int minRequestTimeout = 1800;
         @Option(names = "--client-ca-file", description = "CA bundle whose client certificates authenticate (CN user, O groups).")
         Path clientCaFile;
         @Option(names = "--token-auth-file", description = "Static bearer tokens: CSV token,user,uid,\"group1,group2\".")
@@ -218,10 +230,18 @@ public final class Main implements Callable<Integer> {
                 throw new IllegalArgumentException("--encryption-provider-config-automatic-reload must be set with --encryption-provider-config");
             }
             TlsPolicy.check(tlsMinVersion, tlsCipherSuites);
+            // kube-apiserver's checks and words
+            if (maxRequestsInflight < 0) throw new IllegalArgumentException("--max-requests-inflight can not be negative value");
+            if (maxMutatingRequestsInflight < 0) {
+                throw new IllegalArgumentException("--max-mutating-requests-inflight can not be negative value");
+            }
+            if (minRequestTimeout < 0) throw new IllegalArgumentException("--min-request-timeout can not be negative value");
+            Duration requestTimeoutValue = Durations.parse("--request-timeout", requestTimeout);
             Admission.enabled(enableAdmissionPlugins, disableAdmissionPlugins);
             ServerConfig.Serving defaults = ServerConfig.Serving.defaults();
             ServerConfig.Serving serving = new ServerConfig.Serving(bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile,
-                    tlsMinVersion, tlsCipherSuites, defaults.headerTimeout(), defaults.idleTimeout(), defaults.requestTimeout());
+                    tlsMinVersion, tlsCipherSuites, defaults.headerTimeout(), defaults.idleTimeout(), requestTimeoutValue,
+                    Duration.ofSeconds(minRequestTimeout), maxRequestsInflight, maxMutatingRequestsInflight, defaults.fileCheckInterval());
             ServerConfig.Oidc oidc = oidcIssuerUrl == null ? null : new ServerConfig.Oidc(oidcIssuerUrl, oidcClientId, oidcUsernameClaim,
                     oidcUsernamePrefix, oidcGroupsClaim, oidcGroupsPrefix, oidcCaFile, oidcSigningAlgs, oidcRequiredClaims);
             ServerConfig.Authentication authentication = new ServerConfig.Authentication(clientCaFile, tokenAuthFile, basicAuthFile,

@@ -149,21 +149,32 @@ final class Exchange {
 
     /**
      * Reads the body, then runs {@code then} (on the event loop). At most {@link #MAX_BODY} bytes
-     * (413), within {@code timeout} (504, as upstream's request timeout), and only while
-     * {@code budget} has room for it (429); any of these ends the connection, as does a client
-     * that fails mid-body.
+     * (413), and only while {@code budget} has room for it (429); either ends the connection, as
+     * does a client that fails mid-body. A body still arriving at the request's deadline ends it
+     * the same way (504).
      */
-    void readBody(BodyBudget budget, Duration timeout, Runnable then) {
+    void readBody(BodyBudget budget, Runnable then) {
         context.runOnContext(v -> {
             try {
-                startReading(budget, timeout, then);
+                startReading(budget, then);
             } catch (RuntimeException e) {
                 failInternal(e);
             }
         });
     }
 
-    private void startReading(BodyBudget budget, Duration timeout, Runnable then) {
+    /** Runs {@code step} on this request's event loop. */
+    void runOnContext(Runnable step) {
+        context.runOnContext(v -> step.run());
+    }
+
+    /** Fails the exchange with {@code e} once {@code after} has passed, unless it is over by then. */
+    void failAfter(Duration after, ApiException e) {
+        long timer = context.owner().setTimer(Math.max(1, after.toMillis()), id -> fail(e));
+        onDone(() -> context.owner().cancelTimer(timer));
+    }
+
+    private void startReading(BodyBudget budget, Runnable then) {
         if (closed()) return;
         long declared = contentLength();
         if (declared > MAX_BODY) {
@@ -178,9 +189,6 @@ final class Exchange {
         }
         if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) req.response().writeContinue();
         Buffer received = Buffer.buffer((int) Math.max(declared, 0));
-        long timer = context.owner().setTimer(Math.max(1, timeout.toMillis()), id -> fail(Statuses.of(504, "Timeout",
-                "request did not complete within requested timeout - context deadline exceeded", null)));
-        onDone(() -> context.owner().cancelTimer(timer));
         bodyHandlerSet = true;
         req.handler(chunk -> {
             if (closed()) return;
@@ -197,7 +205,6 @@ final class Exchange {
             if (!closed()) req.connection().close();
         });
         req.endHandler(end -> {
-            context.owner().cancelTimer(timer);
             if (closed()) return;
             body = received.getBytes();
             bodyRead = true;
@@ -278,8 +285,11 @@ final class Exchange {
         respond(code, contentType, io.netty.buffer.Unpooled.wrappedBuffer(bytes));
     }
 
-    /** Sends bytes that are not copied again (a composite of cached parts, say). */
-    void respond(int code, String contentType, io.netty.buffer.ByteBuf bytes) {
+    /**
+     * Sends bytes that are not copied again (a composite of cached parts, say). Once: a response
+     * already sent (by the deadline, say, while a worker was still answering) stays as it was.
+     */
+    synchronized void respond(int code, String contentType, io.netty.buffer.ByteBuf bytes) {
         HttpServerResponse r = req.response();
         if (r.ended() || r.closed()) return;
         status = code;
@@ -395,7 +405,8 @@ final class Exchange {
         fail(e.status());
     }
 
-    void fail(Status s) {
+    synchronized void fail(Status s) {
+        if (closed()) return;
         if (s.getCode() != null && s.getCode() == 403) req.response().putHeader("X-Content-Type-Options", "nosniff");
         if (s.getDetails() != null && s.getDetails().getRetryAfterSeconds() != null) {
             req.response().putHeader("Retry-After", s.getDetails().getRetryAfterSeconds().toString());

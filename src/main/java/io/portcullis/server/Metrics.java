@@ -1,6 +1,7 @@
 package io.portcullis.server;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 
 /** The server's Prometheus metrics, in a registry of its own (several servers may share a JVM). */
 final class Metrics {
@@ -41,6 +43,39 @@ final class Metrics {
                     c.call(failure.getAsLong(), "failure");
                 })
                 .register(registry);
+    }
+
+    /** Requests refused by flow control, by kind (upstream's older, per-kind name). */
+    private final Counter dropped = Counter.builder().name("apiserver_dropped_requests_total")
+            .help("Number of requests dropped with 'Try again later' response.")
+            .labelNames("request_kind").register(registry);
+    /** The same refusals by upstream's flow control names: one flow per user, one priority level per kind. */
+    private final Counter rejected = Counter.builder().name("apiserver_flowcontrol_rejected_requests_total")
+            .help("Number of requests rejected by API Priority and Fairness subsystem.")
+            .labelNames("flow_schema", "priority_level", "reason").register(registry);
+
+    /** The seats of one request kind in use and the requests waiting for one, read at each scrape. */
+    void flowControl(String kind, IntSupplier inflight, IntSupplier inqueue) {
+        inflightBy.put(kind, inflight);
+        inqueueBy.put(kind, inqueue);
+    }
+
+    private final Map<String, IntSupplier> inflightBy = new ConcurrentHashMap<>();
+    private final Map<String, IntSupplier> inqueueBy = new ConcurrentHashMap<>();
+    {
+        GaugeWithCallback.builder().name("apiserver_current_inflight_requests")
+                .help("Number of requests of each kind holding a seat (watches, system:masters and health probes are not counted).")
+                .labelNames("request_kind")
+                .callback(cb -> inflightBy.forEach((kind, n) -> cb.call(n.getAsInt(), kind))).register(registry);
+        GaugeWithCallback.builder().name("apiserver_current_inqueue_requests")
+                .help("Number of requests of each kind waiting for a seat.")
+                .labelNames("request_kind")
+                .callback(cb -> inqueueBy.forEach((kind, n) -> cb.call(n.getAsInt(), kind))).register(registry);
+    }
+
+    void rejected(String kind, String reason) {
+        dropped.labelValues(kind).inc();
+        rejected.labelValues("per-user", kind, reason).inc();
     }
 
     void authenticationAttempt(String result) {

@@ -26,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every request walks the same path, in this order: request info, authentication (with the
- * authenticated group), routing (which settles a resource request's scope), impersonation,
- * authorization, then the route's handler (admission, registry and storage happen behind it).
+ * Every request walks the same path, in this order: request info and deadline, authentication
+ * (with the authenticated group), routing (which settles a resource request's scope),
+ * impersonation, flow control, authorization, then the route's handler (admission, registry and
+ * storage happen behind it).
  * This class alone knows the order.
  */
 final class Pipeline {
@@ -44,12 +45,13 @@ final class Pipeline {
     private final boolean blockingAuthentication;
     private final Connections connections;
     private final BodyBudget bodies;
+    private final FlowControl flowControl;
     private final Duration requestTimeout;
     private final Failures failures;
 
     Pipeline(Authenticator authenticator, Authorizer authorizer, Router router, Rest rest, NonResource nonResource,
              Metrics metrics, Executor workers, boolean blockingAuthentication, Connections connections, BodyBudget bodies,
-             Duration requestTimeout, Failures failures) {
+             FlowControl flowControl, Duration requestTimeout, Failures failures) {
         this.authenticator = authenticator;
         this.authorizer = authorizer;
         this.router = router;
@@ -60,6 +62,7 @@ final class Pipeline {
         this.blockingAuthentication = blockingAuthentication;
         this.connections = connections;
         this.bodies = bodies;
+        this.flowControl = flowControl;
         this.requestTimeout = requestTimeout;
         this.failures = failures;
     }
@@ -74,11 +77,21 @@ final class Pipeline {
         Exchange ex = new Exchange(req, connections.began(req.connection()));
         RequestInfo info = RequestInfo.resolve(req.method().name(), req.uri());
         ex.onDone(() -> observe(info, ex, start));
-        if (blockingAuthentication) submit(ex, info, () -> admit(ex, info));
-        else guarded(ex, info, () -> admit(ex, info));
+        guarded(ex, info, () -> {
+            // as upstream: every request but a long-running one has a deadline, from its arrival
+            if (!FlowControl.longRunning(info)) {
+                Duration deadline = Deadlines.forRequest(info.param("timeout"), requestTimeout);
+                if (deadline != null) ex.failAfter(deadline, Statuses.timeout(Deadlines.TIMED_OUT));
+            }
+            if (blockingAuthentication) submit(ex, info, () -> admit(ex, info));
+            else admit(ex, info);
+        });
     }
 
-    /** Authentication, routing, impersonation and authorization; then the body, if any; then the handler. */
+    /**
+     * Authentication, routing, impersonation, flow control (a seat, perhaps after a wait) and
+     * authorization; then the body, if any; then the handler.
+     */
     private void admit(Exchange ex, RequestInfo info) {
         UserInfo authenticated = authenticate(ex);
         // as upstream: the credential goes no further than authentication
@@ -91,14 +104,23 @@ final class Pipeline {
             user = Impersonation.apply(user, impersonation, authorizer);
             ex.removeImpersonationHeaders();
         }
-        authorize(attributes(user, info));
         UserInfo admitted = user;
+        // a request given its seat later goes on where this one would have: on a worker, or on its event loop
+        flowControl.admit(ex, info, admitted, () -> serve(ex, info, route, admitted), step -> {
+            if (blockingAuthentication) submit(ex, info, step);
+            else ex.runOnContext(() -> guarded(ex, info, step));
+        });
+    }
+
+    /** Authorization; then the body, if any; then the handler. */
+    private void serve(Exchange ex, RequestInfo info, Route route, UserInfo user) {
+        authorize(attributes(user, info));
         if (ex.bodyExpected()) {
-            ex.readBody(bodies, requestTimeout, () -> submit(ex, info, () -> dispatch(ex, info, route, admitted)));
+            ex.readBody(bodies, () -> submit(ex, info, () -> dispatch(ex, info, route, user)));
         } else if (Context.isOnEventLoopThread() && (route == null || rest.servesInline(info))) {
-            dispatch(ex, info, route, admitted);
+            dispatch(ex, info, route, user);
         } else {
-            submit(ex, info, () -> dispatch(ex, info, route, admitted));
+            submit(ex, info, () -> dispatch(ex, info, route, user));
         }
     }
 

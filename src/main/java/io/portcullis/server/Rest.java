@@ -33,10 +33,10 @@ final class Rest {
     private final Watches watches;
     private final Patches patches;
 
-    Rest(ObjectStore objects, Vertx vertx, Bodies bodies) {
+    Rest(ObjectStore objects, Vertx vertx, Bodies bodies, java.time.Duration minRequestTimeout) {
         this.objects = objects;
         this.bodies = bodies;
-        this.watches = new Watches(objects, vertx);
+        this.watches = new Watches(objects, vertx, minRequestTimeout);
         this.patches = new Patches(objects);
     }
 

@@ -55,6 +55,7 @@ import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.TrustOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,6 +77,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.net.ssl.X509TrustManager;
@@ -108,6 +110,8 @@ public final class Server implements AutoCloseable {
     private Vertx vertx;
     private ExecutorService workers;
     private HttpServer http;
+    private HttpServerOptions httpOptions;
+    private volatile X509Certificate servingAnchor;
     private Path kubeconfig;
     private String url;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -221,9 +225,13 @@ public final class Server implements AutoCloseable {
         if (store instanceof EncryptingStore e && e.reloadsAutomatically()) {
             metrics.encryptionConfigReloads(() -> e.reloads(true), () -> e.reloads(false));
         }
+        ServerConfig.Serving serving = config.serving();
+        Reloader reloader = new Reloader(serving.fileCheckInterval());
+        closeables.add(reloader);
 
-        CachedTokenAuthenticator tokens = tokenAuthenticator(config.authentication(), serviceAccounts, cache, stored);
-        Authenticator authenticator = authenticator(config.authentication(), pki.caCertificate(), tokens, serviceAccounts.apiAudiences());
+        CachedTokenAuthenticator tokens = tokenAuthenticator(config.authentication(), serviceAccounts, cache, stored, reloader);
+        Authenticator authenticator = authenticator(config.authentication(), pki.caCertificate(), tokens, serviceAccounts.apiAudiences(),
+                reloader);
 
         List<Route> routes = new ArrayList<>();
         for (Strategy s : strategies) routes.add(new Route.Stored(s));
@@ -239,9 +247,10 @@ public final class Server implements AutoCloseable {
         Supplier<OpenApi> openApi = onFirstUse(() -> new OpenApi(discovery));
         Supplier<OpenApiV2> openApiV2 = onFirstUse(() -> new OpenApiV2(discovery));
 
-        HttpServerOptions options = httpOptions(config.serving());
+        HttpServerOptions options = httpOptions(serving, servingCertificate(serving, reloader));
         this.http = vertx.createHttpServer(options);
-        Rest rest = new Rest(objects, vertx, bodies);
+        this.httpOptions = options;
+        Rest rest = new Rest(objects, vertx, bodies, serving.minRequestTimeout());
         Map<String, BooleanSupplier> live = new LinkedHashMap<>();
         live.put("ping", () -> true);
         live.put("jvm", () -> !failures.failed());
@@ -251,7 +260,6 @@ public final class Server implements AutoCloseable {
         ready.put("watch-cache", () -> cache.revision() >= 0);
         if (backing instanceof EtcdStore) ready.put("etcd", probeEtcd());
         ready.put("shutdown", () -> !stopping);
-        ServerConfig.Serving serving = config.serving();
         String host = serving.bindAddress().contains(":") ? "[" + serving.bindAddress() + "]" : serving.bindAddress();
         NonResource nonResource = new NonResource(discovery, openApi, openApiV2, metrics, () -> host + ":" + http.actualPort(), live, ready,
                 serviceAccounts.documents());
@@ -259,8 +267,11 @@ public final class Server implements AutoCloseable {
         boolean blocking = config.authorization().modes().contains("Webhook") || config.authentication().webhookConfigFile() != null
                 || config.authentication().oidc() != null || !store.currentRevisionIsLocal();
         Connections connections = new Connections(vertx, serving.headerTimeout(), serving.idleTimeout());
+        // as upstream: a request waits for a seat at most a quarter of --request-timeout
+        FlowControl flowControl = new FlowControl(serving.maxRequestsInflight(), serving.maxMutatingRequestsInflight(),
+                serving.requestTimeout().isZero() ? Duration.ofSeconds(15) : serving.requestTimeout().dividedBy(4), vertx, metrics);
         Pipeline pipeline = new Pipeline(authenticator, authorizer, new Router(routes), rest, nonResource, metrics, workers, blocking,
-                connections, BodyBudget.ofHeap(), serving.requestTimeout(), failures);
+                connections, BodyBudget.ofHeap(), flowControl, serving.requestTimeout(), failures);
         http.connectionHandler(connections::opened);
         http.requestHandler(pipeline::handle);
         try {
@@ -272,8 +283,8 @@ public final class Server implements AutoCloseable {
         this.url = "https://" + ("0.0.0.0".equals(serving.bindAddress()) || "::".equals(serving.bindAddress()) ? "127.0.0.1" : host)
                 + ":" + http.actualPort();
         this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");
-        X509Certificate servingCa = servingTrustAnchor(serving);
-        Kubeconfig.writeAdmin(kubeconfig, url, servingCa, pki.adminCertificate(), pki.adminKey(), "portcullis");
+        this.servingAnchor = servingTrustAnchor(serving);
+        Kubeconfig.writeAdmin(kubeconfig, url, servingAnchor, pki.adminCertificate(), pki.adminKey(), "portcullis");
         LOG.info("ready in {} ms, {} at revision {}", (System.nanoTime() - start) / 1_000_000, url, cache.revision());
     }
 
@@ -352,9 +363,19 @@ public final class Server implements AutoCloseable {
      * they also answer TokenReview.
      */
     private static CachedTokenAuthenticator tokenAuthenticator(ServerConfig.Authentication c, ServiceAccounts serviceAccounts,
-                                                               WatchCache cache, List<ResourceType> stored) {
+                                                               WatchCache cache, List<ResourceType> stored, Reloader reloader) {
         List<TokenAuthenticator> tokens = new ArrayList<>();
-        if (c.tokenAuthFile() != null) tokens.add(TokenFileAuthenticator.load(c.tokenAuthFile()));
+        AtomicReference<CachedTokenAuthenticator> cachedRef = new AtomicReference<>();
+        if (c.tokenAuthFile() != null) {
+            Path file = c.tokenAuthFile();
+            AtomicReference<TokenFileAuthenticator> current = new AtomicReference<>();
+            // a token the new file drops must stop working at once: the cache forgets every answer
+            current.set(reloader.follow("--token-auth-file " + file, List.of(file), () -> TokenFileAuthenticator.load(file), loaded -> {
+                current.set(loaded);
+                cachedRef.get().invalidateAll();
+            }));
+            tokens.add((token, audiences) -> current.get().authenticateToken(token, audiences));
+        }
         tokens.add(serviceAccounts.authenticator(cache, stored));
         if (c.oidc() != null && c.oidc().issuerUrl() != null) {
             ServerConfig.Oidc o = c.oidc();
@@ -366,17 +387,35 @@ public final class Server implements AutoCloseable {
             tokens.add(WebhookTokenAuthenticator.cached(WebhookTokenAuthenticator.load(c.webhookConfigFile()), c.webhookCacheTtl()));
         }
         CachedTokenAuthenticator cached = Authenticators.cached(Authenticators.firstSuccessToken(tokens));
+        cachedRef.set(cached);
         ServiceAccounts.revokeOnChange(cache, stored, cached);
         return cached;
     }
 
-    /** Client certificates, then bearer tokens, then basic; anonymous only when nobody objected. */
+    /**
+     * Client certificates, then bearer tokens, then basic; anonymous only when nobody objected.
+     * The client CA bundle and the password file are followed: a new one is in force for the
+     * next request.
+     */
     private static Authenticator authenticator(ServerConfig.Authentication c, X509Certificate clusterCa, TokenAuthenticator tokens,
-                                               List<String> apiAudiences) {
+                                               List<String> apiAudiences, Reloader reloader) {
         List<Authenticator> chain = new ArrayList<>();
-        chain.add(X509Authenticator.load(List.of(clusterCa), c.clientCaFile(), Clock.systemUTC()));
+        if (c.clientCaFile() == null) {
+            chain.add(X509Authenticator.load(List.of(clusterCa), null, Clock.systemUTC()));
+        } else {
+            Path file = c.clientCaFile();
+            AtomicReference<X509Authenticator> current = new AtomicReference<>();
+            current.set(reloader.follow("--client-ca-file " + file, List.of(file),
+                    () -> X509Authenticator.load(List.of(clusterCa), file, Clock.systemUTC()), current::set));
+            chain.add(credentials -> current.get().authenticate(credentials));
+        }
         chain.add(Authenticators.bearer(tokens, apiAudiences));
-        if (c.basicAuthFile() != null) chain.add(BasicAuthenticator.load(c.basicAuthFile()));
+        if (c.basicAuthFile() != null) {
+            Path file = c.basicAuthFile();
+            AtomicReference<BasicAuthenticator> current = new AtomicReference<>();
+            current.set(reloader.follow("--basic-auth-file " + file, List.of(file), () -> BasicAuthenticator.load(file), current::set));
+            chain.add(credentials -> current.get().authenticate(credentials));
+        }
         Authenticator authn = Authenticators.withAuthenticatedGroup(Authenticators.firstSuccess(chain));
         return c.anonymous() ? Authenticators.orElseAnonymous(authn) : authn;
     }
@@ -398,15 +437,57 @@ public final class Server implements AutoCloseable {
         return Authorizers.firstDecision(chain);
     }
 
-    private HttpServerOptions httpOptions(ServerConfig.Serving c) throws IOException {
-        PemKeyCertOptions cert = new PemKeyCertOptions();
-        if (c.tlsCertFile() != null) {
-            cert.addCertValue(Buffer.buffer(Files.readAllBytes(c.tlsCertFile())));
-            cert.addKeyValue(Buffer.buffer(Files.readAllBytes(c.tlsPrivateKeyFile())));
-        } else {
-            cert.addCertValue(Buffer.buffer(Pem.encode(pki.servingCertificate())));
-            cert.addKeyValue(Buffer.buffer(Pem.encode(pki.servingKey())));
+    /**
+     * The generated serving certificate, or --tls-cert-file and --tls-private-key-file, which are
+     * followed: a new pair (checked to belong together) serves every later connection; open
+     * connections keep the one they began with.
+     */
+    private PemKeyCertOptions servingCertificate(ServerConfig.Serving c, Reloader reloader) {
+        if (c.tlsCertFile() == null) {
+            return new PemKeyCertOptions().addCertValue(Buffer.buffer(Pem.encode(pki.servingCertificate())))
+                    .addKeyValue(Buffer.buffer(Pem.encode(pki.servingKey())));
         }
+        Path certFile = c.tlsCertFile(), keyFile = c.tlsPrivateKeyFile();
+        return reloader.follow("--tls-cert-file " + certFile + " and --tls-private-key-file " + keyFile, List.of(certFile, keyFile),
+                () -> servingPair(certFile, keyFile), this::serveWith);
+    }
+
+    /** The certificate chain and key of the files, refused unless the key is the first certificate's. */
+    private static PemKeyCertOptions servingPair(Path certFile, Path keyFile) throws IOException {
+        byte[] certs = Files.readAllBytes(certFile);
+        byte[] key = Files.readAllBytes(keyFile);
+        List<X509Certificate> chain;
+        try {
+            chain = Pem.parseCertificates(new String(certs, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IOException("--tls-cert-file " + certFile + ": " + e.getMessage(), e);
+        }
+        java.security.PrivateKey privateKey = Pem.parsePrivateKey(new String(key, java.nio.charset.StandardCharsets.UTF_8),
+                "--tls-private-key-file " + keyFile);
+        if (!io.portcullis.pki.Keys.samePublicKey(chain.get(0).getPublicKey(), io.portcullis.pki.Keys.publicKeyOf(privateKey))) {
+            throw new IOException("--tls-private-key-file " + keyFile + " is not the key of --tls-cert-file " + certFile);
+        }
+        return new PemKeyCertOptions().addCertValue(Buffer.buffer(certs)).addKeyValue(Buffer.buffer(key));
+    }
+
+    /** Serves new connections with another certificate; admin.kubeconfig follows when what it must trust changed. */
+    private void serveWith(PemKeyCertOptions cert) {
+        ServerSSLOptions ssl = ((ServerSSLOptions) httpOptions.getSslOptions()).copy().setKeyCertOptions(cert)
+                .setUseAlpn(true).setApplicationLayerProtocols(List.of("h2", "http/1.1"));
+        try {
+            http.updateSSLOptions(ssl, true).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            httpOptions.setKeyCertOptions(cert);
+            X509Certificate anchor = servingTrustAnchor(config.serving());
+            if (kubeconfig != null && !anchor.equals(servingAnchor)) {
+                Kubeconfig.writeAdmin(kubeconfig, url, anchor, pki.adminCertificate(), pki.adminKey(), "portcullis");
+                servingAnchor = anchor;
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("the listener refused the new certificate: " + rootMessage(e), e);
+        }
+    }
+
+    private HttpServerOptions httpOptions(ServerConfig.Serving c, PemKeyCertOptions cert) {
         HttpServerOptions options = new HttpServerOptions()
                 .setSsl(true)
                 .setUseAlpn(true)
@@ -420,6 +501,9 @@ public final class Server implements AutoCloseable {
                 .setIdleTimeout(0)
                 .setMaxHeaderSize(64 * 1024)
                 .setMaxInitialLineLength(16 * 1024);
+        // HTTP/2 headers (the path with its query among them) get the bound HTTP/1 headers have, not
+        // Netty's 8 KiB: past it a stream is answered 431, past a quarter more the connection ends
+        options.getInitialSettings().setMaxHeaderListSize(64 * 1024);
         TlsPolicy.cipherSuites(c.tlsCipherSuites()).forEach(options::addEnabledCipherSuite);
         return options;
     }

@@ -61,11 +61,17 @@ public record ServerConfig(Path dataDir, Serving serving, Authentication authent
      * Where and how HTTPS is served: --bind-address, --secure-port, --tls-san, --tls-cert-file,
      * --tls-private-key-file, --tls-min-version and --tls-cipher-suites (kube-apiserver's names,
      * checked by {@link TlsPolicy}), how long a connection may wait for a request's headers or sit
-     * idle between requests, and --request-timeout (a request's body must have arrived by then).
+     * idle between requests, and the request limits: --request-timeout (0: none),
+     * --min-request-timeout (watches), --max-requests-inflight and --max-mutating-requests-inflight
+     * (0: no limit). {@code fileCheckInterval}: how often the certificate, key, CA, token and
+     * password files are checked for changes.
      */
     public record Serving(String bindAddress, int securePort, List<String> tlsSans, Path tlsCertFile, Path tlsPrivateKeyFile,
                           String tlsMinVersion, List<String> tlsCipherSuites, Duration headerTimeout, Duration idleTimeout,
-                          Duration requestTimeout) {
+                          Duration requestTimeout, Duration minRequestTimeout, int maxRequestsInflight,
+                          int maxMutatingRequestsInflight, Duration fileCheckInterval) {
+        public static final Duration FILE_CHECK_INTERVAL = Duration.ofSeconds(10);
+
         public Serving {
             tlsSans = List.copyOf(tlsSans);
             tlsCipherSuites = List.copyOf(tlsCipherSuites);
@@ -73,27 +79,42 @@ public record ServerConfig(Path dataDir, Serving serving, Authentication authent
 
         public static Serving defaults() {
             return new Serving("127.0.0.1", 6443, List.of(), null, null, TlsPolicy.DEFAULT_MIN_VERSION, List.of(),
-                    Connections.HEADER_TIMEOUT, Connections.IDLE_TIMEOUT, Duration.ofMinutes(1));
+                    Connections.HEADER_TIMEOUT, Connections.IDLE_TIMEOUT, Duration.ofMinutes(1), Duration.ofSeconds(1800), 400, 200,
+                    FILE_CHECK_INTERVAL);
         }
 
         public Serving withSecurePort(int port) {
             return new Serving(bindAddress, port, tlsSans, tlsCertFile, tlsPrivateKeyFile, tlsMinVersion, tlsCipherSuites,
-                    headerTimeout, idleTimeout, requestTimeout);
+                    headerTimeout, idleTimeout, requestTimeout, minRequestTimeout, maxRequestsInflight, maxMutatingRequestsInflight,
+                    fileCheckInterval);
         }
 
         public Serving withTls(String minVersion, List<String> cipherSuites) {
             return new Serving(bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile, minVersion, cipherSuites,
-                    headerTimeout, idleTimeout, requestTimeout);
+                    headerTimeout, idleTimeout, requestTimeout, minRequestTimeout, maxRequestsInflight, maxMutatingRequestsInflight,
+                    fileCheckInterval);
         }
 
         public Serving withCertificate(Path certFile, Path keyFile) {
             return new Serving(bindAddress, securePort, tlsSans, certFile, keyFile, tlsMinVersion, tlsCipherSuites,
-                    headerTimeout, idleTimeout, requestTimeout);
+                    headerTimeout, idleTimeout, requestTimeout, minRequestTimeout, maxRequestsInflight, maxMutatingRequestsInflight,
+                    fileCheckInterval);
         }
 
         public Serving withTimeouts(Duration header, Duration idle, Duration request) {
             return new Serving(bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile, tlsMinVersion, tlsCipherSuites,
-                    header, idle, request);
+                    header, idle, request, minRequestTimeout, maxRequestsInflight, maxMutatingRequestsInflight, fileCheckInterval);
+        }
+
+        public Serving withRequestLimits(Duration request, Duration minRequest, int maxInflight, int maxMutatingInflight) {
+            return new Serving(bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile, tlsMinVersion, tlsCipherSuites,
+                    headerTimeout, idleTimeout, request, minRequest, maxInflight, maxMutatingInflight, fileCheckInterval);
+        }
+
+        public Serving withFileCheckInterval(Duration interval) {
+            return new Serving(bindAddress, securePort, tlsSans, tlsCertFile, tlsPrivateKeyFile, tlsMinVersion, tlsCipherSuites,
+                    headerTimeout, idleTimeout, requestTimeout, minRequestTimeout, maxRequestsInflight, maxMutatingRequestsInflight,
+                    interval);
         }
     }
 

@@ -13,8 +13,10 @@ import io.portcullis.storage.cache.WatchCache;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import tools.jackson.databind.node.ObjectNode;
@@ -29,10 +31,13 @@ final class Watches {
 
     private final ObjectStore objects;
     private final Vertx vertx;
+    private final Duration minRequestTimeout;
 
-    Watches(ObjectStore objects, Vertx vertx) {
+    /** {@code minRequestTimeout}: --min-request-timeout, the shortest life of a watch that names no timeoutSeconds. */
+    Watches(ObjectStore objects, Vertx vertx, Duration minRequestTimeout) {
         this.objects = objects;
         this.vertx = vertx;
+        this.minRequestTimeout = minRequestTimeout;
     }
 
     /** A watch of the kind in the namespace, from the resourceVersion asked, over chunked HTTP or a WebSocket. */
@@ -66,12 +71,12 @@ final class Watches {
             return;
         }
         ResourceType t = s.type();
-        long timeout = timeoutSeconds;
+        double timeout = Deadlines.watchSeconds(timeoutSeconds, minRequestTimeout, ThreadLocalRandom.current());
         ex.webSocketOrResponse(stream -> startWatch(stream, s, t, prefix, after, filter, table, include, bookmarks, timeout));
     }
 
     private void startWatch(EventStream stream, Strategy s, ResourceType t, String prefix, long after, Predicate<Item> filter,
-                            boolean table, String include, boolean bookmarks, long timeoutSeconds) {
+                            boolean table, String include, boolean bookmarks, double timeoutSeconds) {
         WatchCache cache = objects.cache();
         AtomicBoolean firstTable = new AtomicBoolean(true);
         AtomicBoolean done = new AtomicBoolean(false);
@@ -115,7 +120,7 @@ final class Watches {
                     + "\",\"metadata\":{\"resourceVersion\":\"" + cache.revision() + "\"}}}\n";
             stream.write(b.getBytes(StandardCharsets.UTF_8));
         }) : -1;
-        long timeoutTimer = timeoutSeconds > 0 ? vertx.setTimer(timeoutSeconds * 1000, id -> reg.get().close()) : -1;
+        long timeoutTimer = timeoutSeconds > 0 ? vertx.setTimer(Math.max(1, Math.round(timeoutSeconds * 1000)), id -> reg.get().close()) : -1;
         // the watch ends when the client goes, the timeout fires, or the cache closes it (shutdown)
         stream.onClose(() -> {
             done.set(true);

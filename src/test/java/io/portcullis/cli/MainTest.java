@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.portcullis.server.ServerConfig;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -103,5 +105,53 @@ class MainTest {
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("portcullis: " + message + "\n");
         assertThat(Files.exists(dataDir)).as("nothing was created").isFalse();
+    }
+
+    @Test
+    void theRequestLimitFlagsHaveKubeApiserversDefaults() {
+        ServerConfig.Serving serving = serving();
+        assertThat(serving.maxRequestsInflight()).isEqualTo(400);
+        assertThat(serving.maxMutatingRequestsInflight()).isEqualTo(200);
+        assertThat(serving.requestTimeout()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(serving.minRequestTimeout()).isEqualTo(Duration.ofSeconds(1800));
+    }
+
+    @Test
+    void theRequestLimitFlagsReachTheServer() {
+        ServerConfig.Serving serving = serving("--max-requests-inflight", "10", "--max-mutating-requests-inflight", "0",
+                "--request-timeout", "1m30s", "--min-request-timeout", "60");
+        assertThat(serving.maxRequestsInflight()).isEqualTo(10);
+        assertThat(serving.maxMutatingRequestsInflight()).isZero();
+        assertThat(serving.requestTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(serving.minRequestTimeout()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            --max-requests-inflight          | -1   | portcullis: --max-requests-inflight can not be negative value
+            --max-mutating-requests-inflight | -1   | portcullis: --max-mutating-requests-inflight can not be negative value
+            --min-request-timeout            | -5   | portcullis: --min-request-timeout can not be negative value
+            --request-timeout                | soon | portcullis: --request-timeout soon: not a duration (for example 30s, 2m, 1h30m)
+            """)
+    void aBadRequestLimitStopsTheServerBeforeItStarts(String flag, String value, String message) {
+        Path dataDir = dir.resolve("data");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream saved = System.err;
+        int exit;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            exit = new CommandLine(new Main()).execute("server", "--data-dir", dataDir.toString(), "--secure-port", "0", flag + "=" + value);
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(message + "\n");
+        assertThat(Files.exists(dataDir)).as("nothing was created").isFalse();
+    }
+
+    private ServerConfig.Serving serving(String... args) {
+        Main.ServerCommand command = new Main.ServerCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.config().serving();
     }
 }

@@ -70,7 +70,7 @@ class PipelineFailuresTest {
                     if (queueFull) throw new RejectedExecutionException("full (the test)");
                     worker.execute(task);
                 }, blocking, new Connections(vertx, Duration.ofSeconds(30), Duration.ofSeconds(30)),
-                new BodyBudget(8L << 20), Duration.ofSeconds(30), failures);
+                new BodyBudget(8L << 20), new FlowControl(400, 200, Duration.ofSeconds(15), vertx, metrics), Duration.ofSeconds(30), failures);
         http = vertx.createHttpServer().requestHandler(pipeline::handle);
         http.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
