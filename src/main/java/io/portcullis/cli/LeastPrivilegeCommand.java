@@ -117,7 +117,7 @@ final class LeastPrivilegeCommand implements Callable<Integer> {
         if (!toAll.isEmpty()) {
             List<String> shown = new ArrayList<>();
             for (JsonNode r : toAll) shown.add(request(r));
-            out.println("# Allowed to every user, so in no Role above: " + String.join("; ", shown));
+            out.println("# Allowed to everybody (system:authenticated, system:unauthenticated or system:serviceaccounts), so in no Role above: " + String.join("; ", shown));
         }
         if (status.has("reason")) out.println("# Note: " + status.path("reason").asString());
     }

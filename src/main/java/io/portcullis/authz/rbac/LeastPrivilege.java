@@ -38,9 +38,10 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * a window, it builds (a) the smallest Roles, ClusterRoles and bindings that allow exactly the
  * requests that were allowed ({@link #suggest}); (b) the permissions the subject holds through
  * bindings that name it (as a User or ServiceAccount, or through a group other than
- * system:authenticated and system:unauthenticated) and did not use, each with its binding; and (c)
- * what it was denied. What RBAC allows every authenticated (or every unauthenticated) user, such
- * as discovery, needs no Role of its own: it is left out of (a) and counted apart.
+ * system:authenticated, system:unauthenticated and system:serviceaccounts) and did not use, each
+ * with its binding; and (c) what it was denied. What RBAC allows to those groups alone (every
+ * authenticated user, every unauthenticated one, every ServiceAccount), such as discovery, needs no
+ * Role of its own: it is left out of (a) and listed apart.
  *
  * <p>The rules follow the requests' scope: a Role and RoleBinding in each namespace the subject
  * made namespaced requests in; one ClusterRole and ClusterRoleBinding for cluster-scoped
@@ -131,8 +132,7 @@ public final class LeastPrivilege {
         Instant from = since == null ? Instant.EPOCH : since;
         String ns = namespace == null ? "" : namespace;
         UserInfo user = userInfo(subject, who, recorder.groups(subject));
-        UserInfo everybody = UserInfo.of("", user.groups().contains(Groups.SYSTEM_UNAUTHENTICATED)
-                ? Groups.SYSTEM_UNAUTHENTICATED : Groups.SYSTEM_AUTHENTICATED);
+        UserInfo everybody = UserInfo.of("", user.groups().stream().filter(LeastPrivilege::universal).toArray(String[]::new));
         List<Request> allowed = new ArrayList<>();
         List<Request> needed = new ArrayList<>();
         List<Observed> toAll = new ArrayList<>();
@@ -310,11 +310,15 @@ public final class LeastPrivilege {
     private static boolean personal(Binding b, UserInfo user) {
         for (Subject s : b.subjects()) {
             if (!BindingIndex.applies(user, s, b.namespace())) continue;
-            boolean universal = "Group".equals(s.getKind())
-                    && (Groups.SYSTEM_AUTHENTICATED.equals(s.getName()) || Groups.SYSTEM_UNAUTHENTICATED.equals(s.getName()));
-            if (!universal) return true;
+            if (!"Group".equals(s.getKind()) || !universal(s.getName())) return true;
         }
         return false;
+    }
+
+    /** The groups a user is in for being authenticated, unauthenticated, or a ServiceAccount at all. */
+    private static boolean universal(String group) {
+        return Groups.SYSTEM_AUTHENTICATED.equals(group) || Groups.SYSTEM_UNAUTHENTICATED.equals(group)
+                || Groups.SYSTEM_SERVICEACCOUNTS.equals(group);
     }
 
     // ---- subjects and names ----

@@ -127,7 +127,7 @@ class LeastPrivilegeTest {
             for (String n : names) universe.add(new Request(true, v, g, r, sub, ns, n, ""));
         for (String v : verbs) for (String p : List.of("/healthz", "/metrics", "/api")) universe.add(new Request(false, v, "", "", "", "", "", p));
         Random random = new Random(7);
-        for (int round = 0; round < 300; round++) {
+        for (int round = 0; round < 150; round++) {
             List<Request> observed = new ArrayList<>();
             for (int i = 0, n = 1 + random.nextInt(12); i < n; i++) observed.add(universe.get(random.nextInt(universe.size())));
             Suggestion s = LeastPrivilege.suggest(FOO, observed);
