@@ -107,13 +107,15 @@ public final class AccessRecorder {
         String name = a.user().name();
         Subject s = subjects.get(name);
         if (s == null) s = addSubject(name);
-        s.groups = a.user().groups();
+        List<String> groups = a.user().groups();
+        // shared fields are written only when they change: readers on other cores keep their cache lines
+        if (s.groups != groups) s.groups = groups;
         Request key = Request.of(a);
         Counts c = s.requests.get(key);
         long now = clock.millis();
         if (c == null) c = s.add(key, now);
         c.hit(allowed, now);
-        s.lastSeen = now;
+        if (s.lastSeen != now) s.lastSeen = now;
         if (!changed) changed = true;
     }
 
@@ -178,12 +180,12 @@ public final class AccessRecorder {
         void hit(boolean ok, long now) {
             if (ok) {
                 allowed.incrementAndGet();
-                lastAllowed = now;
+                if (lastAllowed != now) lastAllowed = now;
             } else {
                 denied.incrementAndGet();
-                lastDenied = now;
+                if (lastDenied != now) lastDenied = now;
             }
-            lastSeen = now;
+            if (lastSeen != now) lastSeen = now;
         }
 
         Observed observed(Request r) {
