@@ -36,8 +36,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class AccessRecorder {
     private static final Logger LOG = LoggerFactory.getLogger(AccessRecorder.class);
-    public static final int DEFAULT_MAX_SUBJECTS = 1_000;
-    public static final int DEFAULT_MAX_REQUESTS_PER_SUBJECT = 500;
+    public static final int DEFAULT_MAX_SUBJECTS = 500;
+    public static final int DEFAULT_MAX_REQUESTS_PER_SUBJECT = 200;
     static final String FORMAT = "portcullis.io/access-records/v1";
 
     private final int maxSubjects;
