@@ -61,9 +61,19 @@ public record ResourceType(String group, String version, String resource, String
         return subresources.stream().anyMatch(s -> s.name().equals(name));
     }
 
-    /** The storage key prefix of this resource: /registry/<group or core>/<resource>/ */
+    /**
+     * The storage key prefix of this resource, upstream's layout: {@code /registry/<resource>/} for
+     * Kubernetes' own groups (so {@code etcdctl get --prefix /registry/serviceaccounts/} shows what an
+     * operator expects), {@code /registry/<group>/<resource>/} for any other group, as upstream
+     * stores custom resources.
+     */
     public String keyPrefix() {
-        return "/registry/" + (group.isEmpty() ? "core" : group) + "/" + resource + "/";
+        return "/registry/" + (builtIn(group) ? "" : group + "/") + resource + "/";
+    }
+
+    /** Kubernetes' own API groups, whose resources upstream stores without the group in the key. */
+    public static boolean builtIn(String group) {
+        return group.isEmpty() || group.endsWith(".k8s.io") || List.of("apps", "batch", "autoscaling", "policy", "extensions").contains(group);
     }
 
     public String key(String namespace, String name) {

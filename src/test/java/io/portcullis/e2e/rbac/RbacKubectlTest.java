@@ -148,7 +148,11 @@ class RbacKubectlTest {
                 "pods []", "[get list]",
                 "selfsubjectreviews.authentication.k8s.io []", "[create]",
                 "selfsubjectaccessreviews.authorization.k8s.io []", "[create]",
-                "selfsubjectrulesreviews.authorization.k8s.io []", "[create]"));
+                "selfsubjectrulesreviews.authorization.k8s.io []", "[create]",
+                // system:portcullis:policy-reviewer (system:authenticated): the answer decides what the asker sees
+                "accessmatrixreviews.policy.portcullis.io []", "[create]",
+                "leastprivilegereviews.policy.portcullis.io []", "[create]",
+                "whocanreviews.policy.portcullis.io []", "[create]"));
         // system:discovery and system:public-info-viewer (system:authenticated), and
         // system:service-account-issuer-discovery (system:serviceaccounts)
         assertThat(urls).as(run.out()).contains(

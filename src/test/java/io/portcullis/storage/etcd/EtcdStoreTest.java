@@ -346,7 +346,8 @@ class EtcdStoreTest {
         }
         EtcdStore.Tls noClientCertificate = new EtcdStore.Tls(caFile, null, null);
         assertThatThrownBy(() -> EtcdStore.connect(etcd.endpoints(), noClientCertificate, "/registry", SHORT_TIMEOUT, 10))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot use etcd");
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot reach etcd at " + etcd.endpoints())
+                .hasMessageContaining("bad_certificate");
     }
 
     static Reason catchReason(ThrowingCallable call) {
