@@ -45,6 +45,18 @@ public final class Authorizers {
         };
     }
 
+    /**
+     * The same decisions, each ALLOW or not recorded for the request's user; a failure to evaluate
+     * is not a decision and is not recorded.
+     */
+    public static Authorizer recording(Authorizer authorizer, AccessRecorder recorder) {
+        return attributes -> {
+            Verdict v = authorizer.authorize(attributes);
+            recorder.record(attributes, v != null && v.decision() == Decision.ALLOW);
+            return v;
+        };
+    }
+
     /** ALLOW for any user in one of the groups (kube-apiserver puts system:masters first), else NO_OPINION. */
     public static Authorizer privilegedGroups(String... groups) {
         Set<String> privileged = Set.of(groups);

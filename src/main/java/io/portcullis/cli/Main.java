@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "portcullis", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A Kubernetes-compatible API server built around Kubernetes' security model.",
-        subcommands = {Main.ServerCommand.class, Main.Migrate.class, Main.HashPassword.class, WhoCanCommand.class, AccessMatrixCommand.class})
+        subcommands = {Main.ServerCommand.class, Main.Migrate.class, Main.HashPassword.class, WhoCanCommand.class, AccessMatrixCommand.class,
+                LeastPrivilegeCommand.class})
 public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));

@@ -10,11 +10,14 @@ import io.portcullis.authn.Groups;
 import io.portcullis.authn.TokenAuthenticator;
 import io.portcullis.authn.UserInfo;
 import io.portcullis.authz.Attributes;
+import io.portcullis.authz.AccessRecorder;
 import io.portcullis.authz.AuthorizationException;
 import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Decision;
+import io.portcullis.authz.rbac.LeastPrivilege;
 import io.portcullis.authz.rbac.RuleResolver;
 import io.portcullis.authz.rbac.WhoCan;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +30,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The review kinds' answers, given and never stored: TokenReview and SelfSubjectReview
  * (authentication.k8s.io), SubjectAccessReview, LocalSubjectAccessReview,
- * SelfSubjectAccessReview and SelfSubjectRulesReview (authorization.k8s.io); WhoCanReview and
- * AccessMatrixReview (policy.portcullis.io, see their kinds).
+ * SelfSubjectAccessReview and SelfSubjectRulesReview (authorization.k8s.io); WhoCanReview,
+ * AccessMatrixReview and LeastPrivilegeReview (policy.portcullis.io, see their kinds).
  */
 public final class Reviews {
     private final TokenAuthenticator tokens;
@@ -38,6 +41,8 @@ public final class Reviews {
     private final WhoCan whoCan;
     private final List<String> authorizationModes;
     private final List<ResourceType> resources;
+    private final AccessRecorder recorder;
+    private final LeastPrivilege leastPrivilege;
 
     /**
      * @param tokens the bearer-token plugins, for TokenReview
@@ -46,9 +51,10 @@ public final class Reviews {
      * @param whoCan RBAC read backwards, for WhoCanReview
      * @param authorizationModes --authorization-mode, which WhoCanReview states when RBAC is not alone
      * @param resources the stored kinds, the rows of AccessMatrixReview
+     * @param recorder the requests seen, and leastPrivilege reading them against RBAC, for LeastPrivilegeReview
      */
     public Reviews(TokenAuthenticator tokens, List<String> apiAudiences, Authorizer authorizer, RuleResolver rules, WhoCan whoCan,
-                   List<String> authorizationModes, List<ResourceType> resources) {
+                   List<String> authorizationModes, List<ResourceType> resources, AccessRecorder recorder, LeastPrivilege leastPrivilege) {
         this.tokens = tokens;
         this.apiAudiences = List.copyOf(apiAudiences);
         this.authorizer = authorizer;
@@ -56,6 +62,8 @@ public final class Reviews {
         this.whoCan = whoCan;
         this.authorizationModes = List.copyOf(authorizationModes);
         this.resources = List.copyOf(resources);
+        this.recorder = recorder;
+        this.leastPrivilege = leastPrivilege;
     }
 
     /**
@@ -76,6 +84,8 @@ public final class Reviews {
             case "selfsubjectrulesreviews" -> rulesReview(review, requester);
             case "whocanreviews" -> WhoCanReviewKind.status(review, t, requester, whoCan, authorizer, authorizationModes);
             case "accessmatrixreviews" -> AccessMatrixReviewKind.status(review, t, requester, resources, authorizer, rules);
+            case "leastprivilegereviews" -> LeastPrivilegeReviewKind.status(review, t, requester, recorder, leastPrivilege, authorizer,
+                    authorizationModes, Clock.systemUTC());
             default -> throw new IllegalArgumentException("not a review kind: " + t.resource());
         };
         review.set("status", status);

@@ -57,7 +57,8 @@ public final class ServedKinds {
                 review("authorization.k8s.io", "subjectaccessreviews", SubjectAccessReview.class, false,
                         V1Authorization.SubjectAccessReview.getDefaultInstance()),
                 WhoCanReviewKind.type(),
-                AccessMatrixReviewKind.type());
+                AccessMatrixReviewKind.type(),
+                LeastPrivilegeReviewKind.type());
     }
 
     private static ResourceType review(String group, String resource, Class<?> model, boolean namespaced, Message protobuf) {

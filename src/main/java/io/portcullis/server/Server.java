@@ -18,6 +18,7 @@ import io.portcullis.authn.TokenAuthenticator;
 import io.portcullis.authn.TokenFileAuthenticator;
 import io.portcullis.authn.WebhookTokenAuthenticator;
 import io.portcullis.authn.X509Authenticator;
+import io.portcullis.authz.AccessRecorder;
 import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Authorizers;
 import io.portcullis.authz.WebhookAuthorizer;
@@ -34,6 +35,7 @@ import io.portcullis.controllers.IdentityLease;
 import io.portcullis.controllers.LeaderElection;
 import io.portcullis.controllers.Bootstrap;
 import io.portcullis.controllers.AggregationController;
+import io.portcullis.authz.rbac.LeastPrivilege;
 import io.portcullis.authz.rbac.RbacPolicy;
 import io.portcullis.authz.rbac.EscalationCheck;
 import io.portcullis.pki.ClusterPki;
@@ -99,6 +101,9 @@ public final class Server implements AutoCloseable {
     /** How often etcd is asked whether it answers, and how stale the last answer may be for /readyz/etcd. */
     private static final Duration ETCD_PROBE_EVERY = Duration.ofSeconds(1);
     private static final Duration ETCD_PROBE_STALE = Duration.ofSeconds(3);
+    /** How often the access records are written to the data directory (when they changed), besides at shutdown. */
+    private static final Duration ACCESS_RECORDS_INTERVAL = Duration.ofMinutes(1);
+    static final String ACCESS_RECORDS = "access-records.json";
 
     private final ServerConfig config;
     private ClusterPki pki;
@@ -117,6 +122,8 @@ public final class Server implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final Failures failures = new Failures();
     private volatile boolean stopping;
+    private final AccessRecorder accessRecorder = AccessRecorder.bounded();
+    private LeastPrivilege leastPrivilege;
 
     private Server(ServerConfig config) throws IOException {
         this.config = config;
@@ -239,8 +246,10 @@ public final class Server implements AutoCloseable {
         List<ResourceType> served = new ArrayList<>(stored);
         served.addAll(reviewKinds);
         Bodies bodies = new Bodies(new ProtobufBodies(served));
+        accessRecorder.load(config.dataDir().resolve(ACCESS_RECORDS));
+        this.leastPrivilege = rbac.leastPrivilege();
         Reviews reviews = new Reviews(tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer(), rbac.whoCan(),
-                config.authorization().modes(), stored);
+                config.authorization().modes(), stored, accessRecorder, leastPrivilege);
         for (ResourceType t : reviewKinds) routes.add(new Route.Review(t, reviews));
         Discovery discovery = new Discovery(served);
         // built on first use: they read every model class, which start-up need not wait for
@@ -270,8 +279,9 @@ public final class Server implements AutoCloseable {
         // as upstream: a request waits for a seat at most a quarter of --request-timeout
         FlowControl flowControl = new FlowControl(serving.maxRequestsInflight(), serving.maxMutatingRequestsInflight(),
                 serving.requestTimeout().isZero() ? Duration.ofSeconds(15) : serving.requestTimeout().dividedBy(4), vertx, metrics);
-        Pipeline pipeline = new Pipeline(authenticator, authorizer, new Router(routes), rest, nonResource, metrics, workers, blocking,
-                connections, BodyBudget.ofHeap(), flowControl, serving.requestTimeout(), failures);
+        // every request's decision is recorded for least-privilege reports; reviews ask the chain unrecorded
+        Pipeline pipeline = new Pipeline(authenticator, Authorizers.recording(authorizer, accessRecorder), new Router(routes), rest,
+                nonResource, metrics, workers, blocking, connections, BodyBudget.ofHeap(), flowControl, serving.requestTimeout(), failures);
         http.connectionHandler(connections::opened);
         http.requestHandler(pipeline::handle);
         try {
@@ -280,6 +290,9 @@ public final class Server implements AutoCloseable {
             throw new IOException("cannot listen on " + serving.bindAddress() + ":" + serving.securePort() + ": " + rootMessage(e), e);
         }
         scheduleCompaction(config.storage().compactionInterval());
+        vertx.setPeriodic(ACCESS_RECORDS_INTERVAL.toMillis(), id -> workers.execute(() -> {
+            if (accessRecorder.changed()) saveAccessRecords();
+        }));
         this.url = "https://" + ("0.0.0.0".equals(serving.bindAddress()) || "::".equals(serving.bindAddress()) ? "127.0.0.1" : host)
                 + ":" + http.actualPort();
         this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");
@@ -334,6 +347,19 @@ public final class Server implements AutoCloseable {
 
     public Path dataDir() {
         return config.dataDir();
+    }
+
+    /**
+     * What every subject was allowed and denied, as recorded at authorization (kept across restarts
+     * in the data directory's access-records.json): for least-privilege reports in process.
+     */
+    public AccessRecorder accessRecorder() {
+        return accessRecorder;
+    }
+
+    /** Least-privilege reports over {@link #accessRecorder()} and the live RBAC policy. */
+    public LeastPrivilege leastPrivilege() {
+        return leastPrivilege;
     }
 
     /**
@@ -580,6 +606,14 @@ public final class Server implements AutoCloseable {
         return () -> System.nanoTime() - answered.get() < ETCD_PROBE_STALE.toNanos();
     }
 
+    private void saveAccessRecords() {
+        try {
+            accessRecorder.save(config.dataDir().resolve(ACCESS_RECORDS));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("saving the access records: {}", e.getMessage());
+        }
+    }
+
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
@@ -640,6 +674,7 @@ public final class Server implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (http != null) saveAccessRecords();   // only a server that served has records to keep
         if (store != null) store.close();
         if (vertx != null) {
             try {

@@ -184,6 +184,13 @@ public final class BindingIndex {
         return scope == null ? List.of() : collect(scope, user);
     }
 
+    /** The RoleBindings of every namespace naming the user, one of its groups, or its ServiceAccount; by namespace. */
+    public List<Binding> bindingsEverywhereFor(UserInfo user) {
+        List<Binding> out = new ArrayList<>();
+        for (String ns : new java.util.TreeSet<>(namespaces.keySet())) out.addAll(bindingsFor(user, ns));
+        return out;
+    }
+
     /** Every binding, for inspection; not used on the decision path. */
     public synchronized int size() {
         return clusterByName.size() + byNamespace.values().stream().mapToInt(Map::size).sum();

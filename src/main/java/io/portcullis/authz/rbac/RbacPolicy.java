@@ -29,6 +29,7 @@ public final class RbacPolicy {
             new RbacAuthorizer((ns, name) -> Optional.ofNullable(roles.get(ns + "/" + name)), clusterRoleLister, index);
 
     private final WhoCan whoCan = new WhoCan(authorizer, index);
+    private final LeastPrivilege leastPrivilege = new LeastPrivilege(authorizer, index);
 
     public RbacAuthorizer authorizer() {
         return authorizer;
@@ -37,6 +38,11 @@ public final class RbacPolicy {
     /** Who RBAC allows to make a request, from the same roles and bindings as the authorizer. */
     public WhoCan whoCan() {
         return whoCan;
+    }
+
+    /** Least-privilege reports from observed access, against the same roles and bindings as the authorizer. */
+    public LeastPrivilege leastPrivilege() {
+        return leastPrivilege;
     }
 
     /** The ClusterRoles as last seen, for aggregation. */

@@ -151,6 +151,7 @@ class RbacKubectlTest {
                 "selfsubjectrulesreviews.authorization.k8s.io []", "[create]",
                 // system:portcullis:policy-reviewer (system:authenticated): the answer decides what the asker sees
                 "accessmatrixreviews.policy.portcullis.io []", "[create]",
+                "leastprivilegereviews.policy.portcullis.io []", "[create]",
                 "whocanreviews.policy.portcullis.io []", "[create]"));
         // system:discovery and system:public-info-viewer (system:authenticated), and
         // system:service-account-issuer-discovery (system:serviceaccounts)
