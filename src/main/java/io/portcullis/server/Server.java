@@ -12,6 +12,10 @@ import io.portcullis.api.Json;
 import io.portcullis.api.OpenApi;
 import io.portcullis.api.OpenApiV2;
 import io.portcullis.api.ResourceType;
+import io.portcullis.audit.Auditor;
+import io.portcullis.audit.BufferedSink;
+import io.portcullis.audit.Policy;
+import io.portcullis.audit.Sink;
 import io.portcullis.authn.Authenticator;
 import io.portcullis.authn.Authenticators;
 import io.portcullis.authn.BasicAuthenticator;
@@ -28,6 +32,7 @@ import io.portcullis.controllers.GarbageCollector;
 import io.portcullis.pki.ClusterPki;
 import io.portcullis.pki.Kubeconfig;
 import io.portcullis.pki.Pem;
+import io.portcullis.pki.WebhookConfig;
 import io.portcullis.registry.Context;
 import io.portcullis.registry.Kinds;
 import io.portcullis.registry.ObjectStore;
@@ -191,7 +196,9 @@ public final class Server implements AutoCloseable {
         boolean blocking = config.authorization().modes().contains("Webhook") || config.authentication().webhookConfigFile() != null
                 || config.authentication().oidc() != null;
         Connections connections = new Connections(vertx, serving.headerTimeout(), serving.idleTimeout());
-        Pipeline pipeline = new Pipeline(authenticator, authorizer, new Router(routes), rest, nonResource, metrics, workers, blocking,
+        Auditor auditor = auditor(config.audit());
+        closeables.add(auditor);
+        Pipeline pipeline = new Pipeline(authenticator, authorizer, auditor, new Router(routes), rest, nonResource, metrics, workers, blocking,
                 connections, BodyBudget.ofHeap(), serving.requestTimeout(), failures);
         http.connectionHandler(connections::opened);
         http.requestHandler(pipeline::handle);
@@ -305,6 +312,21 @@ public final class Server implements AutoCloseable {
             });
         }
         return Authorizers.firstDecision(chain);
+    }
+
+    /** The policy, and the log and the webhook behind their buffers; without a policy nothing is audited, as upstream. */
+    private static Auditor auditor(ServerConfig.Audit c) throws IOException {
+        if (c.policyFile() == null) {
+            if (c.logPath() != null || c.webhookConfigFile() != null) LOG.warn("no --audit-policy-file: no audit events are recorded");
+            return Auditor.off();
+        }
+        Policy policy = Policy.load(c.policyFile());
+        WebhookConfig webhook = c.webhookConfigFile() == null ? null : WebhookConfig.load("--audit-webhook-config-file", c.webhookConfigFile());
+        List<Sink> sinks = new ArrayList<>();
+        if (c.logPath() != null) sinks.add(BufferedSink.log(c.logPath(), c.logMaxAge(), c.logMaxBackups(), c.logMaxSize(), c.logBuffering()));
+        if (webhook != null) sinks.add(BufferedSink.webhook(webhook.server(), webhook.tls(), webhook.token(), c.webhookInitialBackoff(),
+                c.webhookBuffering()));
+        return new Auditor(policy, sinks);
     }
 
     private HttpServerOptions httpOptions(ServerConfig.Serving c) throws IOException {

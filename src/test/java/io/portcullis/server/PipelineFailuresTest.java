@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Discovery;
 import io.portcullis.api.Json;
+import io.portcullis.audit.Auditor;
 import io.portcullis.authn.UserInfo;
 import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Decision;
@@ -65,7 +66,7 @@ class PipelineFailuresTest {
         };
         Metrics metrics = new Metrics();
         NonResource nonResource = new NonResource(new Discovery(List.of()), () -> null, () -> null, metrics, () -> "", Map.of(), Map.of(), Map.of());
-        Pipeline pipeline = new Pipeline(credentials -> Optional.of(UserInfo.of("someone")), authorizer, new Router(List.of()), null,
+        Pipeline pipeline = new Pipeline(credentials -> Optional.of(UserInfo.of("someone")), authorizer, Auditor.off(), new Router(List.of()), null,
                 nonResource, metrics, task -> {
                     if (queueFull) throw new RejectedExecutionException("full (the test)");
                     worker.execute(task);

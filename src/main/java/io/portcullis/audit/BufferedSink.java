@@ -1,0 +1,176 @@
+package io.portcullis.audit;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A backend behind a bounded buffer: requests hand events over and go on, one thread of the
+ * sink's own writes them in batches. What a request does when the buffer is full is the
+ * {@link Buffering.Mode}'s. Events dropped or lost are counted and logged (never their content),
+ * at most every ten seconds.
+ */
+public final class BufferedSink implements Sink {
+    private static final Logger LOG = LoggerFactory.getLogger(BufferedSink.class);
+    private static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final Duration CLOSE_DEADLINE = Duration.ofSeconds(10);
+
+    /** What writes a batch: the log, the webhook. Called on the sink's thread only. */
+    interface Backend extends AutoCloseable {
+        void write(List<Event> batch) throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    private final String name;
+    private final Backend backend;
+    private final Buffering buffering;
+    private final BlockingQueue<Event> queue;
+    private final Thread thread;
+    private final AtomicLong dropped = new AtomicLong();
+    private long lost;
+    private String lostBecause;
+    private long reported = System.nanoTime();
+    private volatile boolean failing;
+    private volatile boolean closed;
+
+    BufferedSink(String name, Backend backend, Buffering buffering) {
+        this.name = name;
+        this.backend = backend;
+        this.buffering = buffering;
+        this.queue = new ArrayBlockingQueue<>(buffering.bufferSize());
+        this.thread = new Thread(this::run, "audit-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * --audit-log-path: JSON lines in {@code path} ("-" for standard output), rotated as upstream's
+     * --audit-log-maxsize (MB, 0 for 100), --audit-log-maxbackup and --audit-log-maxage (days) say
+     * (0: keep every backup, of any age).
+     */
+    public static BufferedSink log(String path, int maxAgeDays, int maxBackups, int maxSizeMb, Buffering buffering) throws IOException {
+        LogBackend backend = path.equals("-") ? LogBackend.standardOutput() : LogBackend.open(Path.of(path), maxAgeDays, maxBackups, maxSizeMb);
+        return new BufferedSink("log", backend, buffering);
+    }
+
+    /** --audit-webhook-config-file: EventLists POSTed to {@code server}, retried from {@code initialBackoff} on. */
+    public static BufferedSink webhook(URI server, SSLContext tls, String bearerToken, Duration initialBackoff, Buffering buffering) {
+        return new BufferedSink("webhook", new WebhookBackend(server, tls, bearerToken, initialBackoff), buffering);
+    }
+
+    @Override
+    public boolean process(Event event) {
+        if (closed) return true;
+        if (buffering.mode() == Buffering.Mode.BATCH) {
+            if (!queue.offer(event)) dropped.incrementAndGet();
+            return true;
+        }
+        try {
+            queue.put(event);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dropped.incrementAndGet();
+        }
+        return buffering.mode() != Buffering.Mode.BLOCKING_STRICT || !failing;
+    }
+
+    private void run() {
+        List<Event> batch = new ArrayList<>();
+        while (true) {
+            Event first;
+            try {
+                first = queue.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                // only close interrupts, past its deadline: what is still here is given up
+                lost += queue.size();
+                lostBecause = "the server stopped before they were written";
+                queue.clear();
+                report();
+                break;
+            }
+            if (first == null) {
+                report();
+                if (closed) break;
+                continue;
+            }
+            batch.add(first);
+            collect(batch);
+            try {
+                backend.write(batch);
+                failing = false;
+            } catch (IOException | RuntimeException e) {
+                failing = true;
+                lost += batch.size();
+                lostBecause = e.getMessage();
+            }
+            batch.clear();
+            report();
+        }
+        try {
+            backend.close();
+        } catch (IOException e) {
+            LOG.warn("audit {}: closing: {}", name, e.getMessage());
+        }
+    }
+
+    /** Fills the batch with what is waiting, and waits up to the batch's wait for more (not once closing). */
+    private void collect(List<Event> batch) {
+        int max = buffering.maxBatchSize();
+        queue.drainTo(batch, max - batch.size());
+        long deadline = System.nanoTime() + buffering.maxBatchWait().toNanos();
+        while (batch.size() < max && !closed) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return;
+            Event next;
+            try {
+                next = queue.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (next == null) return;
+            batch.add(next);
+            queue.drainTo(batch, max - batch.size());
+        }
+    }
+
+    private void report() {
+        long now = System.nanoTime();
+        if (now - reported < REPORT_EVERY_NANOS && !closed) return;
+        long full = dropped.getAndSet(0);
+        if (full > 0) {
+            LOG.warn("audit {}: {} events dropped: the buffer of {} events was full (--audit-{}-mode=batch)", name, full,
+                    buffering.bufferSize(), name);
+        }
+        if (lost > 0) LOG.warn("audit {}: {} events could not be written: {}", name, lost, lostBecause);
+        lost = 0;
+        reported = now;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            thread.join(CLOSE_DEADLINE.toMillis());
+            if (thread.isAlive()) {
+                // a webhook still retrying: give up on what it holds
+                thread.interrupt();
+                thread.join(1000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
