@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /** The buffer between requests and a backend: what each mode does when it is full, and how batches are cut. */
@@ -48,6 +49,16 @@ class BufferedSinkTest {
 
         @Override
         public void close() {}
+    }
+
+    /** Whether {@code condition} came true within five seconds. */
+    static boolean eventually(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(5);
+        }
+        return true;
     }
 
     static Buffering buffering(String mode, int size, int batch, Duration wait) {
@@ -92,21 +103,9 @@ class BufferedSinkTest {
         backend.failing = true;
         BufferedSink sink = new BufferedSink("log", backend, buffering("blocking-strict", 10, 1, Duration.ZERO));
         sink.process(event("lost"));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        boolean refused = false;
-        while (!refused && System.nanoTime() < deadline) {
-            refused = !sink.process(event("refused"));
-            Thread.sleep(10);
-        }
-        assertThat(refused).isTrue();
+        assertThat(eventually(() -> !sink.process(event("refused")))).as("refused once a write failed").isTrue();
         backend.failing = false;
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        boolean taken = false;
-        while (!taken && System.nanoTime() < deadline) {
-            taken = sink.process(event("taken"));
-            Thread.sleep(10);
-        }
-        assertThat(taken).isTrue();
+        assertThat(eventually(() -> sink.process(event("taken")))).as("taken once a write succeeded").isTrue();
         sink.close();
         assertThat(backend.written()).contains("taken").doesNotContain("lost");
     }
@@ -119,9 +118,7 @@ class BufferedSinkTest {
         for (int i = 0; i < 7; i++) sink.process(event("e" + i));
         backend.gated = false;
         backend.permits.release(100);
-        long start = System.nanoTime();
-        long deadline = start + TimeUnit.SECONDS.toNanos(5);
-        while (backend.written().size() < 7 && System.nanoTime() < deadline) Thread.sleep(5);
+        eventually(() -> backend.written().size() == 7);
         assertThat(backend.written()).containsExactly("e0", "e1", "e2", "e3", "e4", "e5", "e6");
         synchronized (backend.batches) {
             assertThat(backend.batches).allSatisfy(b -> assertThat(b).hasSizeLessThanOrEqualTo(3));
@@ -129,8 +126,7 @@ class BufferedSinkTest {
         // a lone event goes out once the wait is over, not before
         long sent = System.nanoTime();
         sink.process(event("alone"));
-        while (!backend.written().contains("alone") && System.nanoTime() < sent + TimeUnit.SECONDS.toNanos(5)) Thread.sleep(5);
-        assertThat(backend.written()).contains("alone");
+        assertThat(eventually(() -> backend.written().contains("alone"))).isTrue();
         assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
         sink.close();
     }
