@@ -57,13 +57,13 @@ record AuditLog(Path file) {
         return events.stream().map(e -> e.path("stage").asString()).toList();
     }
 
-    /** One HTTPS request; {@code headers} alternate name and value. */
+    /** One HTTPS request; {@code headers} alternate name and value (a JSON body's Content-Type among them replaces the default). */
     static HttpResponse<String> send(SSLContext tls, String url, String method, String body, String... headers) {
         HttpClient client = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) b.header("Content-Type", "application/json");
-        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        for (int i = 0; i < headers.length; i += 2) b.setHeader(headers[i], headers[i + 1]);
         try {
             return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (Exception e) {
