@@ -2,6 +2,7 @@ package io.portcullis.admission;
 
 import io.portcullis.api.ApiException;
 import io.portcullis.api.GroupResource;
+import io.portcullis.api.Names;
 import io.portcullis.api.Statuses;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -29,7 +30,6 @@ public final class ServiceAccountAdmission implements MutatingPlugin, Validating
     public static final String VOLUME_PREFIX = "kube-api-access-";
     static final String MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
     static final String ENFORCE_MOUNTABLE = "kubernetes.io/enforce-mountable-secrets";
-    private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final GroupResource PODS = GroupResource.core("pods");
 
@@ -151,7 +151,7 @@ public final class ServiceAccountAdmission implements MutatingPlugin, Validating
             }
         }
         boolean hasVolume = volumeName != null;
-        if (volumeName == null) volumeName = VOLUME_PREFIX + randomSuffix();
+        if (volumeName == null) volumeName = VOLUME_PREFIX + Names.randomSuffix();
         boolean needed = false;
         for (String list : new String[] {"initContainers", "containers"}) {
             JsonNode cs = spec.get(list);
@@ -265,9 +265,4 @@ public final class ServiceAccountAdmission implements MutatingPlugin, Validating
         return n instanceof ObjectNode o ? o : parent.putObject(field);
     }
 
-    static String randomSuffix() {
-        StringBuilder sb = new StringBuilder(5);
-        for (int i = 0; i < 5; i++) sb.append(NAME_CHARS.charAt(RANDOM.nextInt(NAME_CHARS.length())));
-        return sb.toString();
-    }
 }

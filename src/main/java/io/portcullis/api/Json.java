@@ -1,5 +1,7 @@
 package io.portcullis.api;
 
+import java.math.BigDecimal;
+import java.util.TreeMap;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.util.DefaultIndenter;
@@ -76,6 +78,45 @@ public final class Json {
         int deepest = 0;
         for (JsonNode child : node) deepest = Math.max(deepest, depth(child));
         return node.isContainer() ? deepest + 1 : 0;
+    }
+
+    /**
+     * A value as Go's {@code %+v} prints it once decoded into maps: {@code map[k:v k2:[a b]]} with
+     * keys sorted, strings bare, null as {@code <nil>}, whole numbers as integers, other numbers
+     * as Go's {@code %v} prints a float64 ({@code 1.5}, {@code 1.2345675e+06}). Upstream's messages
+     * quote patches so.
+     */
+    public static String goString(JsonNode n) {
+        if (n == null || n.isNull()) return "<nil>";
+        if (n.isObject()) {
+            TreeMap<String, JsonNode> sorted = new TreeMap<>();
+            n.properties().forEach(e -> sorted.put(e.getKey(), e.getValue()));
+            StringBuilder b = new StringBuilder("map[");
+            sorted.forEach((k, v) -> b.append(b.length() > 4 ? " " : "").append(k).append(':').append(goString(v)));
+            return b.append(']').toString();
+        }
+        if (n.isArray()) {
+            StringBuilder b = new StringBuilder("[");
+            for (JsonNode item : n) b.append(b.length() > 1 ? " " : "").append(goString(item));
+            return b.append(']').toString();
+        }
+        if (n.isString()) return n.asString();
+        if (n.isIntegralNumber() && n.canConvertToLong()) return Long.toString(n.asLong());
+        if (n.isNumber()) return goFloat(n.asDouble());
+        return n.asString();
+    }
+
+    /** Go's %v of a float64: its shortest digits, in exponent form when the exponent is below -4 or 6 and above. */
+    private static String goFloat(double v) {
+        if (!Double.isFinite(v)) return v > 0 ? "+Inf" : v < 0 ? "-Inf" : "NaN";
+        if (v == 0) return "0";
+        BigDecimal d = new BigDecimal(Double.toString(Math.abs(v))).stripTrailingZeros();
+        int exponent = d.precision() - d.scale() - 1;
+        String sign = v < 0 ? "-" : "";
+        if (exponent >= -4 && exponent < 6) return sign + d.toPlainString();
+        String digits = d.unscaledValue().toString();
+        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + (Math.abs(exponent) < 10 ? "0" : "") + Math.abs(exponent);
     }
 
     /** Text of a field, or "" when absent or not text. */

@@ -165,7 +165,10 @@ public final class OpenApi {
             switch (sc.kind()) {
                 case "int-or-string" -> p.put("x-kubernetes-int-or-string", true);
                 case "any" -> p.put("x-kubernetes-preserve-unknown-fields", true);
-                default -> p.put("type", sc.kind());
+                default -> {
+                    p.put("type", sc.kind());
+                    if (!sc.format().isEmpty()) p.put("format", sc.format());
+                }
             }
         }
         return p;

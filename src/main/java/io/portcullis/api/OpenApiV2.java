@@ -259,6 +259,7 @@ public final class OpenApiV2 {
             JsonNode v = e.getValue();
             switch (e.getKey()) {
                 case "$ref" -> out.writeString(1, v.asString());
+                case "format" -> out.writeString(2, v.asString());
                 case "additionalProperties" -> message(out, 21, v, (o, s) -> message(o, 1, s, OpenApiV2::schema));   // AdditionalPropertiesItem.schema
                 case "type" -> message(out, 22, v, (o, type) -> o.writeString(1, type.asString()));                  // TypeItem.value
                 case "items" -> message(out, 23, v, (o, s) -> message(o, 1, s, OpenApiV2::schema));                  // ItemsItem.schema

@@ -1,24 +1,39 @@
 package io.portcullis.api;
 
+import com.google.protobuf.Message;
+import io.portcullis.api.patch.PatchSchema;
 import java.util.List;
 
 /**
  * A served resource as discovery and the URL layout name it: plural resource within a
- * group/version, its kind, scope, verbs, short names, categories and subresources, and the
- * typed model class its schema is read from.
+ * group/version, its kind, scope, verbs, short names, categories and subresources; the typed
+ * model class its schema is read from, the list strategies patches follow, and the protobuf
+ * message kubectl encodes it as.
  */
 public record ResourceType(String group, String version, String resource, String singular, String kind,
                            boolean namespaced, List<String> verbs, List<String> shortNames, List<String> categories,
-                           List<Subresource> subresources, Class<?> model) {
+                           List<Subresource> subresources, Class<?> model, PatchSchema patchSchema, Message protobuf) {
 
     public static final List<String> ALL_VERBS =
             List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
     public static final List<String> CREATE_ONLY = List.of("create");
 
-    /** A subresource; its kind may live in another group (serviceaccounts/token is an authentication.k8s.io TokenRequest). */
-    public record Subresource(String name, String group, String version, String kind, List<String> verbs) {}
+    /**
+     * A subresource; its kind may live in another group (serviceaccounts/token is an
+     * authentication.k8s.io TokenRequest, with a model and a protobuf message of its own; both null
+     * when the subresource's kind is the resource's).
+     */
+    public record Subresource(String name, String group, String version, String kind, List<String> verbs, Class<?> model,
+                              Message protobuf) {
+        public String apiVersion() {
+            return group.isEmpty() ? version : group + "/" + version;
+        }
+    }
 
     public ResourceType {
+        java.util.Objects.requireNonNull(model, "model");
+        java.util.Objects.requireNonNull(patchSchema, "patchSchema");
+        java.util.Objects.requireNonNull(protobuf, "protobuf");
         verbs = List.copyOf(verbs);
         shortNames = List.copyOf(shortNames);
         categories = List.copyOf(categories);

@@ -29,11 +29,16 @@ public sealed interface Schema {
 
     record MapOf(Schema values) implements Schema {}
 
-    /** string, integer, number, boolean; int-or-string; any (free-form JSON). */
-    record Scalar(String kind) implements Schema {}
+    /** string, integer, number, boolean; int-or-string; any (free-form JSON). An integer's format bounds it: int32 or int64. */
+    record Scalar(String kind, String format) implements Schema {
+        Scalar(String kind) {
+            this(kind, "");
+        }
+    }
 
     Scalar STRING = new Scalar("string");
-    Scalar INTEGER = new Scalar("integer");
+    Scalar INT32 = new Scalar("integer", "int32");
+    Scalar INT64 = new Scalar("integer", "int64");
     Scalar NUMBER = new Scalar("number");
     Scalar BOOLEAN = new Scalar("boolean");
     Scalar INT_OR_STRING = new Scalar("int-or-string");
@@ -54,7 +59,8 @@ public sealed interface Schema {
         }
         Class<?> c = (Class<?>) type;
         if (c == String.class) return STRING;
-        if (c == Integer.class || c == int.class || c == Long.class || c == long.class) return INTEGER;
+        if (c == Integer.class || c == int.class) return INT32;
+        if (c == Long.class || c == long.class) return INT64;
         if (c == Double.class || c == double.class || c == Float.class || c == float.class) return NUMBER;
         if (c == Boolean.class || c == boolean.class) return BOOLEAN;
         String name = c.getSimpleName();
@@ -81,13 +87,21 @@ public sealed interface Schema {
         return Collections.unmodifiableMap(out);
     }
 
-    /** A field the schema does not know, or a value of the wrong JSON type, at a path. */
-    record Problem(String path, boolean unknown, String message) {}
+    /**
+     * A field the schema does not know, or a value of the wrong JSON type, at a path: in the words
+     * of Go's JSON decoder ({@code message}) and of upstream's converter from maps to typed objects
+     * ({@code converterMessage}, what a strategic merge patch meets).
+     */
+    record Problem(String path, boolean unknown, String message, String converterMessage) {
+        Problem(String path, String unknownField) {
+            this(path, true, unknownField, unknownField);
+        }
+    }
 
     /** Every unknown field and type mismatch of the body, in document order. */
     static List<Problem> check(JsonNode node, Schema schema) {
         List<Problem> out = new ArrayList<>();
-        walk(node, schema, "", out);
+        walk(node, schema, "", "", "", out);
         return out;
     }
 
@@ -96,49 +110,86 @@ public sealed interface Schema {
         drop(root, schema);
     }
 
-    private static void walk(JsonNode node, Schema schema, String path, List<Problem> out) {
+    /**
+     * @param path where the node is, as field validation names it ({@code spec.containers[0].image})
+     * @param owner the innermost struct holding the node, and {@code goPath} the struct fields leading
+     *              to it: what a type mismatch names, as Go's JSON decoder does
+     */
+    private static void walk(JsonNode node, Schema schema, String path, String owner, String goPath, List<Problem> out) {
         if (node == null || node.isNull()) return;
         if (schema instanceof Struct s) {
                 if (!node.isObject()) {
-                    out.add(new Problem(path, false, mismatch(node, "object", path)));
+                    out.add(mismatch(path, node, schema, owner, goPath));
                     return;
                 }
                 Map<String, Schema> fields = s.fields();
+                String name = s.type().getSimpleName();
                 for (Map.Entry<String, JsonNode> e : node.properties()) {
                     String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
                     Schema f = fields.get(e.getKey());
-                    if (f == null) out.add(new Problem(p, true, "unknown field " + Statuses.quote(p)));
-                    else walk(e.getValue(), f, p, out);
+                    if (f == null) out.add(new Problem(p, "unknown field " + Statuses.quote(p)));
+                    else walk(e.getValue(), f, p, name, goPath.isEmpty() ? e.getKey() : goPath + "." + e.getKey(), out);
                 }
             } else if (schema instanceof ArrayOf a) {
                 if (!node.isArray()) {
-                    out.add(new Problem(path, false, mismatch(node, "array", path)));
+                    out.add(mismatch(path, node, schema, owner, goPath));
                     return;
                 }
-                for (int i = 0; i < node.size(); i++) walk(node.get(i), a.items(), path + "[" + i + "]", out);
+                for (int i = 0; i < node.size(); i++) walk(node.get(i), a.items(), path + "[" + i + "]", owner, goPath, out);
             } else if (schema instanceof MapOf m) {
                 if (!node.isObject()) {
-                    out.add(new Problem(path, false, mismatch(node, "object", path)));
+                    out.add(mismatch(path, node, schema, owner, goPath));
                     return;
                 }
-                for (Map.Entry<String, JsonNode> e : node.properties()) walk(e.getValue(), m.values(), path + "." + e.getKey(), out);
+                for (Map.Entry<String, JsonNode> e : node.properties()) walk(e.getValue(), m.values(), path + "." + e.getKey(), owner, goPath, out);
             } else if (schema instanceof Scalar sc) {
                 boolean ok = switch (sc.kind()) {
                     case "string" -> node.isString();
-                    case "integer" -> node.isIntegralNumber() || (node.isNumber() && node.asDouble() == Math.rint(node.asDouble()));
+                    case "integer" -> (node.isIntegralNumber() || (node.isNumber() && node.asDouble() == Math.rint(node.asDouble())))
+                            && (sc.format().equals("int32") ? node.canConvertToInt() : node.canConvertToLong());
                     case "number" -> node.isNumber();
                     case "boolean" -> node.isBoolean();
                     case "int-or-string" -> node.isString() || node.isIntegralNumber();
                     default -> true;
                 };
-                if (!ok) out.add(new Problem(path, false, mismatch(node, sc.kind(), path)));
+                if (!ok) out.add(mismatch(path, node, schema, owner, goPath));
             }
     }
 
-    private static String mismatch(JsonNode node, String want, String path) {
+    /**
+     * A value of the wrong type, as Go's JSON decoder words it ({@code json: cannot unmarshal string
+     * into Go struct field ObjectMeta.metadata.labels of type map[string]string}) and as upstream's
+     * converter does ({@code cannot restore map from string}).
+     */
+    private static Problem mismatch(String path, JsonNode node, Schema want, String owner, String goPath) {
         String got = node.isString() ? "string" : node.isNumber() ? "number" : node.isBoolean() ? "bool"
                 : node.isArray() ? "array" : node.isObject() ? "object" : "null";
-        return "json: cannot unmarshal " + got + " into Go value of type " + want + " at " + Statuses.quote(path);
+        // a number that does not fit an integer field is quoted with its value
+        if (node.isNumber() && want instanceof Scalar sc && sc.kind().equals("integer")) got = "number " + node;
+        String into = owner.isEmpty() ? "Go value" : "Go struct field " + owner + "." + goPath;
+        String kind = node.isString() ? "string" : node.isObject() ? "map" : node.isArray() ? "slice" : node.isBoolean() ? "bool"
+                : node.isIntegralNumber() ? "int64" : "float64";
+        String converter = want instanceof Struct ? "cannot restore struct from: " + kind
+                : want instanceof MapOf ? "cannot restore map from " + kind
+                : want instanceof ArrayOf ? "cannot restore slice from " + kind
+                : "unrecognized type: " + goType(want);
+        return new Problem(path, false, "json: cannot unmarshal " + got + " into " + into + " of type " + goType(want), converter);
+    }
+
+    /** The Go type a schema stands for, as Go prints it (the served kinds' structs are all in packages named v1). */
+    private static String goType(Schema schema) {
+        if (schema instanceof Struct s) return "v1." + s.type().getSimpleName();
+        if (schema instanceof ArrayOf a) return "[]" + goType(a.items());
+        if (schema instanceof MapOf m) return "map[string]" + goType(m.values());
+        Scalar sc = (Scalar) schema;
+        return switch (sc.kind()) {
+            case "string" -> "string";
+            case "integer" -> sc.format().isEmpty() ? "int64" : sc.format();
+            case "number" -> "float64";
+            case "boolean" -> "bool";
+            case "int-or-string" -> "intstr.IntOrString";
+            default -> "interface {}";
+        };
     }
 
     private static void drop(JsonNode node, Schema schema) {

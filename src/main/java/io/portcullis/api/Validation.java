@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Upstream's name, label and annotation rules, as field errors. */
 public final class Validation {
@@ -129,5 +130,66 @@ public final class Validation {
             if (total > 256 * 1024) out.add(FieldError.tooLong("metadata.annotations", 256 * 1024));
         }
         return out;
+    }
+
+    private static final java.util.regex.Pattern CONFIG_KEY = java.util.regex.Pattern.compile("[-._a-zA-Z0-9]+");
+
+    /**
+     * Errors of a Secret's or ConfigMap's data map: keys as upstream's IsConfigMapKey, string
+     * values; with {@code base64}, a value that is not standard base64 is a 400 naming where it
+     * fails, never showing the value, as upstream's decoder answers.
+     */
+    public static List<FieldError> dataKeyErrors(ObjectNode o, String field, boolean base64) {
+        List<FieldError> errs = new ArrayList<>();
+        JsonNode data = o.get(field);
+        if (data == null || data.isNull()) return errs;
+        if (!data.isObject()) {
+            errs.add(FieldError.invalid(field, data.toString(), "must be a map"));
+            return errs;
+        }
+        for (Map.Entry<String, JsonNode> e : data.properties()) {
+            String k = e.getKey();
+            if (!CONFIG_KEY.matcher(k).matches() || k.length() > 253) {
+                errs.add(FieldError.invalid(field + "[" + k + "]", k,
+                        "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+            }
+            if (!e.getValue().isString() && !e.getValue().isNull()) {
+                errs.add(FieldError.invalid(field + "[" + k + "]", e.getValue().toString(), "must be a string"));
+            } else if (base64 && e.getValue().isString()) {
+                int bad = badBase64At(e.getValue().asString());
+                if (bad >= 0) {
+                    String kind = Json.text(o, "kind");
+                    throw Statuses.badRequest(kind + " in version \"v1\" cannot be handled as a " + kind
+                            + ": illegal base64 data at input byte " + bad);
+                }
+            }
+        }
+        return errs;
+    }
+
+    /** The index of the first byte that makes the text invalid standard base64, or -1 when it decodes. */
+    static int badBase64At(String text) {
+        try {
+            java.util.Base64.getDecoder().decode(text);
+            return -1;
+        } catch (IllegalArgumentException e) {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+                if (!ok) return i;
+            }
+            return text.length();
+        }
+    }
+
+    /** As upstream: once {@code immutable} is set, it stays set and the fields named keep their values. */
+    public static List<FieldError> immutableErrors(ObjectNode o, ObjectNode old, String... fields) {
+        List<FieldError> errs = new ArrayList<>();
+        if (!old.path("immutable").asBoolean(false)) return errs;
+        if (!o.path("immutable").asBoolean(false)) errs.add(FieldError.forbidden("immutable", "field is immutable when `immutable` is set"));
+        for (String f : fields) {
+            if (!o.path(f).equals(old.path(f))) errs.add(FieldError.forbidden(f, "field is immutable when `immutable` is set"));
+        }
+        return errs;
     }
 }

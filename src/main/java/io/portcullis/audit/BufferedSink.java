@@ -1,5 +1,6 @@
 package io.portcullis.audit;
 
+import io.portcullis.api.protobuf.ProtobufBodies;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -58,16 +59,19 @@ public final class BufferedSink implements Sink {
     /**
      * --audit-log-path: JSON lines in {@code path} ("-" for standard output), rotated as upstream's
      * --audit-log-maxsize (MB, 0 for 100), --audit-log-maxbackup and --audit-log-maxage (days) say
-     * (0: keep every backup, of any age).
+     * (0: keep every backup, of any age). {@code protobuf} decodes protobuf request bodies.
      */
-    public static BufferedSink log(String path, int maxAgeDays, int maxBackups, int maxSizeMb, Buffering buffering) throws IOException {
-        LogBackend backend = path.equals("-") ? LogBackend.standardOutput() : LogBackend.open(Path.of(path), maxAgeDays, maxBackups, maxSizeMb);
+    public static BufferedSink log(String path, int maxAgeDays, int maxBackups, int maxSizeMb, Buffering buffering, ProtobufBodies protobuf)
+            throws IOException {
+        EventJson json = new EventJson(protobuf);
+        LogBackend backend = path.equals("-") ? LogBackend.standardOutput(json) : LogBackend.open(Path.of(path), maxAgeDays, maxBackups, maxSizeMb, json);
         return new BufferedSink("log", backend, buffering);
     }
 
     /** --audit-webhook-config-file: EventLists POSTed to {@code server}, retried from {@code initialBackoff} on. */
-    public static BufferedSink webhook(URI server, SSLContext tls, String bearerToken, Duration initialBackoff, Buffering buffering) {
-        return new BufferedSink("webhook", new WebhookBackend(server, tls, bearerToken, initialBackoff), buffering);
+    public static BufferedSink webhook(URI server, SSLContext tls, String bearerToken, Duration initialBackoff, Buffering buffering,
+                                       ProtobufBodies protobuf) {
+        return new BufferedSink("webhook", new WebhookBackend(server, tls, bearerToken, initialBackoff, new EventJson(protobuf)), buffering);
     }
 
     @Override

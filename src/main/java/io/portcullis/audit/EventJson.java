@@ -33,17 +33,22 @@ final class EventJson {
             .withZone(ZoneOffset.UTC);
     private static final YAMLMapper YAML = YAMLMapper.builder().build();
 
-    private EventJson() {}
+    private final ProtobufBodies protobuf;
+
+    /** {@code protobuf} decodes the served kinds' protobuf bodies; null when none are expected. */
+    EventJson(ProtobufBodies protobuf) {
+        this.protobuf = protobuf;
+    }
 
     /** Writes one event as a JSON object, with no line break. */
-    static void write(OutputStream out, Event e) {
+    void write(OutputStream out, Event e) {
         try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
             write(g, e);
         }
     }
 
     /** Writes an EventList of the events, as the webhook sends them. */
-    static void writeList(OutputStream out, List<Event> events) {
+    void writeList(OutputStream out, List<Event> events) {
         try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringProperty("kind", "EventList");
@@ -59,7 +64,7 @@ final class EventJson {
         }
     }
 
-    private static void write(JsonGenerator g, Event e) {
+    private void write(JsonGenerator g, Event e) {
         Event.Origin origin = e.origin();
         JsonNode request = e.requestBody() == null ? null : decode(e.requestBody());
         g.writeStartObject();
@@ -135,7 +140,7 @@ final class EventJson {
     }
 
     /** metav1.Status: a Status response's own fields, else what the event knows; the code always. */
-    private static void responseStatus(JsonGenerator g, Event.ResponseStatus s) {
+    private void responseStatus(JsonGenerator g, Event.ResponseStatus s) {
         JsonNode sent = s.statusJson() == null ? null : decode(new Event.Body("application/json", s.statusJson()));
         boolean isStatus = sent != null && sent.path("kind").asString("").equals("Status");
         g.writeName("responseStatus");
@@ -155,10 +160,10 @@ final class EventJson {
     }
 
     /** A body as a JSON tree, from JSON, YAML or protobuf; null when it cannot be read. */
-    private static JsonNode decode(Event.Body body) {
+    private JsonNode decode(Event.Body body) {
         String type = body.contentType() == null ? "" : body.contentType();
         try {
-            if (ProtobufBodies.isProtobuf(type)) return ProtobufBodies.decode(body.bytes());
+            if (ProtobufBodies.isProtobuf(type)) return protobuf == null ? null : protobuf.decode(body.bytes());
             if (type.contains("yaml")) return YAML.readTree(body.bytes());
             return Json.MAPPER.readTree(body.bytes());
         } catch (RuntimeException e) {

@@ -45,31 +45,33 @@ final class LogBackend implements BufferedSink.Backend {
     private final int maxBackups;
     private final long maxBytes;
     private final Clock clock;
+    private final EventJson json;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
     private OutputStream out;
     private long size;
 
-    private LogBackend(Path file, int maxAgeDays, int maxBackups, int maxSizeMb, Clock clock, OutputStream out) {
+    private LogBackend(Path file, int maxAgeDays, int maxBackups, int maxSizeMb, Clock clock, EventJson json, OutputStream out) {
         this.file = file;
         this.maxAgeDays = maxAgeDays;
         this.maxBackups = maxBackups;
         this.maxBytes = (maxSizeMb == 0 ? DEFAULT_MAX_SIZE_MB : maxSizeMb) * MEGABYTE;
         this.clock = clock;
+        this.json = json;
         this.out = out;
     }
 
-    static LogBackend standardOutput() {
-        return new LogBackend(null, 0, 0, 0, Clock.systemUTC(), new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), BUFFER));
+    static LogBackend standardOutput(EventJson json) {
+        return new LogBackend(null, 0, 0, 0, Clock.systemUTC(), json, new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), BUFFER));
     }
 
-    static LogBackend open(Path file, int maxAgeDays, int maxBackups, int maxSizeMb) throws IOException {
-        return open(file, maxAgeDays, maxBackups, maxSizeMb, Clock.systemUTC());
+    static LogBackend open(Path file, int maxAgeDays, int maxBackups, int maxSizeMb, EventJson json) throws IOException {
+        return open(file, maxAgeDays, maxBackups, maxSizeMb, json, Clock.systemUTC());
     }
 
-    static LogBackend open(Path file, int maxAgeDays, int maxBackups, int maxSizeMb, Clock clock) throws IOException {
+    static LogBackend open(Path file, int maxAgeDays, int maxBackups, int maxSizeMb, EventJson json, Clock clock) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
-        LogBackend log = new LogBackend(file, maxAgeDays, maxBackups, maxSizeMb, clock, null);
+        LogBackend log = new LogBackend(file, maxAgeDays, maxBackups, maxSizeMb, clock, json, null);
         log.out = log.openFile(OWNER_ONLY);
         log.size = Files.size(file);
         return log;
@@ -79,7 +81,7 @@ final class LogBackend implements BufferedSink.Backend {
     public void write(List<Event> batch) throws IOException {
         for (Event e : batch) {
             line.reset();
-            EventJson.write(line, e);
+            json.write(line, e);
             line.write('\n');
             if (file != null && size > 0 && size + line.size() > maxBytes) rotate();
             line.writeTo(out);

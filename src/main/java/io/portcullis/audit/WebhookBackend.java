@@ -26,9 +26,11 @@ final class WebhookBackend implements BufferedSink.Backend {
     private final String bearerToken;
     private final Duration initialBackoff;
     private final HttpClient client;
+    private final EventJson json;
 
     /** {@code tls} null for http; {@code bearerToken} null for none. */
-    WebhookBackend(URI server, SSLContext tls, String bearerToken, Duration initialBackoff) {
+    WebhookBackend(URI server, SSLContext tls, String bearerToken, Duration initialBackoff, EventJson json) {
+        this.json = json;
         this.server = server;
         this.bearerToken = bearerToken;
         this.initialBackoff = initialBackoff;
@@ -40,7 +42,7 @@ final class WebhookBackend implements BufferedSink.Backend {
     @Override
     public void write(List<Event> batch) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream(1024 * batch.size());
-        EventJson.writeList(body, batch);
+        json.writeList(body, batch);
         HttpRequest.Builder request = HttpRequest.newBuilder(server).timeout(TIMEOUT)
                 .header("Content-Type", "application/json").header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));

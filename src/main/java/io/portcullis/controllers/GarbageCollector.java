@@ -1,6 +1,7 @@
 package io.portcullis.controllers;
 
 import io.portcullis.api.ApiException;
+import io.portcullis.registry.Context;
 import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.cache.CacheEvent;
@@ -43,7 +44,7 @@ public final class GarbageCollector implements AutoCloseable {
     public static GarbageCollector start(ObjectStore objects) {
         GarbageCollector gc = new GarbageCollector(objects);
         for (Strategy s : objects.strategies()) {
-            if (s.type().stored()) objects.cache().addListener(s.type().keyPrefix(), e -> gc.observe(s, e));
+            if (s.type().stored()) gc.worker.listen(objects.cache(), s.type().keyPrefix(), e -> gc.observe(s, e));
         }
         // what was garbage before this start: dependents whose owners are all gone
         for (Ref r : List.copyOf(gc.live.values())) {
@@ -138,7 +139,7 @@ public final class GarbageCollector implements AutoCloseable {
 
     private void write(Ref r, ObjectStore.Mutation m) {
         try {
-            objects.write(Worker.SYSTEM, r.strategy(), r.namespace(), r.name(), "", 0, m);
+            objects.write(Context.SYSTEM, r.strategy(), r.namespace(), r.name(), "", 0, m);
         } catch (ApiException e) {
             if (!Worker.is(e, "NotFound")) throw e;
         }
@@ -146,7 +147,7 @@ public final class GarbageCollector implements AutoCloseable {
 
     private void delete(Ref r) {
         try {
-            objects.delete(Worker.SYSTEM, r.strategy(), r.namespace(), r.name(), r.uid(), null);
+            objects.delete(Context.SYSTEM, r.strategy(), r.namespace(), r.name(), r.uid(), null);
         } catch (ApiException e) {
             if (!Worker.is(e, "NotFound", "Conflict")) throw e;
         }

@@ -1,6 +1,7 @@
 package io.portcullis.controllers;
 
 import io.portcullis.api.ApiException;
+import io.portcullis.registry.Context;
 import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.cache.CacheEvent;
@@ -30,7 +31,7 @@ public final class NamespaceController implements AutoCloseable {
 
     public static NamespaceController start(ObjectStore objects) {
         NamespaceController c = new NamespaceController(objects);
-        objects.cache().addListener(c.namespaces.type().keyPrefix(), e -> {
+        c.worker.listen(objects.cache(), c.namespaces.type().keyPrefix(), e -> {
             if (e.type() != CacheEvent.Type.DELETED && Namespaces.terminating(e.item().object())) c.enqueue(e.item().name(), 0);
         });
         return c;
@@ -50,7 +51,7 @@ public final class NamespaceController implements AutoCloseable {
                 left++;
                 if (!it.object().path("metadata").path("deletionTimestamp").asString("").isEmpty()) continue;
                 try {
-                    objects.delete(Worker.SYSTEM, s, namespace, it.name(), null, null);
+                    objects.delete(Context.SYSTEM, s, namespace, it.name(), null, null);
                 } catch (ApiException e) {
                     if (!Worker.is(e, "NotFound", "Conflict")) throw e;
                 }
@@ -63,7 +64,7 @@ public final class NamespaceController implements AutoCloseable {
         }
         if (!hasFinalizer(ns.get().object())) return;
         try {
-            objects.write(Worker.SYSTEM, namespaces, "", namespace, "finalize", 0, o -> {
+            objects.write(Context.SYSTEM, namespaces, "", namespace, "finalize", 0, o -> {
                 JsonNode f = o.path("spec").get("finalizers");
                 if (f instanceof ArrayNode list) {
                     for (int i = list.size() - 1; i >= 0; i--) if (FINALIZER.equals(list.get(i).asString(""))) list.remove(i);

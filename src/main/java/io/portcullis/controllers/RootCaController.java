@@ -2,8 +2,9 @@ package io.portcullis.controllers;
 
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
+import io.portcullis.registry.Context;
 import io.portcullis.registry.ObjectStore;
-import io.portcullis.registry.Objects;
+import io.portcullis.registry.ApiObjects;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.Item;
@@ -39,10 +40,10 @@ public final class RootCaController implements AutoCloseable {
     /** @param caPem the PEM bundle clients inside the cluster verify the server with */
     public static RootCaController start(ObjectStore objects, String caPem) {
         RootCaController c = new RootCaController(objects, caPem);
-        objects.cache().addListener(c.namespaces.type().keyPrefix(), e -> {
+        c.worker.listen(objects.cache(), c.namespaces.type().keyPrefix(), e -> {
             if (e.type() != CacheEvent.Type.DELETED) c.enqueue(e.item().name());
         });
-        objects.cache().addListener(c.configMaps.type().keyPrefix(), e -> {
+        c.worker.listen(objects.cache(), c.configMaps.type().keyPrefix(), e -> {
             if (e.item().name().equals(NAME) && (e.type() == CacheEvent.Type.DELETED || !c.current(e.item().object()))) {
                 c.enqueue(e.item().namespace());
             }
@@ -68,14 +69,14 @@ public final class RootCaController implements AutoCloseable {
                 ObjectNode obj = Json.object();
                 obj.putObject("metadata").put("name", NAME).putObject("annotations").put(DESCRIPTION_ANNOTATION, DESCRIPTION);
                 obj.putObject("data").put("ca.crt", caPem);
-                objects.create(Worker.SYSTEM, configMaps, namespace, obj);
+                objects.create(Context.SYSTEM, configMaps, namespace, obj);
             } else if (!current(cm.get().object())) {
-                objects.write(Worker.SYSTEM, configMaps, namespace, NAME, "", 0, o -> {
+                objects.write(Context.SYSTEM, configMaps, namespace, NAME, "", 0, o -> {
                     ObjectNode data = o.putObject("data");
                     data.put("ca.crt", caPem);
                     o.remove("binaryData");
                     o.remove("immutable");
-                    ObjectNode meta = Objects.metadata(o);
+                    ObjectNode meta = ApiObjects.metadata(o);
                     JsonNode a = meta.get("annotations");
                     ObjectNode annotations = a instanceof ObjectNode an ? an : meta.putObject("annotations");
                     annotations.put(DESCRIPTION_ANNOTATION, DESCRIPTION);

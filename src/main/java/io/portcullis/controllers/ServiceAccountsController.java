@@ -2,6 +2,7 @@ package io.portcullis.controllers;
 
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
+import io.portcullis.registry.Context;
 import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.cache.CacheEvent;
@@ -29,10 +30,10 @@ public final class ServiceAccountsController implements AutoCloseable {
     /** Starts keeping {@code default} in every namespace. */
     public static ServiceAccountsController start(ObjectStore objects) {
         ServiceAccountsController c = new ServiceAccountsController(objects, List.of("default"));
-        objects.cache().addListener(c.namespaces.type().keyPrefix(), e -> {
+        c.worker.listen(objects.cache(), c.namespaces.type().keyPrefix(), e -> {
             if (e.type() != CacheEvent.Type.DELETED) c.enqueue(e.item().name());
         });
-        objects.cache().addListener(c.serviceAccounts.type().keyPrefix(), e -> {
+        c.worker.listen(objects.cache(), c.serviceAccounts.type().keyPrefix(), e -> {
             if (e.type() == CacheEvent.Type.DELETED && c.names.contains(e.item().name())) c.enqueue(e.item().namespace());
         });
         return c;
@@ -50,7 +51,7 @@ public final class ServiceAccountsController implements AutoCloseable {
             ObjectNode sa = Json.object();
             sa.putObject("metadata").put("name", name);
             try {
-                objects.create(Worker.SYSTEM, serviceAccounts, namespace, sa);
+                objects.create(Context.SYSTEM, serviceAccounts, namespace, sa);
             } catch (ApiException e) {
                 // already there, or the namespace went away or began terminating meanwhile
                 if (!Worker.is(e, "AlreadyExists", "NotFound", "Forbidden")) throw e;

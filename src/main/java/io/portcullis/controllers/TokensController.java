@@ -2,14 +2,15 @@ package io.portcullis.controllers;
 
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
+import io.portcullis.api.Names;
+import io.portcullis.registry.Context;
 import io.portcullis.registry.ObjectStore;
-import io.portcullis.registry.Objects;
+import io.portcullis.registry.ApiObjects;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.Item;
 import io.portcullis.tokens.TokenSigner;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
@@ -28,8 +29,6 @@ public final class TokensController implements AutoCloseable {
     public static final String TYPE = "kubernetes.io/service-account-token";
     public static final String NAME_ANNOTATION = "kubernetes.io/service-account.name";
     public static final String UID_ANNOTATION = "kubernetes.io/service-account.uid";
-    private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ObjectStore objects;
     private final Strategy secrets;
@@ -50,7 +49,7 @@ public final class TokensController implements AutoCloseable {
 
     public static TokensController start(ObjectStore objects, TokenSigner signer, String caPem, boolean autoCreate) {
         TokensController c = new TokensController(objects, signer, caPem, autoCreate);
-        objects.cache().addListener(c.serviceAccounts.type().keyPrefix(), e -> {
+        c.worker.listen(objects.cache(), c.serviceAccounts.type().keyPrefix(), e -> {
             String ns = e.item().namespace();
             String name = e.item().name();
             if (e.type() == CacheEvent.Type.DELETED) {
@@ -59,7 +58,7 @@ public final class TokensController implements AutoCloseable {
                 c.worker.enqueue("sa/" + ns + "/" + name, () -> c.ensureReferencedToken(ns, name));
             }
         });
-        objects.cache().addListener(c.secrets.type().keyPrefix(), e -> {
+        c.worker.listen(objects.cache(), c.secrets.type().keyPrefix(), e -> {
             if (e.type() == CacheEvent.Type.DELETED || !TYPE.equals(e.item().object().path("type").asString(""))) {
                 if (e.type() == CacheEvent.Type.DELETED && c.autoCreate && TYPE.equals(e.item().object().path("type").asString(""))) {
                     String sa = annotation(e.item().object(), NAME_ANNOTATION);
@@ -80,21 +79,21 @@ public final class TokensController implements AutoCloseable {
         Optional<Item> found = objects.find(secrets, namespace, name);
         if (found.isEmpty()) return;
         ObjectNode secret = found.get().object();
-        if (!TYPE.equals(secret.path("type").asString("")) || !Objects.meta(secret, "deletionTimestamp").isEmpty()) return;
+        if (!TYPE.equals(secret.path("type").asString("")) || !ApiObjects.meta(secret, "deletionTimestamp").isEmpty()) return;
         String saName = annotation(secret, NAME_ANNOTATION);
         String saUid = annotation(secret, UID_ANNOTATION);
         Optional<Item> sa = saName.isEmpty() ? Optional.empty() : objects.find(serviceAccounts, namespace, saName);
-        String uid = sa.map(i -> Objects.meta(i.object(), "uid")).orElse("");
+        String uid = sa.map(i -> ApiObjects.meta(i.object(), "uid")).orElse("");
         if (sa.isEmpty() || (!saUid.isEmpty() && !saUid.equals(uid))) {
-            delete(namespace, name, Objects.meta(secret, "uid"));
+            delete(namespace, name, ApiObjects.meta(secret, "uid"));
             return;
         }
         if (filled(secret, uid)) return;
         String token = signer.issueLegacy(namespace, saName, uid, name);
         try {
-            objects.write(Worker.SYSTEM, secrets, namespace, name, "", 0, o -> {
+            objects.write(Context.SYSTEM, secrets, namespace, name, "", 0, o -> {
                 if (filled(o, uid)) return o;
-                ObjectNode meta = Objects.metadata(o);
+                ObjectNode meta = ApiObjects.metadata(o);
                 JsonNode a = meta.get("annotations");
                 ObjectNode annotations = a instanceof ObjectNode an ? an : meta.putObject("annotations");
                 annotations.put(UID_ANNOTATION, uid);
@@ -129,7 +128,7 @@ public final class TokensController implements AutoCloseable {
         }
         for (Item it : objects.cache().all(secrets.type().prefix(namespace))) {
             if (TYPE.equals(it.object().path("type").asString("")) && saName.equals(annotation(it.object(), NAME_ANNOTATION))) {
-                delete(namespace, it.name(), Objects.meta(it.object(), "uid"));
+                delete(namespace, it.name(), ApiObjects.meta(it.object(), "uid"));
             }
         }
     }
@@ -139,8 +138,8 @@ public final class TokensController implements AutoCloseable {
         Optional<Item> found = objects.find(serviceAccounts, namespace, saName);
         if (found.isEmpty()) return;
         ObjectNode sa = found.get().object();
-        if (!Objects.meta(sa, "deletionTimestamp").isEmpty()) return;
-        String uid = Objects.meta(sa, "uid");
+        if (!ApiObjects.meta(sa, "deletionTimestamp").isEmpty()) return;
+        String uid = ApiObjects.meta(sa, "uid");
         for (JsonNode ref : sa.path("secrets")) {
             Optional<Item> s = objects.find(secrets, namespace, ref.path("name").asString(""));
             if (s.isPresent() && TYPE.equals(s.get().object().path("type").asString(""))
@@ -161,14 +160,14 @@ public final class TokensController implements AutoCloseable {
         data.put("namespace", b64(namespace));
         data.put("token", b64(signer.issueLegacy(namespace, saName, uid, secretName)));
         try {
-            objects.create(Worker.SYSTEM, secrets, namespace, secret);
+            objects.create(Context.SYSTEM, secrets, namespace, secret);
         } catch (ApiException e) {
             if (Worker.is(e, "NotFound", "Forbidden")) return;
             throw e;
         }
         try {
-            objects.write(Worker.SYSTEM, serviceAccounts, namespace, saName, "", 0, o -> {
-                if (!uid.equals(Objects.meta(o, "uid"))) throw io.portcullis.api.Statuses.notFound(serviceAccounts.type().groupResource(), saName);
+            objects.write(Context.SYSTEM, serviceAccounts, namespace, saName, "", 0, o -> {
+                if (!uid.equals(ApiObjects.meta(o, "uid"))) throw io.portcullis.api.Statuses.notFound(serviceAccounts.type().groupResource(), saName);
                 JsonNode s = o.get("secrets");
                 ArrayNode list = s instanceof ArrayNode an ? an : o.putArray("secrets");
                 list.addObject().put("name", secretName);
@@ -183,18 +182,14 @@ public final class TokensController implements AutoCloseable {
 
     private void delete(String namespace, String name, String uid) {
         try {
-            objects.delete(Worker.SYSTEM, secrets, namespace, name, uid.isEmpty() ? null : uid, null);
+            objects.delete(Context.SYSTEM, secrets, namespace, name, uid.isEmpty() ? null : uid, null);
         } catch (ApiException e) {
             if (!Worker.is(e, "NotFound", "Conflict")) throw e;
         }
     }
 
     static String secretName(String saName) {
-        String base = saName + "-token-";
-        if (base.length() > 58) base = base.substring(0, 58);
-        StringBuilder sb = new StringBuilder(base);
-        for (int i = 0; i < 5; i++) sb.append(NAME_CHARS.charAt(RANDOM.nextInt(NAME_CHARS.length())));
-        return sb.toString();
+        return Names.generate(saName + "-token-");
     }
 
     private static String annotation(JsonNode o, String key) {

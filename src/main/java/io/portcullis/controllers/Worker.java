@@ -1,14 +1,17 @@
 package io.portcullis.controllers;
 
 import io.portcullis.api.ApiException;
-import io.portcullis.authn.UserInfo;
-import io.portcullis.registry.Context;
+import io.portcullis.storage.cache.CacheEvent;
+import io.portcullis.storage.cache.WatchCache;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +24,10 @@ final class Worker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     private static final int ATTEMPTS = 5;
 
-    /** The identity controllers write as. */
-    static final Context SYSTEM = Context.of(UserInfo.of("system:apiserver", "system:masters"));
-
     private final String name;
     private final ScheduledExecutorService thread;
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
+    private final List<WatchCache.Registration> listening = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     Worker(String name) {
@@ -38,6 +39,11 @@ final class Worker implements AutoCloseable {
         });
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.thread = t;
+    }
+
+    /** Follows the cache's events under the prefix until the worker closes (the consumer should only enqueue). */
+    void listen(WatchCache cache, String prefix, Consumer<CacheEvent> consumer) {
+        listening.add(cache.addListener(prefix, consumer));
     }
 
     /** Runs {@code sync} for {@code key} on the worker's thread, unless it is already queued. */
@@ -93,6 +99,7 @@ final class Worker implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        listening.forEach(WatchCache.Registration::close);
         thread.shutdownNow();
         try {
             thread.awaitTermination(5, TimeUnit.SECONDS);

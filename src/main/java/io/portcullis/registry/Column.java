@@ -7,12 +7,12 @@ import tools.jackson.databind.node.ObjectNode;
 public record Column(String name, String type, String format, String description, int priority,
                      Function<ObjectNode, Object> cell) {
     public static Column name(String what) {
-        return new Column("Name", "string", "name", "Name must be unique within a namespace.", 0, o -> Objects.meta(o, "name"));
+        return new Column("Name", "string", "name", "Name must be unique within a namespace.", 0, o -> ApiObjects.meta(o, "name"));
     }
 
     public static Column age() {
         return new Column("Age", "string", "", "Time since the object was created.", 0,
-                o -> Ages.since(Objects.meta(o, "creationTimestamp")));
+                o -> Ages.since(ApiObjects.meta(o, "creationTimestamp")));
     }
 
     public static Column of(String name, String type, String description, Function<ObjectNode, Object> cell) {

@@ -1,16 +1,21 @@
 package io.portcullis.registry;
 
+import com.google.protobuf.Message;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.ResourceType.Subresource;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation.NameRule;
+import io.portcullis.api.patch.PatchSchema;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import tools.jackson.databind.node.ObjectNode;
 
-/** A strategy assembled from parts: most kinds differ only in a few of them. */
+/** A strategy assembled from parts: most kinds differ only in a few of them; each kind's file assembles its own. */
 final class Kind implements Strategy {
     interface Validator { List<FieldError> validate(Context ctx, ObjectNode obj, ObjectNode old); }
     interface Preparer { void prepare(Context ctx, ObjectNode obj, ObjectNode old); }
@@ -23,12 +28,15 @@ final class Kind implements Strategy {
     private final Validator validator;
     private final boolean status;
     private final boolean returnsDeletedObject;
+    private final Predicate<ObjectNode> heldByOwnFinalizers;
+    private final Consumer<ObjectNode> prepareForDeletion;
+    private final Map<String, SubresourceHandler> handlers;
     private final Set<String> fieldLabels;
     private final List<Column> columns;
 
     private Kind(Builder b) {
         this.type = new ResourceType(b.group, b.version, b.resource, b.singular, b.kind, b.namespaced, b.verbs,
-                b.shortNames, b.categories, b.subresources, b.model);
+                b.shortNames, b.categories, b.subresources, b.model, b.patchSchema, b.protobuf);
         this.nameRule = b.nameRule;
         this.defaults = b.defaults;
         this.onCreate = b.onCreate;
@@ -36,12 +44,20 @@ final class Kind implements Strategy {
         this.validator = b.validator;
         this.status = b.status;
         this.returnsDeletedObject = b.returnsDeletedObject;
+        this.heldByOwnFinalizers = b.heldByOwnFinalizers;
+        this.prepareForDeletion = b.prepareForDeletion;
+        this.handlers = Map.copyOf(b.handlers);
         this.fieldLabels = Set.copyOf(b.fieldLabels);
         this.columns = List.copyOf(b.columns);
     }
 
-    static Builder of(String group, String version, String resource, Class<?> model, boolean namespaced) {
-        return new Builder(group, version, resource, model, namespaced);
+    /**
+     * A kind served at group/version/resource, typed by its fabric8 model class (its schema), patched
+     * with the patch schema's list strategies, and encoded by kubectl as the protobuf message.
+     */
+    static Builder of(String group, String version, String resource, Class<?> model, boolean namespaced, PatchSchema patchSchema,
+                      Message protobuf) {
+        return new Builder(group, version, resource, model, namespaced, patchSchema, protobuf);
     }
 
     @Override public ResourceType type() { return type; }
@@ -52,6 +68,9 @@ final class Kind implements Strategy {
     @Override public List<FieldError> validate(Context ctx, ObjectNode obj, ObjectNode old) { return validator.validate(ctx, obj, old); }
     @Override public boolean hasStatus() { return status; }
     @Override public boolean returnsDeletedObject() { return returnsDeletedObject; }
+    @Override public boolean heldByOwnFinalizers(ObjectNode obj) { return heldByOwnFinalizers.test(obj); }
+    @Override public void prepareForDeletion(ObjectNode obj) { prepareForDeletion.accept(obj); }
+    @Override public Map<String, SubresourceHandler> subresourceHandlers() { return handlers; }
     @Override public Set<String> fieldLabels() { return fieldLabels; }
     @Override public List<Column> columns() { return columns; }
 
@@ -59,6 +78,8 @@ final class Kind implements Strategy {
         final String group, version, resource, kind;
         final Class<?> model;
         final boolean namespaced;
+        final PatchSchema patchSchema;
+        final Message protobuf;
         String singular;
         List<String> verbs = ResourceType.ALL_VERBS;
         List<String> shortNames = List.of();
@@ -71,11 +92,17 @@ final class Kind implements Strategy {
         Validator validator = (c, o, old) -> List.of();
         boolean status;
         boolean returnsDeletedObject;
+        Predicate<ObjectNode> heldByOwnFinalizers = o -> false;
+        Consumer<ObjectNode> prepareForDeletion = o -> {};
+        Map<String, SubresourceHandler> handlers = new LinkedHashMap<>();
         Set<String> fieldLabels = Set.of();
         List<Column> columns = new ArrayList<>();
 
-        Builder(String group, String version, String resource, Class<?> model, boolean namespaced) {
+        Builder(String group, String version, String resource, Class<?> model, boolean namespaced, PatchSchema patchSchema,
+                Message protobuf) {
             this.model = model;
+            this.patchSchema = patchSchema;
+            this.protobuf = protobuf;
             this.kind = model.getSimpleName();
             this.group = group;
             this.version = version;
@@ -87,14 +114,23 @@ final class Kind implements Strategy {
         Builder verbs(List<String> v) { verbs = v; return this; }
         Builder shortNames(String... s) { shortNames = List.of(s); return this; }
         Builder categories(String... c) { categories = List.of(c); return this; }
-        Builder subresource(String name, String g, String v, String k, String... verbs) {
-            subresources.add(new Subresource(name, g, v, k, List.of(verbs)));
+        /** A subresource of this kind's own kind (status, finalize). */
+        Builder subresource(String name, String... verbs) {
+            subresources.add(new Subresource(name, group, version, kind, List.of(verbs), null, null));
+            return this;
+        }
+        /** A subresource of another kind, created through its handler (serviceaccounts/token). */
+        Builder subresource(String name, String g, String v, Class<?> model, Message protobuf, SubresourceHandler handler) {
+            subresources.add(new Subresource(name, g, v, model.getSimpleName(), List.of("create"), model, protobuf));
+            handlers.put(name, handler);
             return this;
         }
         Builder status() {
             status = true;
-            return subresource("status", group, version, kind, "get", "patch", "update");
+            return subresource("status", "get", "patch", "update");
         }
+        Builder heldByOwnFinalizers(Predicate<ObjectNode> p) { heldByOwnFinalizers = p; return this; }
+        Builder prepareForDeletion(Consumer<ObjectNode> p) { prepareForDeletion = p; return this; }
         Builder returnsDeletedObject() { returnsDeletedObject = true; return this; }
         Builder nameRule(NameRule r) { nameRule = r; return this; }
         Builder defaults(Consumer<ObjectNode> d) { defaults = d; return this; }

@@ -6,18 +6,17 @@ import io.portcullis.admission.Operation;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.GroupResource;
 import io.portcullis.api.Json;
+import io.portcullis.api.Names;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation;
 import io.portcullis.api.patch.PatchException;
-import io.portcullis.api.patch.PatchSchemas;
 import io.portcullis.api.patch.ServerSideApply;
 import io.portcullis.storage.Store;
 import io.portcullis.storage.StoreException;
 import io.portcullis.storage.cache.Item;
 import io.portcullis.storage.cache.WatchCache;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -41,8 +40,6 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ObjectStore {
     private static final Duration FRESH = Duration.ofSeconds(5);
-    private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final int RETRIES = 16;
     /**
      * The most bytes of JSON an object may take in the store: what the largest request body may
@@ -67,7 +64,7 @@ public final class ObjectStore {
     public record Page(List<Item> items, long revision, String continueToken, Long remaining) {}
 
     public ObjectStore(Store store, WatchCache cache, Admission admission, List<Strategy> strategies) {
-        this(store, cache, admission, strategies, ObjectStore::generateName);
+        this(store, cache, admission, strategies, Names::generate);
     }
 
     /** {@code generatedName}: the name for a generateName prefix (random but for tests). */
@@ -105,11 +102,7 @@ public final class ObjectStore {
     }
 
     public Optional<Item> find(Strategy s, String namespace, String name) {
-        String key = s.type().key(namespace, name);
-        Optional<Item> it = cache.get(key);
-        if (it.isPresent() && cache.revision() >= store.currentRevision()) return it;
-        fresh();
-        return cache.get(key);
+        return cache.getFresh(s.type().key(namespace, name), FRESH);
     }
 
     /** A cached read with no freshness wait (resourceVersion "0" semantics). */
@@ -207,7 +200,7 @@ public final class ObjectStore {
             o.fields().check(supported);
         }
         if (o.labels().isEmpty() && o.fields().isEmpty()) return it -> true;
-        return it -> o.labels().test(Objects.labels(it.object()))
+        return it -> o.labels().test(ApiObjects.labels(it.object()))
                 && o.fields().matches(f -> switch (f) {
                     case "metadata.name" -> it.name();
                     case "metadata.namespace" -> it.namespace();
@@ -236,8 +229,9 @@ public final class ObjectStore {
     }
 
     private void waitFor(long rv) {
-        if (rv > store.currentRevision()) {
-            throw Statuses.of(504, "Timeout", "Too large resource version: " + rv + ", current: " + store.currentRevision(), null);
+        if (rv > cache.revision()) {
+            long current = store.currentRevision();
+            if (rv > current) throw Statuses.of(504, "Timeout", "Too large resource version: " + rv + ", current: " + current, null);
         }
         if (!cache.waitFor(rv, FRESH)) throw Statuses.serviceUnavailable("the cache did not catch up with storage in time");
     }
@@ -248,7 +242,7 @@ public final class ObjectStore {
     private static final int GENERATE_NAME_ATTEMPTS = 8;
 
     public ObjectNode create(Context ctx, Strategy s, String namespace, ObjectNode body) {
-        boolean generated = text(Objects.metadata(body), "name").isEmpty() && !text(Objects.metadata(body), "generateName").isEmpty();
+        boolean generated = text(ApiObjects.metadata(body), "name").isEmpty() && !text(ApiObjects.metadata(body), "generateName").isEmpty();
         for (int attempt = 1; ; attempt++) {
             try {
                 return createOnce(ctx, s, namespace, body);
@@ -261,7 +255,7 @@ public final class ObjectStore {
     private ObjectNode createOnce(Context ctx, Strategy s, String namespace, ObjectNode body) {
         ResourceType t = s.type();
         ObjectNode obj = body.deepCopy();
-        ObjectNode meta = Objects.metadata(obj);
+        ObjectNode meta = ApiObjects.metadata(obj);
         obj.put("apiVersion", t.apiVersion());
         obj.put("kind", t.kind());
         String bodyNs = text(meta, "namespace");
@@ -287,9 +281,10 @@ public final class ObjectStore {
         }
         meta.put("uid", UUID.randomUUID().toString());
         meta.put("creationTimestamp", now());
+        // a new object's status is the server's to set (the kind's prepareForCreate does)
+        if (s.hasStatus()) obj.remove("status");
         s.applyDefaults(obj);
         s.prepareForCreate(ctx, obj);
-        if (s.hasStatus() && !t.resource().equals("namespaces") && !t.resource().equals("pods")) obj.remove("status");
         obj = admit(ctx, s, Operation.CREATE, "", namespace, name, obj, null);
         validate(ctx, s, obj, null);
         obj = managed(ctx, t, null, obj);
@@ -308,7 +303,7 @@ public final class ObjectStore {
     /** PUT: the body replaces the object (or only its status, for the status subresource). */
     public ObjectNode update(Context ctx, Strategy s, String namespace, String name, String subresource, ObjectNode body) {
         ResourceType t = s.type();
-        ObjectNode meta = Objects.metadata(body);
+        ObjectNode meta = ApiObjects.metadata(body);
         String bodyName = text(meta, "name");
         if (!bodyName.isEmpty() && !bodyName.equals(name)) {
             throw Statuses.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
@@ -344,8 +339,8 @@ public final class ObjectStore {
             byte[] bytes = boundedBytes(t, obj);
             if (ctx.dryRun()) return obj;
             try {
-                if (!Objects.meta(obj, "deletionTimestamp").isEmpty() && Objects.size(Objects.metadata(obj), "finalizers") == 0
-                        && !hasSpecFinalizers(obj)) {
+                if (!ApiObjects.meta(obj, "deletionTimestamp").isEmpty() && ApiObjects.size(ApiObjects.metadata(obj), "finalizers") == 0
+                        && !s.heldByOwnFinalizers(obj)) {
                     Store.Entry gone = store.delete(key, entry.modRevision());
                     return stamped(obj, gone.modRevision());
                 }
@@ -363,8 +358,8 @@ public final class ObjectStore {
     private ObjectNode prepareUpdate(Context ctx, Strategy s, String subresource, String namespace, String name,
                                      ObjectNode obj, ObjectNode old) {
         ResourceType t = s.type();
-        ObjectNode meta = Objects.metadata(obj);
-        ObjectNode oldMeta = Objects.metadata(old);
+        ObjectNode meta = ApiObjects.metadata(obj);
+        ObjectNode oldMeta = ApiObjects.metadata(old);
         obj.put("apiVersion", t.apiVersion());
         obj.put("kind", t.kind());
         meta.put("name", name);
@@ -383,7 +378,7 @@ public final class ObjectStore {
                 if (obj.has("status")) kept.set("status", obj.get("status"));
                 else kept.remove("status");
                 obj = kept;
-                Objects.metadata(obj).remove("resourceVersion");
+                ApiObjects.metadata(obj).remove("resourceVersion");
             } else if (!subresource.equals("finalize")) {
                 if (old.has("status")) obj.set("status", old.get("status"));
                 else obj.remove("status");
@@ -392,15 +387,15 @@ public final class ObjectStore {
         if (subresource.equals("finalize")) {
             ObjectNode kept = old.deepCopy();
             JsonNode fin = obj.path("spec").get("finalizers");
-            ObjectNode spec = Kinds.object(kept, "spec");
+            ObjectNode spec = ApiObjects.object(kept, "spec");
             if (fin == null) spec.remove("finalizers");
             else spec.set("finalizers", fin);
             obj = kept;
-            Objects.metadata(obj).remove("resourceVersion");
+            ApiObjects.metadata(obj).remove("resourceVersion");
         }
         s.prepareForUpdate(ctx, obj, old);
         ObjectNode withoutRv = old.deepCopy();
-        Objects.metadata(withoutRv).remove("resourceVersion");
+        ApiObjects.metadata(withoutRv).remove("resourceVersion");
         if (obj.equals(withoutRv)) return old;
         obj = admit(ctx, s, Operation.UPDATE, subresource, namespace, name, obj, old);
         validate(ctx, s, obj, old);
@@ -416,7 +411,7 @@ public final class ObjectStore {
         ResourceType t = s.type();
         if (createIfMissing && store.get(t.key(namespace, name)).isEmpty()) {
             ObjectNode created = patcher.apply(null);
-            Objects.metadata(created).put("name", name);
+            ApiObjects.metadata(created).put("name", name);
             try {
                 return create(ctx, s, namespace, created);
             } catch (ApiException e) {
@@ -425,12 +420,12 @@ public final class ObjectStore {
         }
         return write(ctx, s, namespace, name, subresource, 0, current -> {
             ObjectNode patched = patcher.apply(current);
-            String patchedName = Objects.meta(patched, "name");
+            String patchedName = ApiObjects.meta(patched, "name");
             if (!patchedName.isEmpty() && !patchedName.equals(name)) {
                 throw Statuses.badRequest("the name of the object (" + patchedName + ") does not match the name on the URL (" + name + ")");
             }
-            String rv = Objects.meta(patched, "resourceVersion");
-            if (!rv.isEmpty() && !rv.equals(Objects.meta(current, "resourceVersion"))) {
+            String rv = ApiObjects.meta(patched, "resourceVersion");
+            if (!rv.isEmpty() && !rv.equals(ApiObjects.meta(current, "resourceVersion"))) {
                 throw Statuses.modified(t.groupResource(), name);
             }
             return patched;
@@ -457,33 +452,33 @@ public final class ObjectStore {
         for (int attempt = 0; ; attempt++) {
             Store.Entry entry = store.get(key).orElseThrow(() -> Statuses.notFound(t.groupResource(), name));
             ObjectNode old = stamped(Json.objectTree(entry.json()), entry.modRevision());
-            if (preconditionUid != null && !preconditionUid.isEmpty() && !preconditionUid.equals(Objects.meta(old, "uid"))) {
+            if (preconditionUid != null && !preconditionUid.isEmpty() && !preconditionUid.equals(ApiObjects.meta(old, "uid"))) {
                 throw Statuses.conflict(t.groupResource(), name, "Precondition failed: UID in precondition: " + preconditionUid
-                        + ", UID in object meta: " + Objects.meta(old, "uid"));
+                        + ", UID in object meta: " + ApiObjects.meta(old, "uid"));
             }
-            if (preconditionRv != null && !preconditionRv.isEmpty() && !preconditionRv.equals(Objects.meta(old, "resourceVersion"))) {
+            if (preconditionRv != null && !preconditionRv.isEmpty() && !preconditionRv.equals(ApiObjects.meta(old, "resourceVersion"))) {
                 throw Statuses.conflict(t.groupResource(), name, "Precondition failed: ResourceVersion in precondition: " + preconditionRv
-                        + ", ResourceVersion in object meta: " + Objects.meta(old, "resourceVersion"));
+                        + ", ResourceVersion in object meta: " + ApiObjects.meta(old, "resourceVersion"));
             }
             AdmissionRequest deleting = new AdmissionRequest(Operation.DELETE, t, "", namespace, name, null, old, ctx.user(), ctx.dryRun());
             admission.mutate(deleting);
             admission.validate(deleting);
-            if (gcFinalizer != null && Objects.meta(old, "deletionTimestamp").isEmpty()) {
-                ArrayNode finalizers = Objects.metadata(old).withArray("finalizers");
+            if (gcFinalizer != null && ApiObjects.meta(old, "deletionTimestamp").isEmpty()) {
+                ArrayNode finalizers = ApiObjects.metadata(old).withArray("finalizers");
                 boolean present = false;
                 for (JsonNode f : finalizers) present |= gcFinalizer.equals(f.asString(""));
                 if (!present) finalizers.add(gcFinalizer);
             }
-            boolean held = Objects.size(Objects.metadata(old), "finalizers") > 0 || hasSpecFinalizers(old);
+            boolean held = ApiObjects.size(ApiObjects.metadata(old), "finalizers") > 0 || s.heldByOwnFinalizers(old);
             try {
                 if (held) {
-                    if (!Objects.meta(old, "deletionTimestamp").isEmpty()) return new Deleted(old, false);
+                    if (!ApiObjects.meta(old, "deletionTimestamp").isEmpty()) return new Deleted(old, false);
                     ObjectNode marked = old.deepCopy();
-                    ObjectNode meta = Objects.metadata(marked);
+                    ObjectNode meta = ApiObjects.metadata(marked);
                     meta.put("deletionTimestamp", now());
                     meta.put("deletionGracePeriodSeconds", 0);
                     meta.remove("resourceVersion");
-                    if (t.resource().equals("namespaces")) Kinds.object(marked, "status").put("phase", "Terminating");
+                    s.prepareForDeletion(marked);
                     if (ctx.dryRun()) return new Deleted(marked, false);
                     Store.Entry e = store.update(key, storedBytes(marked), entry.modRevision());
                     return new Deleted(stamped(marked, e.modRevision()), false);
@@ -504,14 +499,10 @@ public final class ObjectStore {
         if (ctx.fieldManager() == null || ctx.fieldManager().isEmpty()) return obj;
         try {
             return ServerSideApply.recordUpdate(old, obj, ctx.fieldManager(), Instant.now().truncatedTo(ChronoUnit.SECONDS),
-                    PatchSchemas.forKind(t.apiVersion(), t.kind()));
+                    t.patchSchema());
         } catch (PatchException e) {
             throw e.toApiException();   // managedFields the client sent that do not read
         }
-    }
-
-    private static boolean hasSpecFinalizers(ObjectNode obj) {
-        return "Namespace".equals(Json.text(obj, "kind")) && obj.path("spec").path("finalizers").size() > 0;
     }
 
     private ObjectNode admit(Context ctx, Strategy s, Operation op, String sub, String ns, String name, ObjectNode obj, ObjectNode old) {
@@ -520,15 +511,15 @@ public final class ObjectStore {
 
     private void validate(Context ctx, Strategy s, ObjectNode obj, ObjectNode old) {
         ResourceType t = s.type();
-        String name = Objects.meta(obj, "name");
+        String name = ApiObjects.meta(obj, "name");
         List<FieldError> errs = new ArrayList<>();
         for (String e : Validation.nameErrors(s.nameRule(), name)) errs.add(FieldError.invalid("metadata.name", name, e));
         if (!errs.isEmpty()) throw Statuses.invalid(t.group(), t.kind(), name, errs);
-        errs.addAll(Validation.metadataErrors(Objects.metadata(obj)));
+        errs.addAll(Validation.metadataErrors(ApiObjects.metadata(obj)));
         errs.addAll(s.validate(ctx, obj, old));
         if (!errs.isEmpty()) throw Statuses.invalid(t.group(), t.kind(), name, errs);
         admission.validate(new AdmissionRequest(old == null ? Operation.CREATE : Operation.UPDATE, t, "",
-                Objects.meta(obj, "namespace"), name, obj, old, ctx.user(), ctx.dryRun()));
+                ApiObjects.meta(obj, "namespace"), name, obj, old, ctx.user(), ctx.dryRun()));
     }
 
     // --- encoding ------------------------------------------------------------------------
@@ -538,7 +529,7 @@ public final class ObjectStore {
         JsonNode meta = obj.get("metadata");
         if (meta instanceof ObjectNode m && m.has("resourceVersion")) {
             ObjectNode copy = obj.deepCopy();
-            Objects.metadata(copy).remove("resourceVersion");
+            ApiObjects.metadata(copy).remove("resourceVersion");
             return Json.bytes(copy);
         }
         return Json.bytes(obj);
@@ -549,13 +540,13 @@ public final class ObjectStore {
         byte[] bytes = storedBytes(obj);
         if (bytes.length > MAX_OBJECT_BYTES) {
             throw Statuses.requestEntityTooLarge("Request entity too large: %s \"%s\" would take %d bytes, limit is %d"
-                    .formatted(t.kind(), Objects.meta(obj, "name"), bytes.length, MAX_OBJECT_BYTES));
+                    .formatted(t.kind(), ApiObjects.meta(obj, "name"), bytes.length, MAX_OBJECT_BYTES));
         }
         return bytes;
     }
 
     private static ObjectNode stamped(ObjectNode obj, long revision) {
-        Objects.metadata(obj).put("resourceVersion", Long.toString(revision));
+        ApiObjects.metadata(obj).put("resourceVersion", Long.toString(revision));
         return obj;
     }
 
@@ -570,13 +561,6 @@ public final class ObjectStore {
     private static String text(ObjectNode meta, String field) {
         JsonNode v = meta.get(field);
         return v == null || v.isNull() ? "" : v.asString();
-    }
-
-    static String generateName(String base) {
-        String b = base.length() > 58 ? base.substring(0, 58) : base;
-        StringBuilder sb = new StringBuilder(b);
-        for (int i = 0; i < 5; i++) sb.append(NAME_CHARS.charAt(RANDOM.nextInt(NAME_CHARS.length())));
-        return sb.toString();
     }
 
     /** The opaque continue token: the revision of the first page and the key to continue after. */

@@ -4,12 +4,16 @@ import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation.NameRule;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * What is particular to one resource: its type, name rule, defaults, validation, field labels
- * for field selectors and the table kubectl prints. Everything else is the generic registry's.
+ * Everything particular to one served kind: its type (with its patch schema and protobuf
+ * message), name rule, defaults, what create and update set or keep, validation, what deletion
+ * does, field labels for field selectors, the table kubectl prints, and the handlers of
+ * subresources whose kind is not its own. The generic registry ({@link ObjectStore}) knows no
+ * kind by name. Each kind is defined in a file of its own and listed in {@link ServedKinds}.
  */
 public interface Strategy {
     ResourceType type();
@@ -25,7 +29,10 @@ public interface Strategy {
      */
     default void applyDefaults(ObjectNode obj) {}
 
-    /** Sets server-owned fields on a new object (a mutable copy, already defaulted). */
+    /**
+     * Sets server-owned fields on a new object (a mutable copy, already defaulted; a kind with a
+     * status subresource finds its status cleared, and sets the one a new object starts with).
+     */
     default void prepareForCreate(Context ctx, ObjectNode obj) {}
 
     /** Carries over what an update may not change (a mutable copy of the new object). */
@@ -49,6 +56,22 @@ public interface Strategy {
         return false;
     }
 
+    /**
+     * True while the kind's own finalizers (a Namespace's spec.finalizers) still hold a deleted
+     * object, beside metadata.finalizers.
+     */
+    default boolean heldByOwnFinalizers(ObjectNode obj) {
+        return false;
+    }
+
+    /** Sets what an object shows once its deletion waits for finalizers (a Namespace's phase Terminating). */
+    default void prepareForDeletion(ObjectNode obj) {}
+
+    /** The handlers of subresources whose kind is not this one's (serviceaccounts/token), by subresource name. */
+    default Map<String, SubresourceHandler> subresourceHandlers() {
+        return Map.of();
+    }
+
     /** Field selector labels beyond metadata.name and metadata.namespace. */
     default Set<String> fieldLabels() {
         return Set.of();
@@ -56,7 +79,7 @@ public interface Strategy {
 
     /** The value of a field label for selectors. */
     default String field(ObjectNode obj, String label) {
-        return Objects.at(obj, label);
+        return ApiObjects.at(obj, label);
     }
 
     List<Column> columns();

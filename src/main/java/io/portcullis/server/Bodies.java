@@ -5,10 +5,12 @@ import io.portcullis.api.Json;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.Schema;
 import io.portcullis.api.Statuses;
+import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.protobuf.ProtobufBodies;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
@@ -19,7 +21,10 @@ import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
-/** Request bodies: JSON, YAML or protobuf in; a checked JSON tree of the expected kind out. */
+/**
+ * Request bodies: JSON, YAML or protobuf in; a checked JSON tree of the expected kind out. One
+ * instance serves the server: it decodes protobuf with the messages of the served kinds.
+ */
 final class Bodies {
     /**
      * What a client's body may hold: no deeper than {@link Json#MAX_DEPTH}, numbers of at most
@@ -33,7 +38,11 @@ final class Bodies {
     private static final YAMLMapper YAML = YAMLMapper.builder(YAMLFactory.builder().streamReadConstraints(LIMITS).build()).build();
     private static final YAMLMapper STRICT_YAML = YAML.rebuild().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-    private Bodies() {}
+    private final ProtobufBodies protobuf;
+
+    Bodies(ProtobufBodies protobuf) {
+        this.protobuf = protobuf;
+    }
 
     /** The media type without parameters, lower-cased; JSON when absent. */
     static String mediaType(String contentType) {
@@ -43,7 +52,7 @@ final class Bodies {
     }
 
     /** Parses a body as JSON or YAML (or protobuf for typed kinds), refusing other media types with 415; duplicates: last wins. */
-    static ObjectNode parse(String contentType, byte[] body) {
+    ObjectNode parse(String contentType, byte[] body) {
         return parse(contentType, body, "Ignore", null);
     }
 
@@ -51,10 +60,10 @@ final class Bodies {
      * As {@link #parse(String, byte[])}, with upstream's handling of duplicate fields per the
      * fieldValidation directive: Strict refuses them (400), Warn warns (last one wins), Ignore ignores.
      */
-    static ObjectNode parse(String contentType, byte[] body, String fieldValidation, Exchange ex) {
+    ObjectNode parse(String contentType, byte[] body, String fieldValidation, Exchange ex) {
         String media = mediaType(contentType);
         if (body.length == 0) throw Statuses.badRequest("the request body is empty");
-        if (media.equals("application/vnd.kubernetes.protobuf")) return ProtobufBodies.decode(body);
+        if (media.equals(ProtobufBodies.MEDIA_TYPE)) return protobuf.decode(body);
         boolean yaml = media.equals("application/yaml") || media.equals("application/apply-patch+yaml");
         boolean json = media.equals("application/json") || media.equals("application/merge-patch+json")
                 || media.equals("application/json-patch+json") || media.equals("application/strategic-merge-patch+json");
@@ -106,8 +115,48 @@ final class Bodies {
     }
 
     /** The request's body as an object of the type, parsed and checked under the fieldValidation directive. */
-    static ObjectNode read(Exchange ex, ResourceType type, String fieldValidation) {
-        return check(ex, type, parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex), fieldValidation);
+    ObjectNode read(Exchange ex, ResourceType type, String fieldValidation) {
+        ObjectNode obj = parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex);
+        decodableAs(obj, type.apiVersion(), type.kind());
+        return check(ex, type, obj, fieldValidation);
+    }
+
+    /**
+     * Refuses (400) a body of another kind in upstream's words: its decoder reads the apiVersion
+     * and kind the body names (the URL's where it names none), then converts to the URL's kind.
+     * A kind no version here serves is not registered; a served one of another kind has no
+     * conversion; the same kind in another group version converts, and then its version is refused.
+     */
+    private void decodableAs(ObjectNode obj, String wantApiVersion, String wantKind) {
+        String apiVersion = Json.text(obj, "apiVersion").isEmpty() ? wantApiVersion : Json.text(obj, "apiVersion");
+        String kind = Json.text(obj, "kind").isEmpty() ? wantKind : Json.text(obj, "kind");
+        if (apiVersion.equals(wantApiVersion) && kind.equals(wantKind)) return;
+        String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
+        String prefix = kind + " in version " + Statuses.quote(version) + " cannot be handled as a " + wantKind + ": ";
+        if (!protobuf.supports(apiVersion, kind)) {
+            throw Statuses.badRequest(prefix + "no kind " + Statuses.quote(kind) + " is registered for version " + Statuses.quote(apiVersion)
+                    + " in scheme \"pkg/api/legacyscheme/scheme.go:30\"");
+        }
+        String from = internalPackage(apiVersion) + "." + kind;
+        String to = internalPackage(wantApiVersion) + "." + wantKind;
+        if (!from.equals(to)) {
+            throw Statuses.badRequest(prefix + "converting (" + version + "." + kind + ") to (" + to + "): unknown conversion");
+        }
+    }
+
+    /** The Go package of a group's internal types: core for the legacy group and events, else the group's first label. */
+    private static String internalPackage(String apiVersion) {
+        int slash = apiVersion.indexOf('/');
+        String group = slash < 0 ? "" : apiVersion.substring(0, slash);
+        if (group.isEmpty() || group.equals("events.k8s.io")) return "core";
+        int dot = group.indexOf('.');
+        return dot < 0 ? group : group.substring(0, dot);
+    }
+
+    /** The request's body as an object of a subresource's own kind (a TokenRequest), as {@link #read}. */
+    ObjectNode read(Exchange ex, ResourceType.Subresource sub, String fieldValidation) {
+        ObjectNode obj = parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex);
+        return check(ex, sub.apiVersion(), sub.kind(), sub.model(), obj, fieldValidation, cannotBeHandled(sub.kind(), sub.version()));
     }
 
     /**
@@ -116,23 +165,47 @@ final class Bodies {
      * fieldValidation directive: Strict refuses (400), Warn warns and drops, Ignore drops.
      */
     static ObjectNode check(Exchange ex, ResourceType type, ObjectNode obj, String fieldValidation) {
+        return check(ex, type.apiVersion(), type.kind(), type.model(), obj, fieldValidation, cannotBeHandled(type.kind(), type.version()));
+    }
+
+    /**
+     * As {@link #check}, for the object a JSON or merge patch produced: as upstream, a value of the
+     * wrong type is the patch's fault, 422 naming the patched object and Go's decoder error.
+     */
+    static ObjectNode checkPatched(Exchange ex, ResourceType type, ObjectNode patched, String fieldValidation) {
+        return check(ex, type.apiVersion(), type.kind(), type.model(), patched, fieldValidation,
+                p -> Statuses.invalid("", "", "", List.of(FieldError.invalid("patch", Json.string(patched), p.message()))));
+    }
+
+    /**
+     * As {@link #checkPatched}, for a strategic merge patch: upstream converts the merged map to
+     * the typed object, so the 422 names the patch as Go prints a map and the converter's error.
+     */
+    static ObjectNode checkStrategicPatched(Exchange ex, ResourceType type, ObjectNode patched, JsonNode patch, String fieldValidation) {
+        return check(ex, type.apiVersion(), type.kind(), type.model(), patched, fieldValidation,
+                p -> Statuses.invalid("", "", "", List.of(FieldError.invalid("patch", Json.goString(patch), p.converterMessage()))));
+    }
+
+    private static Function<Schema.Problem, ApiException> cannotBeHandled(String kind, String version) {
+        return p -> Statuses.badRequest(kind + " in version " + Statuses.quote(version) + " cannot be handled as a " + kind + ": " + p.message());
+    }
+
+    private static ObjectNode check(Exchange ex, String wantApiVersion, String wantKind, Class<?> model, ObjectNode obj,
+                                    String fieldValidation, Function<Schema.Problem, ApiException> typeError) {
         String apiVersion = Json.text(obj, "apiVersion");
         String kind = Json.text(obj, "kind");
-        if (!apiVersion.isEmpty() && !apiVersion.equals(type.apiVersion())) {
+        if (!apiVersion.isEmpty() && !apiVersion.equals(wantApiVersion)) {
             throw Statuses.badRequest("the API version in the data (" + apiVersion + ") does not match the expected API version ("
-                    + type.apiVersion() + ")");
+                    + wantApiVersion + ")");
         }
-        if (!kind.isEmpty() && !kind.equals(type.kind())) {
-            throw Statuses.badRequest("the kind in the data (" + kind + ") does not match the expected kind (" + type.kind() + ")");
+        if (!kind.isEmpty() && !kind.equals(wantKind)) {
+            throw Statuses.badRequest("the kind in the data (" + kind + ") does not match the expected kind (" + wantKind + ")");
         }
         String directive = fieldValidation(fieldValidation);
-        List<Schema.Problem> problems = Schema.check(obj, Schema.of(type.model()));
+        List<Schema.Problem> problems = Schema.check(obj, Schema.of(model));
         List<String> unknown = new ArrayList<>();
         for (Schema.Problem p : problems) {
-            if (!p.unknown()) {
-                throw Statuses.badRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a "
-                        + type.kind() + ": " + p.message());
-            }
+            if (!p.unknown()) throw typeError.apply(p);
             unknown.add(p.message());
         }
         if (!unknown.isEmpty()) {
@@ -141,7 +214,7 @@ final class Bodies {
                 case "Warn" -> unknown.forEach(ex::warn);
                 default -> { }
             }
-            Schema.dropUnknown(obj, Schema.of(type.model()));
+            Schema.dropUnknown(obj, Schema.of(model));
         }
         return obj;
     }

@@ -12,7 +12,7 @@ record DeleteOptions(String propagationPolicy, String uid, String resourceVersio
                      Boolean orphanDependents) {
     private static final List<String> POLICIES = List.of("Foreground", "Background", "Orphan");
 
-    static DeleteOptions of(RequestInfo info, Exchange ex) {
+    static DeleteOptions of(RequestInfo info, Exchange ex, Bodies bodies) {
         String policy = info.param("propagationPolicy");
         String uid = null;
         String rv = null;
@@ -23,7 +23,7 @@ record DeleteOptions(String propagationPolicy, String uid, String resourceVersio
         String g = info.param("gracePeriodSeconds");
         if (g != null) grace = parseLong("gracePeriodSeconds", g);
         if (ex.body().length > 0) {
-            ObjectNode body = Bodies.parse(ex.header("Content-Type"), ex.body());
+            ObjectNode body = bodies.parse(ex.header("Content-Type"), ex.body());
             String kind = Json.text(body, "kind");
             if (!kind.isEmpty() && !kind.equals("DeleteOptions")) {
                 throw Statuses.badRequest("the kind in the data (" + kind + ") does not match the expected kind (DeleteOptions)");

@@ -186,11 +186,9 @@ final class Pipeline {
         if (route == null) {
             nonResource.serve(ex, info);
         } else if (route instanceof Route.Review review) {
-            review.handler().serve(ex, info, user);
+            rest.review(ex, info, review, user);
         } else if (route instanceof Route.Stored stored) {
-            Route.Handler handler = stored.subresources().get(info.subresource());
-            if (handler != null) handler.serve(ex, info, user);
-            else rest.serve(ex, info, stored.strategy(), user);
+            rest.serve(ex, info, stored.strategy(), user);
         }
     }
 

@@ -12,29 +12,22 @@ import io.portcullis.api.patch.JsonPatch;
 import io.portcullis.api.patch.LastApplied;
 import io.portcullis.api.patch.MergePatch;
 import io.portcullis.api.patch.PatchException;
-import io.portcullis.api.patch.PatchSchemas;
 import io.portcullis.api.patch.ServerSideApply;
 import io.portcullis.api.patch.StrategicMergePatch;
 import io.portcullis.authn.UserInfo;
 import io.portcullis.registry.Context;
 import io.portcullis.registry.ListOptions;
 import io.portcullis.registry.ObjectStore;
-import io.portcullis.registry.Objects;
+import io.portcullis.registry.ApiObjects;
 import io.portcullis.registry.Strategy;
+import io.portcullis.registry.SubresourceHandler;
 import io.portcullis.request.RequestInfo;
-import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.Item;
-import io.portcullis.storage.cache.WatchCache;
 import io.vertx.core.Vertx;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongSupplier;
-import java.util.function.Predicate;
 import io.netty.buffer.Unpooled;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -42,25 +35,28 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** The REST verbs on stored resources: get, list, watch, create, update, patch, delete, deletecollection. */
 final class Rest {
-    private static final long BOOKMARK_MS = 30_000;
     private static final byte[] COMMA = {','};
     private static final byte[] CLOSE = {']', '}'};
 
     private final ObjectStore objects;
-    private final Vertx vertx;
-    private final LongSupplier storeRevision;
+    private final Bodies bodies;
+    private final Watches watches;
 
-    Rest(ObjectStore objects, Vertx vertx, LongSupplier storeRevision) {
+    Rest(ObjectStore objects, Vertx vertx, Bodies bodies) {
         this.objects = objects;
-        this.vertx = vertx;
-        this.storeRevision = storeRevision;
+        this.bodies = bodies;
+        this.watches = new Watches(objects, vertx);
     }
 
-    /** True when a read can be answered at once from the cache, on the calling (event loop) thread. */
+    /**
+     * True when a read can be answered at once from the cache, on the calling (event loop)
+     * thread: the cache is known fresh without a round trip. Otherwise the read runs on a worker,
+     * which may wait for the cache.
+     */
     boolean servesInline(RequestInfo info) {
         String v = info.verb();
         return (v.equals("get") || v.equals("list") || v.equals("watch")) && info.param("continue") == null
-                && objects.cache().revision() >= storeRevision.getAsLong();
+                && objects.cache().fresh();
     }
 
     /**
@@ -70,10 +66,15 @@ final class Rest {
      */
     void serve(Exchange ex, RequestInfo info, Strategy s, UserInfo user) {
         String ns = s.type().namespaced() ? info.namespace() : "";
+        SubresourceHandler handler = s.subresourceHandlers().get(info.subresource());
+        if (handler != null) {
+            createSubresource(ex, info, s, handler, ns, user);
+            return;
+        }
         switch (info.verb()) {
             case "get" -> get(ex, info, s, ns);
             case "list" -> list(ex, info, s, ns);
-            case "watch" -> watch(ex, info, s, ns);
+            case "watch" -> watches.serve(ex, info, s, ns);
             case "create" -> create(ex, info, s, ns, user);
             case "update" -> update(ex, info, s, ns, user);
             case "patch" -> patch(ex, info, s, ns, user);
@@ -142,130 +143,6 @@ final class Rest {
                 limit, info.param("continue"), info.param("resourceVersion"), info.param("resourceVersionMatch"));
     }
 
-    private void watch(Exchange ex, RequestInfo info, Strategy s, String ns) {
-        ListOptions o = listOptions(info);
-        Predicate<Item> selected = objects.watchFilter(s, o);
-        // a watch of one object (watch/.../<name>) sees that object alone: it was authorized for no more
-        String name = info.name();
-        Predicate<Item> filter = name.isEmpty() ? selected : selected.and(it -> it.name().equals(name));
-        String rvParam = o.resourceVersion();
-        long after = ObjectStore.parseResourceVersion(rvParam);
-        boolean table = Tables.wanted(ex.header("Accept"));
-        String include = table ? Tables.includeObject(info.param("includeObject")) : null;
-        boolean bookmarks = "true".equals(info.param("allowWatchBookmarks"));
-        long timeoutSeconds = 0;
-        String ts = info.param("timeoutSeconds");
-        if (ts != null && !ts.isEmpty()) {
-            try {
-                timeoutSeconds = Long.parseLong(ts);
-            } catch (NumberFormatException e) {
-                throw Statuses.badRequest("timeoutSeconds: Invalid value: \"" + ts + "\": must be an integer");
-            }
-        }
-        WatchCache cache = objects.cache();
-        String prefix = s.type().prefix(ns);
-        if (after > 0 && after < cache.oldestWatchable(prefix)) {
-            ex.webSocketOrResponse(stream -> {
-                stream.write(errorEvent("too old resource version: " + after + " (" + cache.oldestWatchable(prefix) + ")"));
-                stream.end();
-            });
-            return;
-        }
-        ResourceType t = s.type();
-        long timeout = timeoutSeconds;
-        ex.webSocketOrResponse(stream -> startWatch(stream, s, t, prefix, after, filter, table, include, bookmarks, timeout));
-    }
-
-    private void startWatch(EventStream stream, Strategy s, ResourceType t, String prefix, long after, Predicate<Item> filter,
-                            boolean table, String include, boolean bookmarks, long timeoutSeconds) {
-        WatchCache cache = objects.cache();
-        AtomicBoolean firstTable = new AtomicBoolean(true);
-        AtomicBoolean done = new AtomicBoolean(false);
-        WatchCache.Sink sink = new WatchCache.Sink() {
-            @Override
-            public boolean send(CacheEvent e) {
-                if (done.get()) return false;
-                boolean now = filter.test(e.item());
-                boolean before = e.previous() != null && filter.test(e.previous());
-                String type;
-                switch (e.type()) {
-                    case ADDED -> { if (!now) return true; type = "ADDED"; }
-                    case DELETED -> { if (!now) return true; type = "DELETED"; }
-                    default -> {
-                        if (now && before) type = "MODIFIED";
-                        else if (now) type = "ADDED";
-                        else if (before) type = "DELETED";
-                        else return true;
-                    }
-                }
-                byte[] event = table ? eventBytes(type, e.item(), s, include, firstTable) : encoded(e, type);
-                boolean ok = stream.write(event);
-                if (!ok) done.set(true);
-                return ok;
-            }
-
-            @Override
-            public void closed() {
-                if (done.compareAndSet(false, true)) vertx.runOnContext(v -> stream.end());
-            }
-        };
-        Optional<WatchCache.Registration> reg = cache.watch(prefix, after, sink);
-        if (reg.isEmpty()) {
-            stream.write(errorEvent("too old resource version: " + after));
-            stream.end();
-            return;
-        }
-        long bookmarkTimer = bookmarks ? vertx.setPeriodic(BOOKMARK_MS, id -> {
-            if (done.get()) return;
-            String b = "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"" + t.kind() + "\",\"apiVersion\":\"" + t.apiVersion()
-                    + "\",\"metadata\":{\"resourceVersion\":\"" + cache.revision() + "\"}}}\n";
-            stream.write(b.getBytes(StandardCharsets.UTF_8));
-        }) : -1;
-        long timeoutTimer = timeoutSeconds > 0 ? vertx.setTimer(timeoutSeconds * 1000, id -> reg.get().close()) : -1;
-        // the watch ends when the client goes, the timeout fires, or the cache closes it (shutdown)
-        stream.onClose(() -> {
-            done.set(true);
-            reg.get().close();
-            if (bookmarkTimer >= 0) vertx.cancelTimer(bookmarkTimer);
-            if (timeoutTimer >= 0) vertx.cancelTimer(timeoutTimer);
-        });
-    }
-
-    /**
-     * The JSON line of an event, encoded once for all the watchers it goes to: events reach
-     * sinks one at a time (on the cache's thread, or under its lock while a watch registers).
-     */
-    private synchronized byte[] encoded(CacheEvent e, String type) {
-        if (e != lastEvent || !type.equals(lastType)) {
-            lastBytes = eventBytes(type, e.item(), null, null, null);
-            lastEvent = e;
-            lastType = type;
-        }
-        return lastBytes;
-    }
-
-    private CacheEvent lastEvent;
-    private String lastType;
-    private byte[] lastBytes;
-
-    private static byte[] errorEvent(String message) {
-        return ("{\"type\":\"ERROR\",\"object\":" + Json.string(Statuses.gone(message).status()) + "}\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] eventBytes(String type, Item item, Strategy tableOf, String include, AtomicBoolean firstTable) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(item.json().length + 40);
-        write(out, "{\"type\":\"" + type + "\",\"object\":");
-        if (tableOf == null) {
-            out.writeBytes(item.json());
-        } else {
-            ObjectNode table = Tables.table(tableOf, List.of(item), item.object().path("metadata").path("resourceVersion").asString(""),
-                    null, include, firstTable.getAndSet(false));
-            out.writeBytes(Json.bytes(table));
-        }
-        write(out, "}\n");
-        return out.toByteArray();
-    }
-
     // --- writes --------------------------------------------------------------------------
 
     private Context context(RequestInfo info, UserInfo user, Exchange ex) {
@@ -294,14 +171,28 @@ final class Rest {
 
     private void create(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        ObjectNode body = Bodies.read(ex, s.type(), info.param("fieldValidation"));
+        ObjectNode body = bodies.read(ex, s.type(), info.param("fieldValidation"));
         ObjectNode created = objects.create(ctx, s, ns, body);
         ex.respondJson(201, created);
     }
 
+    /** A review: its body read as its kind, answered, never stored. */
+    void review(Exchange ex, RequestInfo info, Route.Review r, UserInfo user) {
+        ObjectNode review = bodies.read(ex, r.type(), info.param("fieldValidation"));
+        ex.respondJson(201, r.reviews().answer(r.type(), review, user, info.namespace()));
+    }
+
+    /** A subresource of another kind (a TokenRequest): its body checked against that kind, the answer its handler's. */
+    private void createSubresource(Exchange ex, RequestInfo info, Strategy s, SubresourceHandler handler, String ns, UserInfo user) {
+        ResourceType.Subresource sub = s.type().subresources().stream().filter(r -> r.name().equals(info.subresource())).findFirst()
+                .orElseThrow();
+        ObjectNode body = bodies.read(ex, sub, info.param("fieldValidation"));
+        ex.respondJson(201, handler.create(objects, context(info, user, ex), ns, info.name(), body, ex::warn));
+    }
+
     private void update(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        ObjectNode body = Bodies.read(ex, s.type(), info.param("fieldValidation"));
+        ObjectNode body = bodies.read(ex, s.type(), info.param("fieldValidation"));
         ObjectNode updated = objects.update(ctx, s, ns, info.name(), info.subresource(), body);
         ex.respondJson(200, updated);
     }
@@ -328,18 +219,18 @@ final class Rest {
                 case "application/json-patch+json" -> {
                     JsonNode ops = Bodies.tree(ex.body(), false, media);
                     result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
-                            cur -> Bodies.check(ex, t, JsonPatch.apply(cur, ops), fieldValidation), false);
+                            cur -> Bodies.checkPatched(ex, t, JsonPatch.apply(cur, ops), fieldValidation), false);
                 }
                 case "application/merge-patch+json" -> {
                     JsonNode p = Bodies.tree(ex.body(), false, media);
                     result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
-                            cur -> Bodies.check(ex, t, MergePatch.apply(cur, p), fieldValidation), false);
+                            cur -> Bodies.checkPatched(ex, t, MergePatch.apply(cur, p), fieldValidation), false);
                 }
                 case "application/strategic-merge-patch+json" -> {
                     JsonNode p = Bodies.tree(ex.body(), false, media);
-                    var schema = PatchSchemas.forKind(t.apiVersion(), t.kind());
+                    var schema = t.patchSchema();
                     result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
-                            cur -> Bodies.check(ex, t, StrategicMergePatch.apply(cur, p, schema), fieldValidation), false);
+                            cur -> Bodies.checkStrategicPatched(ex, t, StrategicMergePatch.apply(cur, p, schema), p, fieldValidation), false);
                 }
                 case "application/apply-patch+yaml" -> {
                     JsonNode p = Bodies.tree(ex.body(), true, media);
@@ -348,12 +239,12 @@ final class Rest {
                     if (Json.text(applied, "apiVersion").isEmpty() || Json.text(applied, "kind").isEmpty()) {
                         throw Statuses.badRequest("apiVersion and kind must be set in an apply patch");
                     }
-                    String bodyName = Objects.meta(applied, "name");
+                    String bodyName = ApiObjects.meta(applied, "name");
                     if (!bodyName.isEmpty() && !bodyName.equals(info.name())) {
                         throw Statuses.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + info.name() + ")");
                     }
                     boolean forced = "true".equals(force);
-                    var schema = PatchSchemas.forKind(t.apiVersion(), t.kind());
+                    var schema = t.patchSchema();
                     Context applyCtx = new Context(ctx.user(), ctx.dryRun(), "");
                     result = objects.patch(applyCtx, s, ns, info.name(), info.subresource(),
                             cur -> {
@@ -381,13 +272,13 @@ final class Rest {
 
     private void delete(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        DeleteOptions o = DeleteOptions.of(info, ex);
+        DeleteOptions o = DeleteOptions.of(info, ex, bodies);
         Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
         ObjectStore.Deleted d = objects.delete(c, s, ns, info.name(), o.uid(), o.resourceVersion(), o.propagationPolicy());
         // as upstream: 202 only when the object stays and the client asked dependents not to be orphaned
         int code = !d.gone() && Boolean.FALSE.equals(o.orphanDependents()) ? 202 : 200;
         if (d.gone() && !s.returnsDeletedObject()) {
-            ex.respondJson(code, Statuses.deleted(s.type().groupResource(), info.name(), Objects.meta(d.object(), "uid")));
+            ex.respondJson(code, Statuses.deleted(s.type().groupResource(), info.name(), ApiObjects.meta(d.object(), "uid")));
         } else {
             ex.respondJson(code, d.object());
         }
@@ -395,7 +286,7 @@ final class Rest {
 
     private void deleteCollection(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = context(info, user, ex);
-        DeleteOptions o = DeleteOptions.of(info, ex);
+        DeleteOptions o = DeleteOptions.of(info, ex, bodies);
         Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
         ListOptions lo = listOptions(info);
         ObjectStore.Page page = objects.list(s, ns, new ListOptions(lo.labels(), lo.fields(), 0, null, null, null));
@@ -418,7 +309,4 @@ final class Rest {
         ex.respondJson(200, list);
     }
 
-    private static void write(ByteArrayOutputStream out, String s) {
-        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-    }
 }

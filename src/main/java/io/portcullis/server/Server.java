@@ -4,13 +4,11 @@ import io.portcullis.admission.Admission;
 import io.portcullis.admission.AdmissionPlugin;
 import io.portcullis.admission.NamespaceLifecycle;
 import io.portcullis.admission.ServiceAccountAdmission;
-import io.portcullis.api.GroupResource;
 import io.portcullis.authn.CachedTokenAuthenticator;
-import io.portcullis.api.ApiException;
 import io.portcullis.api.Discovery;
-import io.portcullis.api.Json;
 import io.portcullis.api.OpenApi;
 import io.portcullis.api.OpenApiV2;
+import io.portcullis.api.protobuf.ProtobufBodies;
 import io.portcullis.api.ResourceType;
 import io.portcullis.audit.Auditor;
 import io.portcullis.audit.BufferedSink;
@@ -29,12 +27,22 @@ import io.portcullis.authz.Authorizers;
 import io.portcullis.authz.WebhookAuthorizer;
 import io.portcullis.authn.Groups;
 import io.portcullis.controllers.GarbageCollector;
+import io.portcullis.storage.cache.Item;
+import io.portcullis.controllers.TokensController;
+import io.portcullis.controllers.ServiceAccountsController;
+import io.portcullis.controllers.RootCaController;
+import io.portcullis.controllers.NamespaceController;
+import io.portcullis.controllers.Controllers;
+import io.portcullis.controllers.Bootstrap;
+import io.portcullis.controllers.AggregationController;
+import io.portcullis.authz.rbac.RbacPolicy;
+import io.portcullis.authz.rbac.EscalationCheck;
 import io.portcullis.pki.ClusterPki;
 import io.portcullis.pki.Kubeconfig;
 import io.portcullis.pki.Pem;
 import io.portcullis.pki.WebhookConfig;
-import io.portcullis.registry.Context;
-import io.portcullis.registry.Kinds;
+import io.portcullis.registry.Reviews;
+import io.portcullis.registry.ServedKinds;
 import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.Store;
@@ -59,7 +67,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -72,7 +79,6 @@ import java.util.function.Supplier;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A running Portcullis: PKI, store, watch cache, registry, the request pipeline over HTTPS, and
@@ -84,7 +90,7 @@ public final class Server implements AutoCloseable {
     /** Portcullis' own version, shown by --version. */
     public static final String VERSION = "0.1.0";
     private static final Duration COMPACTION_INTERVAL = Duration.ofMinutes(5);
-    static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
+    private static final Duration FRESH = Duration.ofSeconds(5);
 
     private final ServerConfig config;
     private ClusterPki pki;
@@ -135,45 +141,49 @@ public final class Server implements AutoCloseable {
 
     private void assemble(ServerConfig config, long start) throws IOException {
         LOG.debug("cache loaded at revision {} after {} ms", cache.revision(), (System.nanoTime() - start) / 1_000_000);
-        Rbac rbac = new Rbac(cache);
-        closeables.add(rbac);
-        List<Strategy> strategies = Kinds.all(rbac);
-        // admission reads through the registry it guards: the holder closes that loop
-        ObjectStore[] self = new ObjectStore[1];
-        // ServiceAccounts: tokens, TokenRequest, pod admission, issuer discovery, controllers
+        RbacPolicy rbac = new RbacPolicy();
+        Authorizer authorizer = authorizer(config.authorization(), rbac.authorizer());
         ServiceAccounts serviceAccounts = ServiceAccounts.load(config.serviceAccounts(), pki);
+        List<Strategy> strategies = ServedKinds.stored(new EscalationCheck(rbac.authorizer(), authorizer), serviceAccounts.tokenRequests());
+        List<ResourceType> stored = strategies.stream().map(Strategy::type).toList();
+        rbac.follow(cache, stored);
+        // admission reads the watch cache, as of the newest write
+        ResourceType namespaces = stored.stream().filter(t -> t.group().isEmpty() && t.resource().equals("namespaces")).findFirst().orElseThrow();
         Map<String, AdmissionPlugin> plugins = Map.of(
-                NamespaceLifecycle.NAME, new NamespaceLifecycle(name -> self[0].find(self[0].strategy("", "namespaces"), "", name).map(i -> i.object())),
-                ServiceAccountAdmission.NAME, serviceAccounts.admission(() -> self[0]));
+                NamespaceLifecycle.NAME, new NamespaceLifecycle(name -> cache.getFresh(namespaces.key("", name), FRESH).map(Item::object)),
+                ServiceAccountAdmission.NAME, ServiceAccounts.admission(cache, stored));
         ServerConfig.Admission enabled = config.admission();
         Admission admission = new Admission(Admission.enabled(enabled.enablePlugins(), enabled.disablePlugins()).stream().map(plugins::get).toList());
         this.objects = new ObjectStore(store, cache, admission, strategies);
-        self[0] = objects;
-        bootstrap();
+        Bootstrap.ensure(objects);
         LOG.debug("bootstrap done after {} ms", (System.nanoTime() - start) / 1_000_000);
-        closeables.add(serviceAccounts);
-        serviceAccounts.startControllers(objects);
-        closeables.add(GarbageCollector.start(objects));
+        String caPem = Pem.encode(pki.caCertificate());
+        closeables.add(Controllers.start(objects, List.of(
+                NamespaceController::start,
+                ServiceAccountsController::start,
+                o -> RootCaController.start(o, caPem),
+                o -> TokensController.start(o, serviceAccounts.signer(), caPem, config.serviceAccounts().legacyTokenSecrets()),
+                GarbageCollector::start,
+                o -> AggregationController.start(o, rbac.clusterRoles()))));
+        LOG.debug("controllers started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
         vertx.exceptionHandler(failures::outsideRequest);
         this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
         Metrics metrics = new Metrics();
 
-        CachedTokenAuthenticator tokens = tokenAuthenticator(config.authentication(), serviceAccounts, cache, objects);
+        CachedTokenAuthenticator tokens = tokenAuthenticator(config.authentication(), serviceAccounts, cache, stored);
         Authenticator authenticator = authenticator(config.authentication(), pki.caCertificate(), tokens, serviceAccounts.apiAudiences());
-        Authorizer authorizer = authorizer(config.authorization(), rbac);
-        rbac.start(objects, authorizer);
-        LOG.debug("rbac started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
         List<Route> routes = new ArrayList<>();
-        for (Strategy s : strategies) {
-            routes.add(s.type().groupResource().equals(GroupResource.core("serviceaccounts"))
-                    ? new Route.Stored(s, Map.of("token", serviceAccounts.tokenRequests(objects))) : new Route.Stored(s));
-        }
-        Reviews reviews = new Reviews(Kinds.reviews(), tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer());
-        for (ResourceType t : Kinds.reviews()) routes.add(new Route.Review(t, reviews));
-        List<ResourceType> served = routes.stream().map(Route::type).toList();
+        for (Strategy s : strategies) routes.add(new Route.Stored(s));
+        List<ResourceType> reviewKinds = ServedKinds.reviews();
+        List<ResourceType> served = new ArrayList<>(stored);
+        served.addAll(reviewKinds);
+        ProtobufBodies protobuf = new ProtobufBodies(served);
+        Bodies bodies = new Bodies(protobuf);
+        Reviews reviews = new Reviews(tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer());
+        for (ResourceType t : reviewKinds) routes.add(new Route.Review(t, reviews));
         Discovery discovery = new Discovery(served);
         // built on first use: they read every model class, which start-up need not wait for
         Supplier<OpenApi> openApi = onFirstUse(() -> new OpenApi(discovery));
@@ -181,7 +191,7 @@ public final class Server implements AutoCloseable {
 
         HttpServerOptions options = httpOptions(config.serving());
         this.http = vertx.createHttpServer(options);
-        Rest rest = new Rest(objects, vertx, store::currentRevision);
+        Rest rest = new Rest(objects, vertx, bodies);
         Map<String, BooleanSupplier> live = new LinkedHashMap<>();
         live.put("ping", () -> true);
         live.put("jvm", () -> !failures.failed());
@@ -196,7 +206,7 @@ public final class Server implements AutoCloseable {
         boolean blocking = config.authorization().modes().contains("Webhook") || config.authentication().webhookConfigFile() != null
                 || config.authentication().oidc() != null;
         Connections connections = new Connections(vertx, serving.headerTimeout(), serving.idleTimeout());
-        Auditor auditor = auditor(config.audit());
+        Auditor auditor = auditor(config.audit(), protobuf);
         closeables.add(auditor);
         Pipeline pipeline = new Pipeline(authenticator, authorizer, auditor, new Router(routes), rest, nonResource, metrics, workers, blocking,
                 connections, BodyBudget.ofHeap(), serving.requestTimeout(), failures);
@@ -268,10 +278,10 @@ public final class Server implements AutoCloseable {
      * they also answer TokenReview.
      */
     private static CachedTokenAuthenticator tokenAuthenticator(ServerConfig.Authentication c, ServiceAccounts serviceAccounts,
-                                                               WatchCache cache, ObjectStore objects) {
+                                                               WatchCache cache, List<ResourceType> stored) {
         List<TokenAuthenticator> tokens = new ArrayList<>();
         if (c.tokenAuthFile() != null) tokens.add(TokenFileAuthenticator.load(c.tokenAuthFile()));
-        tokens.add(serviceAccounts.authenticator(cache, objects));
+        tokens.add(serviceAccounts.authenticator(cache, stored));
         if (c.oidc() != null && c.oidc().issuerUrl() != null) {
             ServerConfig.Oidc o = c.oidc();
             tokens.add(OidcAuthenticator.start(new OidcAuthenticator.Options(o.issuerUrl(), o.clientId(), o.usernameClaim(),
@@ -282,7 +292,7 @@ public final class Server implements AutoCloseable {
             tokens.add(WebhookTokenAuthenticator.cached(WebhookTokenAuthenticator.load(c.webhookConfigFile()), c.webhookCacheTtl()));
         }
         CachedTokenAuthenticator cached = Authenticators.cached(Authenticators.firstSuccessToken(tokens));
-        serviceAccounts.revokeOnChange(cache, cached);
+        ServiceAccounts.revokeOnChange(cache, stored, cached);
         return cached;
     }
 
@@ -298,12 +308,12 @@ public final class Server implements AutoCloseable {
     }
 
     /** system:masters first, as upstream, then the --authorization-mode chain; the first decision wins. */
-    private static Authorizer authorizer(ServerConfig.Authorization c, Rbac rbac) {
+    private static Authorizer authorizer(ServerConfig.Authorization c, Authorizer rbac) {
         List<Authorizer> chain = new ArrayList<>();
         chain.add(Authorizers.privilegedGroups(Groups.SYSTEM_MASTERS));
         for (String mode : c.modes()) {
             chain.add(switch (mode) {
-                case "RBAC" -> rbac.authorizer();
+                case "RBAC" -> rbac;
                 case "AlwaysAllow" -> Authorizers.alwaysAllow();
                 case "AlwaysDeny" -> Authorizers.alwaysDeny();
                 case "Webhook" -> WebhookAuthorizer.load(c.webhookConfigFile(), c.webhookCacheAuthorizedTtl(),
@@ -315,7 +325,7 @@ public final class Server implements AutoCloseable {
     }
 
     /** The policy, and the log and the webhook behind their buffers; without a policy nothing is audited, as upstream. */
-    private static Auditor auditor(ServerConfig.Audit c) throws IOException {
+    private static Auditor auditor(ServerConfig.Audit c, ProtobufBodies protobuf) throws IOException {
         if (c.policyFile() == null) {
             if (c.logPath() != null || c.webhookConfigFile() != null) LOG.warn("no --audit-policy-file: no audit events are recorded");
             return Auditor.off();
@@ -323,9 +333,9 @@ public final class Server implements AutoCloseable {
         Policy policy = Policy.load(c.policyFile());
         WebhookConfig webhook = c.webhookConfigFile() == null ? null : WebhookConfig.load("--audit-webhook-config-file", c.webhookConfigFile());
         List<Sink> sinks = new ArrayList<>();
-        if (c.logPath() != null) sinks.add(BufferedSink.log(c.logPath(), c.logMaxAge(), c.logMaxBackups(), c.logMaxSize(), c.logBuffering()));
+        if (c.logPath() != null) sinks.add(BufferedSink.log(c.logPath(), c.logMaxAge(), c.logMaxBackups(), c.logMaxSize(), c.logBuffering(), protobuf));
         if (webhook != null) sinks.add(BufferedSink.webhook(webhook.server(), webhook.tls(), webhook.token(), c.webhookInitialBackoff(),
-                c.webhookBuffering()));
+                c.webhookBuffering(), protobuf));
         return new Auditor(policy, sinks);
     }
 
@@ -381,22 +391,6 @@ public final class Server implements AutoCloseable {
                 }
             }
         }));
-    }
-
-    /** The namespaces every cluster has. */
-    private void bootstrap() {
-        Context system = Context.of(io.portcullis.authn.UserInfo.of("system:apiserver", "system:masters"));
-        Strategy namespaces = objects.strategy("", "namespaces");
-        for (String ns : SYSTEM_NAMESPACES) {
-            if (objects.find(namespaces, "", ns).isPresent()) continue;
-            ObjectNode obj = Json.object();
-            obj.putObject("metadata").put("name", ns);
-            try {
-                objects.create(system, namespaces, "", obj);
-            } catch (ApiException e) {
-                if (!"AlreadyExists".equals(e.reason())) throw e;
-            }
-        }
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {

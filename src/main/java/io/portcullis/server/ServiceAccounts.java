@@ -1,18 +1,14 @@
 package io.portcullis.server;
 
 import io.portcullis.admission.ServiceAccountAdmission;
+import io.portcullis.api.ResourceType;
 import io.portcullis.authn.CachedTokenAuthenticator;
 import io.portcullis.authn.ServiceAccountTokenAuthenticator;
 import io.portcullis.authn.TokenAuthenticator;
-import io.portcullis.controllers.NamespaceController;
-import io.portcullis.controllers.RootCaController;
-import io.portcullis.controllers.ServiceAccountsController;
-import io.portcullis.controllers.TokensController;
 import io.portcullis.pki.ClusterPki;
 import io.portcullis.pki.Keys;
-import io.portcullis.pki.Pem;
-import io.portcullis.registry.ObjectStore;
-import io.portcullis.registry.Strategy;
+import io.portcullis.registry.SubresourceHandler;
+import io.portcullis.registry.TokenRequests;
 import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.Item;
 import io.portcullis.storage.cache.WatchCache;
@@ -32,18 +28,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Everything ServiceAccounts add to a server, built from the --service-account-* flags: the
  * token signer and verifier, the token authenticator (lookups from the watch cache) and its
- * revocation on change, TokenRequest, pod admission, issuer discovery documents and the
- * controllers (default accounts, kube-root-ca.crt, token Secrets, namespace deletion).
+ * revocation on change, TokenRequest, pod admission and the issuer discovery documents.
  */
-public final class ServiceAccounts implements AutoCloseable {
+public final class ServiceAccounts {
     /** kube-apiserver requires --service-account-issuer; this is the issuer kubeadm and k3s configure. */
     public static final String DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
+    private static final Duration FRESH = Duration.ofSeconds(5);
 
     private final ServerConfig.ServiceAccounts config;
     private final List<String> issuers;
@@ -51,17 +46,14 @@ public final class ServiceAccounts implements AutoCloseable {
     private final List<PublicKey> verifyingKeys;
     private final TokenSigner signer;
     private final TokenVerifier verifier;
-    private final String caPem;
-    private final List<AutoCloseable> controllers = new ArrayList<>();
 
     private ServiceAccounts(ServerConfig.ServiceAccounts config, List<String> issuers, List<String> apiAudiences,
-                            List<PublicKey> verifyingKeys, TokenSigner signer, String caPem) {
+                            List<PublicKey> verifyingKeys, TokenSigner signer) {
         this.config = config;
         this.issuers = List.copyOf(issuers);
         this.apiAudiences = List.copyOf(apiAudiences);
         this.verifyingKeys = List.copyOf(verifyingKeys);
         this.signer = signer;
-        this.caPem = caPem;
         this.verifier = new TokenVerifier(verifyingKeys, issuers, apiAudiences, Clock.systemUTC());
     }
 
@@ -80,7 +72,7 @@ public final class ServiceAccounts implements AutoCloseable {
             }
         }
         TokenSigner signer = new TokenSigner(signing, issuers.get(0), Clock.systemUTC());
-        return new ServiceAccounts(c, issuers, audiences, keys, signer, Pem.encode(pki.caCertificate()));
+        return new ServiceAccounts(c, issuers, audiences, keys, signer);
     }
 
     public TokenSigner signer() {
@@ -91,26 +83,25 @@ public final class ServiceAccounts implements AutoCloseable {
         return apiAudiences;
     }
 
-    /** The pod admission plugin; {@code objects} is asked lazily, as the store is built after admission. */
-    public ServiceAccountAdmission admission(Supplier<ObjectStore> objects) {
-        return new ServiceAccountAdmission((ns, name) -> {
-            ObjectStore o = objects.get();
-            return o.find(o.strategy("", "serviceaccounts"), ns, name).map(i -> (JsonNode) i.object());
-        });
+    /** The pod admission plugin, reading ServiceAccounts from the watch cache as of the newest write. */
+    public static ServiceAccountAdmission admission(WatchCache cache, List<ResourceType> served) {
+        ResourceType serviceAccounts = core(served, "serviceaccounts");
+        return new ServiceAccountAdmission((ns, name) -> cache.getFresh(serviceAccounts.key(ns, name), FRESH).map(i -> (JsonNode) i.object()));
     }
 
     /** The uncached token authenticator, its lookups served by the watch cache. */
-    public TokenAuthenticator authenticator(WatchCache cache, ObjectStore objects) {
-        return new ServiceAccountTokenAuthenticator(verifier, config.lookup(),
-                lookup(cache, objects.strategy("", "serviceaccounts")),
-                lookup(cache, objects.strategy("", "secrets")),
-                lookup(cache, objects.strategy("", "pods")));
+    public TokenAuthenticator authenticator(WatchCache cache, List<ResourceType> served) {
+        return new ServiceAccountTokenAuthenticator(verifier, config.lookup(), lookup(cache, core(served, "serviceaccounts")),
+                lookup(cache, core(served, "secrets")), lookup(cache, core(served, "pods")));
     }
 
-    /** A cache lookup; on a miss, waits briefly for the cache to hold every acknowledged write and looks again. */
-    private static ServiceAccountTokenAuthenticator.Lookup lookup(WatchCache cache, Strategy s) {
+    /**
+     * A cache lookup that, as upstream's listers fall back to a live read, waits on a miss for the
+     * cache to hold every acknowledged write and looks again.
+     */
+    private static ServiceAccountTokenAuthenticator.Lookup lookup(WatchCache cache, ResourceType t) {
         return (ns, name) -> {
-            String key = s.type().key(ns, name);
+            String key = t.key(ns, name);
             Optional<Item> it = cache.get(key);
             if (it.isEmpty() && cache.waitFresh(Duration.ofMillis(500))) it = cache.get(key);
             return it.map(i -> (JsonNode) i.object());
@@ -118,14 +109,14 @@ public final class ServiceAccounts implements AutoCloseable {
     }
 
     /** Drops cached token results the moment a ServiceAccount, Secret or Pod they depend on changes or goes. */
-    public void revokeOnChange(WatchCache cache, CachedTokenAuthenticator cached) {
-        revoke(cache, "/registry/core/serviceaccounts/", "serviceaccount", cached);
-        revoke(cache, "/registry/core/secrets/", "secret", cached);
-        revoke(cache, "/registry/core/pods/", "pod", cached);
+    public static void revokeOnChange(WatchCache cache, List<ResourceType> served, CachedTokenAuthenticator cached) {
+        revoke(cache, core(served, "serviceaccounts"), "serviceaccount", cached);
+        revoke(cache, core(served, "secrets"), "secret", cached);
+        revoke(cache, core(served, "pods"), "pod", cached);
     }
 
-    private static void revoke(WatchCache cache, String prefix, String kind, CachedTokenAuthenticator cached) {
-        cache.addListener(prefix, e -> {
+    private static void revoke(WatchCache cache, ResourceType t, String kind, CachedTokenAuthenticator cached) {
+        cache.addListener(t.keyPrefix(), e -> {
             if (e.type() != CacheEvent.Type.ADDED) {
                 cached.invalidate(ServiceAccountTokenAuthenticator.key(kind, e.item().namespace(), e.item().name()));
             }
@@ -133,8 +124,8 @@ public final class ServiceAccounts implements AutoCloseable {
     }
 
     /** The handler of serviceaccounts/token. */
-    Route.Handler tokenRequests(ObjectStore objects) {
-        return new TokenRequests(objects, signer, apiAudiences, config.maxTokenExpiration(), config.extendTokenExpiration(), Clock.systemUTC());
+    public SubresourceHandler tokenRequests() {
+        return new TokenRequests(signer, apiAudiences, config.maxTokenExpiration(), config.extendTokenExpiration(), Clock.systemUTC());
     }
 
     /** The issuer discovery documents by path; none unless the issuer is an https URL, as upstream. */
@@ -147,22 +138,7 @@ public final class ServiceAccounts implements AutoCloseable {
         return docs;
     }
 
-    /** Starts the controllers; {@link #close()} stops them. */
-    public void startControllers(ObjectStore objects) {
-        controllers.add(NamespaceController.start(objects));
-        controllers.add(ServiceAccountsController.start(objects));
-        controllers.add(RootCaController.start(objects, caPem));
-        controllers.add(TokensController.start(objects, signer, caPem, config.legacyTokenSecrets()));
-    }
-
-    @Override
-    public void close() {
-        for (AutoCloseable c : controllers) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                // closing a controller only stops its thread
-            }
-        }
+    private static ResourceType core(List<ResourceType> served, String resource) {
+        return served.stream().filter(t -> t.group().isEmpty() && t.resource().equals(resource)).findFirst().orElseThrow();
     }
 }

@@ -47,8 +47,21 @@ public interface Store extends AutoCloseable {
     /** Drops history at or before the revision; later reads at or before it are COMPACTED. */
     void compact(long revision);
 
-    /** The newest revision written. */
+    /**
+     * The newest revision written and acknowledged by anyone, read linearizably: a caller that
+     * waits until its cache has seen this revision reads every write that finished before the
+     * call. For a remote store this is a round trip, so callers learn it at most once per request
+     * and never on an event loop; see {@link #currentRevisionIsLocal()}.
+     */
     long currentRevision();
+
+    /**
+     * True when {@link #currentRevision()} is a memory read (a store inside this process), so a
+     * caller may ask it on an event loop to serve a read inline; false for a remote store.
+     */
+    default boolean currentRevisionIsLocal() {
+        return false;
+    }
 
     /** The newest revision that has been compacted away (0 when none). */
     long compactedRevision();

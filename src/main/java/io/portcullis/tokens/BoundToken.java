@@ -53,6 +53,10 @@ public record BoundToken(String namespace, String serviceAccountName, String ser
                 pod, secret, Optional.of(new ObjectRef(name, uid)), warnAfter);
     }
 
+    public BoundToken withExpiration(Duration lifetime) {
+        return new BoundToken(namespace, serviceAccountName, serviceAccountUid, audiences, lifetime, pod, secret, node, warnAfter);
+    }
+
     public BoundToken withWarnAfter(Duration after) {
         return new BoundToken(namespace, serviceAccountName, serviceAccountUid, audiences, expiration,
                 pod, secret, node, Optional.of(after));

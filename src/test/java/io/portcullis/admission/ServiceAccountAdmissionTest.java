@@ -20,7 +20,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 class ServiceAccountAdmissionTest {
     static final ResourceType PODS = new ResourceType("", "v1", "pods", "pod", "Pod", true, ResourceType.ALL_VERBS,
-            List.of(), List.of(), List.of(), Object.class);
+            List.of(), List.of(), List.of(), Object.class, io.portcullis.api.patch.PatchSchemas.POD,
+            io.kubernetes.client.proto.V1.Pod.getDefaultInstance());
 
     static ObjectNode json(String s) {
         return (ObjectNode) Json.tree(s.getBytes(StandardCharsets.UTF_8));

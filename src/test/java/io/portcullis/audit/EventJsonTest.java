@@ -22,7 +22,7 @@ class EventJsonTest {
                 ref, Event.ResponseStatus.code(200), body(contentType, request), body("application/json", response), Instant.now(), Map.of(),
                 omitManagedFields);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        EventJson.write(out, e);
+        new EventJson(null).write(out, e);
         return Json.MAPPER.readTree(out.toByteArray());
     }
 

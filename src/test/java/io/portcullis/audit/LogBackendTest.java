@@ -34,7 +34,7 @@ class LogBackendTest {
     @Test
     void theFileIsRotatedBeforeALineWouldTakeItPastMaxsizeAndOnlyMaxbackupBackupsAreKept() throws Exception {
         Path file = dir.resolve("audit.log");
-        LogBackend log = LogBackend.open(file, 0, 2, 1);
+        LogBackend log = LogBackend.open(file, 0, 2, 1, new EventJson(null));
         for (int i = 0; i < 12; i++) {
             log.write(List.of(event(300_000)));
             Thread.sleep(2); // backups are named to the millisecond
@@ -57,7 +57,7 @@ class LogBackendTest {
         Files.writeString(dir.resolve("audit-2030-01-09T00-00-00.000.log"), "recent\n");
         Files.writeString(dir.resolve("audit-notes.log"), "not a backup\n");
         Clock clock = Clock.fixed(Instant.parse("2030-01-10T12:00:00Z"), ZoneOffset.UTC);
-        LogBackend log = LogBackend.open(file, 7, 0, 1, clock);
+        LogBackend log = LogBackend.open(file, 7, 0, 1, new EventJson(null), clock);
         log.write(List.of(event(700_000)));
         log.write(List.of(event(700_000)));
         log.close();
@@ -70,7 +70,7 @@ class LogBackendTest {
         Path file = dir.resolve("audit.log");
         Files.writeString(file, "{\"earlier\":true}\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
-        LogBackend log = LogBackend.open(file, 0, 0, 0);
+        LogBackend log = LogBackend.open(file, 0, 0, 0, new EventJson(null));
         log.write(List.of(event(10)));
         log.close();
         assertThat(Files.readAllLines(file)).hasSize(2).first().isEqualTo("{\"earlier\":true}");

@@ -102,7 +102,7 @@ class BadInputTest {
             empty body                               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | ''                                                                                      | 400  | BadRequest           | body
             kind not matching the URL                | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}                             | 400  | BadRequest           | Secret
             apiVersion not matching the URL          | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"apps/v1","kind":"ConfigMap","metadata":{"name":"x"}}                    | 400  | BadRequest           | apps/v1
-            RBAC kind under a core URL               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"x"}}    | 400  | BadRequest           | rbac.authorization.k8s.io/v1
+            RBAC kind under a core URL               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"x"}}    | 400  | BadRequest           | converting (v1.Role) to (core.ConfigMap)
             body namespace not the URL's             | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x","namespace":"default"}}                                         | 400  | BadRequest           | the namespace of the provided object does not match the namespace sent on the request
             body name not the URL's on PUT           | PUT    | /api/v1/namespaces/bad/configmaps/cm1       | application/json                   | {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm2"},"data":{"a":"2"}}      | 400  | BadRequest           | the name of the object (cm2) does not match the name on the URL (cm1)
             upper-case configmap name                | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"Bad_Name"}}                                                        | 422  | Invalid              | ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain
@@ -146,7 +146,7 @@ class BadInputTest {
             JSON patch removing a missing path       | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/json-patch+json        | [{"op":"remove","path":"/data/nope"}]                                                   | 422  | Invalid              | the server rejected our request due to an error in our request
             malformed JSON patch                     | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/json-patch+json        | [{"op":"add",                                                                           | 400  | BadRequest           | patch
             malformed merge patch                    | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/merge-patch+json       | {"data":                                                                                | 400  | BadRequest           | patch
-            merge patch giving data a wrong type     | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/merge-patch+json       | {"data":{"a":1}}                                                                        | 400  | BadRequest           | data
+            merge patch giving data a wrong type     | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/merge-patch+json       | {"data":{"a":1}}                                                                        | 422  | Invalid              | json: cannot unmarshal number into Go struct field ConfigMap.data of type string
             apply patch without fieldManager         | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/apply-patch+yaml       | {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm1"}}                        | 422  | Invalid              | fieldManager: Required value: is required for apply patch
             force on a merge patch                   | PATCH  | /api/v1/namespaces/bad/configmaps/cm1?force=true | application/merge-patch+json  | {"data":{"a":"2"}}                                                                      | 422  | Invalid              | may not be specified for non-apply patch
             Strict create with an unknown field      | POST   | /api/v1/namespaces/bad/configmaps?fieldValidation=Strict | application/json      | {"metadata":{"name":"x"},"spec":{"a":1}}                                                | 400  | BadRequest           | strict decoding error: unknown field "spec"
@@ -203,11 +203,35 @@ class BadInputTest {
             # case                                   | method | path                                         | content type                      | body                                                                                    | code | reason               | message contains
             label value over 63 characters           | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x","labels":{"k":"LONG64"}}}                                       | 422  | Invalid              | metadata.labels: Invalid value: "LONG64": must be no more than 63 characters
             secret data that is not base64           | POST   | /api/v1/namespaces/bad/secrets              | application/json                   | {"metadata":{"name":"x"},"data":{"k":"not base64!"}}                                    | 400  | BadRequest           | Secret in version "v1" cannot be handled as a Secret: illegal base64 data
+            a Pod posted as a Namespace              | POST   | /api/v1/namespaces                          | application/json                   | {"apiVersion":"v1","kind":"Pod","metadata":{"name":"x"}}                                | 400  | BadRequest           | Pod in version "v1" cannot be handled as a Namespace: converting (v1.Pod) to (core.Namespace): unknown conversion
+            a kind nothing serves                    | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"v1","kind":"pod","metadata":{"name":"x"}}                                | 400  | BadRequest           | pod in version "v1" cannot be handled as a ConfigMap: no kind "pod" is registered for version "v1" in scheme "pkg/api/legacyscheme/scheme.go:30"
+            labels that are a string, on create      | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x","labels":"a=b"}}                                                | 400  | BadRequest           | ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string
+            strategic patch making labels a string   | PATCH  | /api/v1/namespaces/bad/configmaps/cm1       | application/strategic-merge-patch+json | {"metadata":{"labels":"invalid"}}                                                  | 422  | Invalid              | "" is invalid: patch: Invalid value: "map[metadata:map[labels:invalid]]": cannot restore map from string
+            strategic patch making a port a list     | PATCH  | /api/v1/namespaces/bad/pods/p1              | application/strategic-merge-patch+json | {"spec":{"containers":[{"name":"c","ports":[{"containerPort":[80.5,1e7]}]}]}}        | 422  | Invalid              | Invalid value: "map[spec:map[containers:[map[name:c ports:[map[containerPort:[80.5 1e+07]]]]]]]": unrecognized type: int32
+            a container port that is not a number    | POST   | /api/v1/namespaces/bad/pods                 | application/json                   | {"metadata":{"name":"x"},"spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":"80"}]}]}} | 400 | BadRequest | json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32
             """)
     void validationMessagesAsUpstream(String name, String method, String path, String contentType, String body,
                                       int code, String reason, String message) throws Exception {
         badRequestGetsAClearStatusAndChangesNothing(name, method, path, contentType, body, code, reason,
                 message.replace("LONG64", "a".repeat(64)));
+    }
+
+    /** As upstream's JSON and merge patches: a value of the wrong type is the patch's, 422 naming the patched object. */
+    @Test
+    void mergePatchMakingLabelsAStringIsInvalidAsUpstreamWordsIt() throws Exception {
+        Map<String, String> before = snapshot();
+        HttpResponse<String> r = https.send("PATCH", "/api/v1/namespaces/bad/configmaps/cm1", "application/merge-patch+json",
+                "{\"metadata\":{\"labels\":\"a=b\"}}");
+
+        expect(422, r);
+        JsonNode status = Json.MAPPER.readTree(r.body());
+        assertThat(status.path("reason").asString()).isEqualTo("Invalid");
+        String message = status.path("message").asString();
+        assertThat(message).startsWith(" \"\" is invalid: patch: Invalid value: \"{\\\"")
+                .contains("\\\"labels\\\":\\\"a=b\\\"")
+                .endsWith("\": json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string");
+        assertThat(status.path("details").path("causes").get(0).path("field").asString()).isEqualTo("patch");
+        assertThat(snapshot()).as("store unchanged").isEqualTo(before);
     }
 
     @Test

@@ -12,11 +12,11 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** Each kind's defaults, case by case as upstream's SetDefaults_* of core/v1 and rbac/v1 (1.32) set them. */
 class DefaultsTest {
-    static final Map<String, Strategy> KINDS = Map.of("pods", Kinds.pods(), "secrets", Kinds.secrets(),
-            "namespaces", Kinds.namespaces(), "rolebindings", Kinds.bindings(null, false),
-            "clusterrolebindings", Kinds.bindings(null, true), "roles", Kinds.roles(null, false),
-            "configmaps", Kinds.configMaps(), "serviceaccounts", Kinds.serviceAccounts(), "events", Kinds.events(),
-            "leases", Kinds.leases());
+    static final Map<String, Strategy> KINDS = Map.of("pods", PodKind.definition(), "secrets", SecretKind.definition(),
+            "namespaces", NamespaceKind.definition(), "rolebindings", RbacKinds.bindings(null, false),
+            "clusterrolebindings", RbacKinds.bindings(null, true), "roles", RbacKinds.roles(null, false),
+            "configmaps", ConfigMapKind.definition(), "serviceaccounts", ServiceAccountKind.definition((o, c, ns, n, b, w) -> null),
+            "events", EventKind.definition(), "leases", LeaseKind.definition());
 
     static JsonNode json(String s) {
         return Json.tree(s.getBytes(StandardCharsets.UTF_8));

@@ -28,7 +28,7 @@ class GenerateNameTest {
         store = SqliteStore.open(dir.resolve("store.db"));
         cache = WatchCache.start(store);
         Iterator<String> next = names.iterator();
-        return new ObjectStore(store, cache, Admission.none(), List.of(Kinds.configMaps()), prefix -> prefix + next.next());
+        return new ObjectStore(store, cache, Admission.none(), List.of(ConfigMapKind.definition()), prefix -> prefix + next.next());
     }
 
     @AfterEach

@@ -237,6 +237,33 @@ public abstract class StoreContractTest {
         assertThat(store.currentRevision()).isEqualTo(revision);
     }
 
+    /**
+     * The freshness protocol caches rely on: a revision learnt after a write was acknowledged,
+     * on any thread, is at least that write's, so waiting for it shows the write.
+     */
+    @Test
+    void currentRevisionIsNeverBehindAWriteAcknowledgedBeforeTheCall() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> writers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int writer = t;
+                writers.add(pool.submit(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        long written = store.create("/fresh/" + writer + "/" + i, json("x")).modRevision();
+                        assertThat(store.currentRevision()).isGreaterThanOrEqualTo(written);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : writers) f.get(100, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        long learnt = store.currentRevision();
+        assertThat(store.list("/fresh/", learnt, 0, null).entries()).hasSize(100);
+    }
+
     // ---- list ----
 
     @Test

@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import tools.jackson.core.JsonPointer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -58,17 +59,17 @@ public final class JsonPatch {
             case "remove":
                 return remove(doc, pointer(op, "path"));
             case "replace": {
-                Pointer path = pointer(op, "path");
+                JsonPointer path = pointer(op, "path");
                 JsonNode value = value(op, name);
-                if (path.isRoot()) return add(doc, path, value);
+                if (path.matches()) return add(doc, path, value);
                 get(doc, path, "replace");
                 remove(doc, path);
                 return add(doc, path, value);
             }
             case "move": {
-                Pointer from = pointer(op, "from");
-                Pointer path = pointer(op, "path");
-                if (path.startsWith(from) && !path.equals(from)) {
+                JsonPointer from = pointer(op, "from");
+                JsonPointer path = pointer(op, "path");
+                if (path.toString().startsWith(from + "/")) {
                     throw PatchException.invalid("move operation: \"from\" " + from + " is a prefix of \"path\" " + path);
                 }
                 JsonNode moved = get(doc, from, "move");
@@ -77,7 +78,7 @@ public final class JsonPatch {
             }
             case "copy": {
                 JsonNode value = get(doc, pointer(op, "from"), "copy");
-                Pointer path = pointer(op, "path");
+                JsonPointer path = pointer(op, "path");
                 copied[0] += size(value);
                 if (copied[0] > MAX_COPY_BYTES) {
                     throw PatchException.invalid("Unable to complete the copy, the accumulated size increase of copy is %d, exceeding the limit %d"
@@ -86,7 +87,7 @@ public final class JsonPatch {
                 return add(doc, path, value);
             }
             case "test": {
-                Pointer path = pointer(op, "path");
+                JsonPointer path = pointer(op, "path");
                 JsonNode want = value(op, name);
                 JsonNode have = find(doc, path);
                 if (have == null || !same(have, want)) {
@@ -99,14 +100,14 @@ public final class JsonPatch {
         }
     }
 
-    private static JsonNode add(JsonNode doc, Pointer path, JsonNode value) {
-        if (path.tokens().size() + Json.depth(value) > Json.MAX_DEPTH) {
+    private static JsonNode add(JsonNode doc, JsonPointer path, JsonNode value) {
+        if (depth(path) + Json.depth(value) > Json.MAX_DEPTH) {
             throw PatchException.invalid("the value at \"" + path + "\" would nest deeper than " + Json.MAX_DEPTH + " levels");
         }
         JsonNode copy = value.deepCopy();
-        if (path.isRoot()) return copy;
-        JsonNode parent = find(doc, path.parent());
-        String key = path.last();
+        if (path.matches()) return copy;
+        JsonNode parent = find(doc, path.head());
+        String key = path.last().getMatchingProperty();
         if (parent instanceof ObjectNode o) {
             o.set(key, copy);
         } else if (parent instanceof ArrayNode a) {
@@ -128,10 +129,10 @@ public final class JsonPatch {
         return n[0];
     }
 
-    private static JsonNode remove(JsonNode doc, Pointer path) {
-        if (path.isRoot()) throw PatchException.invalid("remove operation does not apply: cannot remove the whole document");
-        JsonNode parent = find(doc, path.parent());
-        String key = path.last();
+    private static JsonNode remove(JsonNode doc, JsonPointer path) {
+        if (path.matches()) throw PatchException.invalid("remove operation does not apply: cannot remove the whole document");
+        JsonNode parent = find(doc, path.head());
+        String key = path.last().getMatchingProperty();
         if (parent instanceof ObjectNode o && o.has(key)) {
             o.remove(key);
         } else if (parent instanceof ArrayNode a && !key.equals("-")) {
@@ -143,16 +144,17 @@ public final class JsonPatch {
         return doc;
     }
 
-    private static JsonNode get(JsonNode doc, Pointer path, String op) {
+    private static JsonNode get(JsonNode doc, JsonPointer path, String op) {
         JsonNode n = find(doc, path);
         if (n == null) throw PatchException.invalid(op + " operation does not apply: doc is missing path: \"" + path + "\"");
         return n;
     }
 
     /** The node at path, or null when there is none. */
-    static JsonNode find(JsonNode doc, Pointer path) {
+    static JsonNode find(JsonNode doc, JsonPointer path) {
         JsonNode n = doc;
-        for (String token : path.tokens()) {
+        for (JsonPointer at = path; !at.matches(); at = at.tail()) {
+            String token = at.getMatchingProperty();
             if (n instanceof ObjectNode o) {
                 n = o.get(token);
             } else if (n instanceof ArrayNode a) {
@@ -168,7 +170,7 @@ public final class JsonPatch {
         return n;
     }
 
-    private static int index(String token, int max, Pointer path) {
+    private static int index(String token, int max, JsonPointer path) {
         if (!isIndex(token)) throw PatchException.invalid("Unable to access invalid index: " + token + " in " + path);
         int i;
         try { i = Integer.parseInt(token); } catch (NumberFormatException e) { i = Integer.MAX_VALUE; }
@@ -182,12 +184,23 @@ public final class JsonPatch {
         return true;
     }
 
-    private static Pointer pointer(ObjectNode op, String field) {
+    private static int depth(JsonPointer path) {
+        int n = 0;
+        for (JsonPointer at = path; !at.matches(); at = at.tail()) n++;
+        return n;
+    }
+
+    /** The pointer an operation names; as upstream, an escape other than ~0 and ~1 is taken literally. */
+    private static JsonPointer pointer(ObjectNode op, String field) {
         JsonNode p = op.get(field);
         if (p == null || !p.isString()) {
             throw PatchException.invalid("operation \"" + op.path("op").asString("") + "\" is missing \"" + field + "\"");
         }
-        return Pointer.parse(p.asString());
+        try {
+            return JsonPointer.compile(p.asString());
+        } catch (IllegalArgumentException e) {
+            throw PatchException.invalid("JSON pointer must be empty or start with a \"/\": " + p.asString());
+        }
     }
 
     private static JsonNode value(ObjectNode op, String name) {

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The list strategies of the built-in kinds the server serves, from the patchStrategy / patchMergeKey
- * and listType tags of upstream's API types (k8s.io/api).
+ * and listType tags of upstream's API types (k8s.io/api). Each kind's definition names its schema.
  */
 public final class PatchSchemas {
     private PatchSchemas() {}
@@ -38,50 +38,28 @@ public final class PatchSchemas {
             "tolerations", atomic(),
             "nodeSelector", map()));
 
-    private static final PatchSchema POD = withMetadata(Map.of(
+    public static final PatchSchema POD = withMetadata(Map.of(
             "spec", POD_SPEC,
             "status", object(Map.of("conditions", keyedList("type", Map.of())))));
 
-    private static final PatchSchema SERVICE_ACCOUNT = withMetadata(Map.of(
+    public static final PatchSchema SERVICE_ACCOUNT = withMetadata(Map.of(
             "secrets", keyedList("name", Map.of()),
             "imagePullSecrets", keyedList("name", Map.of())));
 
-    private static final PatchSchema DATA = withMetadata(Map.of(
+    /** Secrets and ConfigMaps. */
+    public static final PatchSchema DATA = withMetadata(Map.of(
             "data", map(), "stringData", map(), "binaryData", map()));
 
-    private static final PatchSchema ROLE = withMetadata(Map.of(
+    /** Roles and ClusterRoles. */
+    public static final PatchSchema ROLE = withMetadata(Map.of(
             "rules", atomic(),
             "aggregationRule", object(Map.of("clusterRoleSelectors", atomic()))));
 
-    private static final PatchSchema BINDING = withMetadata(Map.of("subjects", atomic()));
+    /** RoleBindings and ClusterRoleBindings. */
+    public static final PatchSchema BINDING = withMetadata(Map.of("subjects", atomic()));
 
-    private static final PatchSchema ONLY_METADATA = withMetadata(Map.of());
-
-    /**
-     * The schema of a kind; for a kind not known here only ObjectMeta is described, so every other list
-     * replaces as in a JSON merge patch.
-     */
-    public static PatchSchema forKind(String apiVersion, String kind) {
-        String group = apiVersion == null || !apiVersion.contains("/") ? "" : apiVersion.substring(0, apiVersion.indexOf('/'));
-        String k = kind == null ? "" : kind;
-        switch (group) {
-            case "":
-                switch (k) {
-                    case "Pod": return POD;
-                    case "ServiceAccount": return SERVICE_ACCOUNT;
-                    case "Secret": case "ConfigMap": return DATA;
-                    default: return ONLY_METADATA;
-                }
-            case "rbac.authorization.k8s.io":
-                switch (k) {
-                    case "Role": case "ClusterRole": return ROLE;
-                    case "RoleBinding": case "ClusterRoleBinding": return BINDING;
-                    default: return ONLY_METADATA;
-                }
-            default:
-                return ONLY_METADATA;
-        }
-    }
+    /** A kind with no list of its own beyond ObjectMeta's: every other list replaces as in a JSON merge patch. */
+    public static final PatchSchema ONLY_METADATA = withMetadata(Map.of());
 
     private static PatchSchema withMetadata(Map<String, PatchSchema> fields) {
         var all = new java.util.HashMap<>(fields);

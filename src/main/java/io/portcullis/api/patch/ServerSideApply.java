@@ -102,16 +102,11 @@ public final class ServerSideApply {
      * @param oldObj the stored object, or null on create
      * @param newObj the object about to be stored; its managedFields, when present, are the ones kept
      *               (as upstream, an empty list resets them), else the stored object's are
-     * @return a copy of newObj with metadata.managedFields updated
+     * @return a copy of newObj with metadata.managedFields updated, following the kind's list strategies
      */
-    public static ObjectNode recordUpdate(ObjectNode oldObj, ObjectNode newObj, String manager, Instant now) {
-        return recordUpdate(oldObj, newObj, manager, now, null);
-    }
-
-    /** As {@link #recordUpdate(ObjectNode, ObjectNode, String, Instant)}, with the kind's list strategies. */
     public static ObjectNode recordUpdate(ObjectNode oldObj, ObjectNode newObj, String manager, Instant now, PatchSchema schema) {
         if (manager == null || manager.isEmpty()) throw new IllegalArgumentException("an update needs a field manager");
-        PatchSchema s = schema != null ? schema : PatchSchemas.forKind(Json.text(newObj, "apiVersion"), Json.text(newObj, "kind"));
+        PatchSchema s = java.util.Objects.requireNonNull(schema, "schema");
         ObjectNode result = newObj.deepCopy();
         JsonNode given = newObj.path("metadata").get("managedFields");
         List<Entry> entries = given != null && given.isArray() ? read(newObj) : (oldObj == null ? new ArrayList<>() : read(oldObj));

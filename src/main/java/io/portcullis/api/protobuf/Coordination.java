@@ -14,11 +14,11 @@ import io.kubernetes.client.proto.Meta;
  * coordination.k8s.io/v1, which client-java-proto does not ship: its two messages described here with
  * upstream's field numbers (k8s.io/api coordination/v1 types.go), and parsed as dynamic messages.
  */
-final class Coordination {
+public final class Coordination {
     private Coordination() {}
 
     static final FileDescriptor FILE = build();
-    static final DynamicMessage LEASE = DynamicMessage.getDefaultInstance(FILE.findMessageTypeByName("Lease"));
+    public static final DynamicMessage LEASE = DynamicMessage.getDefaultInstance(FILE.findMessageTypeByName("Lease"));
 
     private static FileDescriptor build() {
         String meta = "." + Meta.getDescriptor().getPackage() + ".";

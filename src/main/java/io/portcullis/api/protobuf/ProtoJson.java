@@ -42,7 +42,12 @@ import tools.jackson.databind.node.ObjectNode;
  * </ul>
  */
 final class ProtoJson {
-    private ProtoJson() {}
+    private final ProtobufBodies bodies;
+
+    /** {@code bodies} decodes the envelopes embedded in raw extensions. */
+    ProtoJson(ProtobufBodies bodies) {
+        this.bodies = bodies;
+    }
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -120,17 +125,17 @@ final class ProtoJson {
     private static final long MIN_SECONDS = -62135596800L;   // 0001-01-01T00:00:00Z
     private static final long MAX_SECONDS = 253402300799L;   // 9999-12-31T23:59:59Z
 
-    static ObjectNode toJson(Message message) {
+    ObjectNode toJson(Message message) {
         return toJson(message, 0);
     }
 
-    static ObjectNode toJson(Message message, int depth) {
+    ObjectNode toJson(Message message, int depth) {
         ObjectNode out = Json.object();
         fill(out, message, depth);
         return out;
     }
 
-    private static void fill(ObjectNode out, Message message, int depth) {
+    private void fill(ObjectNode out, Message message, int depth) {
         for (FieldDescriptor field : message.getDescriptorForType().getFields()) {
             if (field.isMapField()) {
                 if (message.getRepeatedFieldCount(field) > 0) out.set(jsonName(field), map(message, field, depth));
@@ -156,7 +161,7 @@ final class ProtoJson {
     }
 
     /** A singular field's JSON, or null when JSON would leave it out. */
-    private static JsonNode single(FieldDescriptor field, Object value, int depth) {
+    private JsonNode single(FieldDescriptor field, Object value, int depth) {
         switch (field.getJavaType()) {
             case STRING:
                 String s = (String) value;
@@ -173,7 +178,7 @@ final class ProtoJson {
     }
 
     /** A list element or map value: kept as it is, empty or not. */
-    private static JsonNode element(FieldDescriptor field, Object value, int depth) {
+    private JsonNode element(FieldDescriptor field, Object value, int depth) {
         switch (field.getJavaType()) {
             case STRING:
                 return NODES.stringNode((String) value);
@@ -187,7 +192,7 @@ final class ProtoJson {
         }
     }
 
-    private static ObjectNode map(Message message, FieldDescriptor field, int depth) {
+    private ObjectNode map(Message message, FieldDescriptor field, int depth) {
         Descriptor entry = field.getMessageType();
         FieldDescriptor keyField = entry.findFieldByNumber(1);
         FieldDescriptor valueField = entry.findFieldByNumber(2);
@@ -201,7 +206,7 @@ final class ProtoJson {
     }
 
     /** A nested message, with Kubernetes' custom JSON types; null when JSON would give null. */
-    private static JsonNode message(Message m, int depth) {
+    private JsonNode message(Message m, int depth) {
         Descriptor d = m.getDescriptorForType();
         switch (d.getFullName()) {
             case TIME:
@@ -250,9 +255,9 @@ final class ProtoJson {
     }
 
     /** An object embedded in raw bytes: a nested protobuf envelope, or JSON. */
-    private static JsonNode embedded(ByteString raw, int depth) {
+    private JsonNode embedded(ByteString raw, int depth) {
         if (raw.isEmpty()) return NODES.nullNode();
-        if (ProtobufBodies.hasMagic(raw)) return ProtobufBodies.decode(raw.toByteArray(), depth + 1);
+        if (ProtobufBodies.hasMagic(raw)) return bodies.decode(raw.toByteArray(), depth + 1);
         return json(raw, "runtime.RawExtension");
     }
 

@@ -4,11 +4,16 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageLite;
+import io.kubernetes.client.proto.Meta;
 import io.kubernetes.client.proto.Runtime;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
+import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -28,7 +33,33 @@ public final class ProtobufBodies {
     /** How deep embedded objects (a List's items) may nest, each in its own envelope. */
     static final int MAX_NESTING = 8;
 
-    private ProtobufBodies() {}
+    /** The message of each "apiVersion kind" this server decodes. */
+    private final Map<String, Message> prototypes = new HashMap<>();
+    private final ProtoJson json = new ProtoJson(this);
+
+    /**
+     * Decodes the served kinds (and the kinds of their subresources, such as TokenRequest) with the
+     * messages their types name; in every served group version also DeleteOptions (meta.k8s.io's
+     * option kinds are registered in each, as upstream) and, in v1, List.
+     */
+    public ProtobufBodies(List<ResourceType> served) {
+        for (ResourceType t : served) {
+            add(t.apiVersion(), t.kind(), t.protobuf());
+            add(t.apiVersion(), "DeleteOptions", Meta.DeleteOptions.getDefaultInstance());
+            for (ResourceType.Subresource sub : t.subresources()) {
+                if (sub.protobuf() != null) add(sub.apiVersion(), sub.kind(), sub.protobuf());
+            }
+        }
+        add("meta.k8s.io/v1", "DeleteOptions", Meta.DeleteOptions.getDefaultInstance());
+        add("v1", "List", Meta.List.getDefaultInstance());
+    }
+
+    private void add(String apiVersion, String kind, Message prototype) {
+        Message before = prototypes.putIfAbsent(apiVersion + " " + kind, prototype);
+        if (before != null && !before.getDescriptorForType().equals(prototype.getDescriptorForType())) {
+            throw new IllegalArgumentException("two protobuf messages for " + apiVersion + " " + kind);
+        }
+    }
 
     /** True when a Content-Type header (parameters allowed) names the Kubernetes protobuf encoding. */
     public static boolean isProtobuf(String contentType) {
@@ -39,8 +70,8 @@ public final class ProtobufBodies {
     }
 
     /** True when {@link #decode} knows the message of this apiVersion and kind. */
-    public static boolean supports(String apiVersion, String kind) {
-        return Kinds.prototype(apiVersion, kind).isPresent();
+    public boolean supports(String apiVersion, String kind) {
+        return prototypes.containsKey(apiVersion + " " + kind);
     }
 
     /**
@@ -50,13 +81,13 @@ public final class ProtobufBodies {
      *     malformed, names an apiVersion and kind this server has no message for, or gives a tree
      *     deeper than {@link Json#MAX_DEPTH}
      */
-    public static ObjectNode decode(byte[] body) {
+    public ObjectNode decode(byte[] body) {
         ObjectNode tree = decode(body, 0);
         if (Json.depth(tree) > Json.MAX_DEPTH) throw Statuses.badRequest("protobuf body nests more than " + Json.MAX_DEPTH + " levels deep");
         return tree;
     }
 
-    static ObjectNode decode(byte[] body, int depth) {
+    ObjectNode decode(byte[] body, int depth) {
         if (depth > MAX_NESTING) throw Statuses.badRequest("protobuf body nests objects more than " + MAX_NESTING + " deep");
         if (body == null || body.length == 0) throw Statuses.badRequest("the protobuf request body is empty");
         if (!hasMagic(body)) {
@@ -75,15 +106,15 @@ public final class ProtobufBodies {
         if (!unknown.getContentEncoding().isEmpty()) {
             throw Statuses.badRequest("protobuf content encoding \"" + unknown.getContentEncoding() + "\" is not supported");
         }
-        Message prototype = Kinds.prototype(apiVersion, kind).orElseThrow(() -> Statuses.badRequest(
-                "no kind \"%s\" is registered for version \"%s\"".formatted(kind, apiVersion)));
+        Message prototype = prototypes.get(apiVersion + " " + kind);
+        if (prototype == null) throw Statuses.badRequest("no kind \"%s\" is registered for version \"%s\"".formatted(kind, apiVersion));
         Message object;
         try {
             object = prototype.getParserForType().parseFrom(unknown.getRaw());
         } catch (InvalidProtocolBufferException e) {
             throw Statuses.badRequest("cannot decode %s %s from protobuf: %s".formatted(apiVersion, kind, e.getMessage()));
         }
-        ObjectNode json = ProtoJson.toJson(object, depth);
+        ObjectNode json = this.json.toJson(object, depth);
         ObjectNode result = Json.object();
         result.put("apiVersion", apiVersion);
         result.put("kind", kind);

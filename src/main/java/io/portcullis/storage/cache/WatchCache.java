@@ -1,5 +1,6 @@
 package io.portcullis.storage.cache;
 
+import io.portcullis.api.Statuses;
 import io.portcullis.storage.Store;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -22,8 +23,12 @@ import org.slf4j.LoggerFactory;
  * Derived, in-memory state of everything under /registry/, fed by one store watch, as upstream's
  * cacher: get, list and watch are served from here; writes go to the store. Objects are grouped
  * by resource prefix (/registry/<group>/<resource>/). The cache's revision is the store revision
- * of the last event applied, so a reader that needs the newest state waits for
- * {@link Store#currentRevision()}.
+ * of the last event applied.
+ *
+ * <p>Freshness: a read that must see every acknowledged write learns the store's revision once
+ * ({@link #waitFresh}, a round trip for a remote store, so never on an event loop) and waits until
+ * the cache has applied it. {@link #fresh()} answers without waiting or asking the network, for
+ * reads served inline.
  */
 public final class WatchCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WatchCache.class);
@@ -38,7 +43,7 @@ public final class WatchCache implements AutoCloseable {
         default void closed() {}
     }
 
-    /** A registered watcher; close it to stop receiving. */
+    /** A registered watcher or listener; close it to stop receiving. */
     public interface Registration extends AutoCloseable {
         @Override
         void close();
@@ -245,9 +250,23 @@ public final class WatchCache implements AutoCloseable {
         }
     }
 
-    /** Waits until the cache holds every write acknowledged so far. */
+    /** Waits until the cache holds every write acknowledged so far; false on timeout. May block on the store. */
     public boolean waitFresh(Duration timeout) {
         return waitFor(store.currentRevision(), timeout);
+    }
+
+    /**
+     * True when the cache is known, without blocking, to hold every acknowledged write: only for
+     * a store whose revision is a memory read. A remote store's caller waits with {@link #waitFresh}.
+     */
+    public boolean fresh() {
+        return store.currentRevisionIsLocal() && revision >= store.currentRevision();
+    }
+
+    /** The item as of the newest acknowledged write: at once when the cache is known fresh, else after waiting for it (503 on timeout). */
+    public Optional<Item> getFresh(String key, Duration timeout) {
+        if (!fresh() && !waitFresh(timeout)) throw Statuses.serviceUnavailable("the cache did not catch up with storage in time");
+        return get(key);
     }
 
     public Optional<Item> get(String key) {
@@ -321,10 +340,10 @@ public final class WatchCache implements AutoCloseable {
     /**
      * Calls the consumer with an ADDED event for every current item under the prefix, then, on the
      * cache's thread and after watchers, with every later event. For derived state kept elsewhere
-     * (RBAC's binding index, token revocation); the consumer must be idempotent, as an event
-     * racing the registration may arrive twice.
+     * (RBAC's binding index, token revocation, controllers); the consumer must be idempotent, as
+     * an event racing the registration may arrive twice. Closing what is returned removes it.
      */
-    public void addListener(String prefix, Consumer<CacheEvent> consumer) {
+    public Registration addListener(String prefix, Consumer<CacheEvent> consumer) {
         lock.writeLock().lock();
         try {
             Bucket b = buckets.get(bucketOf(prefix));
@@ -334,7 +353,9 @@ public final class WatchCache implements AutoCloseable {
                     consumer.accept(new CacheEvent(CacheEvent.Type.ADDED, it, null));
                 }
             }
-            listeners.add(new Listener(prefix, consumer));
+            Listener listener = new Listener(prefix, consumer);
+            listeners.add(listener);
+            return () -> listeners.remove(listener);
         } finally {
             lock.writeLock().unlock();
         }

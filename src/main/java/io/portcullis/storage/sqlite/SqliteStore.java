@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
@@ -243,6 +242,12 @@ public final class SqliteStore implements Store {
     public long currentRevision() {
         ensureOpen();
         return committedRevision;
+    }
+
+    /** Every write goes through this process, so the newest revision is a field. */
+    @Override
+    public boolean currentRevisionIsLocal() {
+        return true;
     }
 
     @Override

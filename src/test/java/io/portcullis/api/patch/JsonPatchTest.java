@@ -34,6 +34,7 @@ class JsonPatchTest {
         copy a value                      | {'a':{'b':1}}                         | [{'op':'copy','from':'/a','path':'/c'}]                       | {'a':{'b':1},'c':{'b':1}}
         numbers compare by value in test  | {'a':1}                               | [{'op':'test','path':'/a','value':1.0}]                       | {'a':1}
         add replaces an existing member   | {'a':1}                               | [{'op':'add','path':'/a','value':2}]                          | {'a':2}
+        an unknown escape is literal      | {'foo':1}                             | [{'op':'add','path':'/a~2','value':1}]                        | {'foo':1,'a~2':1}
         """)
     void appliesRfc6902Examples(String name, String target, String patch, String want) {
         ObjectNode original = obj(target);
@@ -55,7 +56,7 @@ class JsonPatchTest {
         indexing into a scalar             | {'foo':1}                       | [{'op':'add','path':'/foo/0','value':1}]
         moving into its own child          | {'foo':{'a':1}}                 | [{'op':'move','from':'/foo','path':'/foo/a/b'}]
         a missing path                     | {'foo':1}                       | [{'op':'add','value':1}]
-        a bad escape                       | {'foo':1}                       | [{'op':'add','path':'/a~2','value':1}]
+        a path without its leading slash   | {'foo':1}                       | [{'op':'add','path':'foo','value':1}]
         replacing the root with a scalar   | {'foo':1}                       | [{'op':'replace','path':'','value':1}]
         """)
     void failedOperationsAreInvalid(String name, String target, String patch) {

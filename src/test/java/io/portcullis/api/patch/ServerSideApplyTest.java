@@ -15,8 +15,8 @@ import tools.jackson.databind.node.ObjectNode;
 class ServerSideApplyTest {
     static final Instant T1 = Instant.parse("2025-01-02T03:04:05.678Z");
     static final Instant T2 = Instant.parse("2025-01-02T04:00:00Z");
-    static final PatchSchema CONFIG_MAP = PatchSchemas.forKind("v1", "ConfigMap");
-    static final PatchSchema POD = PatchSchemas.forKind("v1", "Pod");
+    static final PatchSchema CONFIG_MAP = PatchSchemas.DATA;
+    static final PatchSchema POD = PatchSchemas.POD;
 
     static ObjectNode cm(String labelsAndData) {
         return obj("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','namespace':'ns'" + labelsAndData + "}");
@@ -161,7 +161,7 @@ class ServerSideApplyTest {
         ObjectNode edited = live.deepCopy();
         ((ObjectNode) edited.get("data")).put("a", "2");
         ((ObjectNode) edited.get("data")).put("b", "3");
-        ObjectNode out = ServerSideApply.recordUpdate(live, edited, "kubectl-edit", T2);
+        ObjectNode out = ServerSideApply.recordUpdate(live, edited, "kubectl-edit", T2, CONFIG_MAP);
         assertThat(out.path("data").toString()).isEqualTo("{\"a\":\"2\",\"b\":\"3\"}");
         assertThat(managed(out)).hasSize(2);
         assertThat(managed(out).get(0).get("fieldsV1").toString()).isEqualTo("{\"f:metadata\":{\"f:labels\":{\"f:app\":{}}}}");
@@ -176,7 +176,7 @@ class ServerSideApplyTest {
     @Test
     void aCreateRecordsEveryFieldAndNewMapsThemselves() {
         ObjectNode created = cm(",'uid':'u','resourceVersion':'1','creationTimestamp':'2025-01-01T00:00:00Z','labels':{'app':'x'}},'data':{'a':'1'}");
-        ObjectNode out = ServerSideApply.recordUpdate(null, created, "kubectl-create", T1);
+        ObjectNode out = ServerSideApply.recordUpdate(null, created, "kubectl-create", T1, CONFIG_MAP);
         assertThat(managed(out).get(0).get("fieldsV1").toString())
                 .isEqualTo("{\"f:data\":{\".\":{},\"f:a\":{}},\"f:metadata\":{\"f:labels\":{\".\":{},\"f:app\":{}}}}");
     }
@@ -186,14 +186,14 @@ class ServerSideApplyTest {
         ObjectNode live = ServerSideApply.apply(null, cm("},'data':{'a':'1','b':'2'}"), "alice", false, CONFIG_MAP, T1);
         ObjectNode edited = live.deepCopy();
         ((ObjectNode) edited.get("data")).remove("b");
-        ObjectNode out = ServerSideApply.recordUpdate(live, edited, "kubectl-edit", T2);
+        ObjectNode out = ServerSideApply.recordUpdate(live, edited, "kubectl-edit", T2, CONFIG_MAP);
         assertThat(managed(out)).hasSize(1);
         assertThat(managed(out).get(0).get("fieldsV1").toString()).isEqualTo("{\"f:data\":{\"f:a\":{}}}");
     }
 
     @Test
     void anUpdateThenAnApplyOfAnotherValueConflictsWithTheUpdater() {
-        ObjectNode live = ServerSideApply.recordUpdate(null, cm(",'labels':{'app':'x'}}"), "kubectl-create", T1);
+        ObjectNode live = ServerSideApply.recordUpdate(null, cm(",'labels':{'app':'x'}}"), "kubectl-create", T1, CONFIG_MAP);
         assertThatThrownBy(() -> ServerSideApply.apply(live, cm(",'labels':{'app':'y'}}"), "kubectl", false, CONFIG_MAP, T2))
                 .hasMessage("Apply failed with 1 conflict: conflict with \"kubectl-create\" using v1: .metadata.labels.app");
     }
@@ -237,7 +237,7 @@ class ServerSideApplyTest {
     @org.junit.jupiter.api.Timeout(45)
     void applyingLongKeyedListsIsNotQuadratic() {
         int n = 8_000;
-        var schema = PatchSchemas.forKind("v1", "Pod");
+        var schema = PatchSchemas.POD;
         ObjectNode first = ServerSideApply.apply(null, StrategicMergePatchTest.pod(n, "a"), "m", false, schema, Instant.now());
         ObjectNode second = ServerSideApply.apply(first, StrategicMergePatchTest.pod(n, "b"), "m", false, schema, Instant.now());
         assertThat(second.at("/spec/containers").size()).isEqualTo(n);

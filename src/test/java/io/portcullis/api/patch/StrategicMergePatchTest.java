@@ -39,7 +39,7 @@ class StrategicMergePatchTest {
         a replaced list loses its directives | v1 | Pod | {'spec':{'tolerations':[]}} | {'spec':{'tolerations':[{'key':'a','$patch':'merge'}]}} | {'spec':{'tolerations':[{'key':'a'}]}}
         """)
     void mergesPerListStrategy(String name, String apiVersion, String kind, String target, String patch, String want) {
-        ObjectNodeCheck.check(StrategicMergePatch.apply(obj(target), node(patch), PatchSchemas.forKind(apiVersion, kind)), obj(want));
+        ObjectNodeCheck.check(StrategicMergePatch.apply(obj(target), node(patch), schemaOf(kind)), obj(want));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -53,7 +53,7 @@ class StrategicMergePatchTest {
         a patch that is not an object | ['a'] | 400 | json: cannot unmarshal array into Go value of type map[string]interface {}
         """)
     void badPatchesAreRejected(String name, String patch, int code, String message) {
-        assertThatThrownBy(() -> StrategicMergePatch.apply(obj("{'spec':{'volumes':[{'name':'v'}]}}"), node(patch), PatchSchemas.forKind("v1", "Pod")))
+        assertThatThrownBy(() -> StrategicMergePatch.apply(obj("{'spec':{'volumes':[{'name':'v'}]}}"), node(patch), PatchSchemas.POD))
                 .isInstanceOfSatisfying(PatchException.class, e -> {
                     assertThat(e.code()).isEqualTo(code);
                     assertThat(e.getMessage()).isEqualTo(message);
@@ -80,7 +80,7 @@ class StrategicMergePatchTest {
     @org.junit.jupiter.api.Timeout(45)
     void longListsMergeWithoutASearchPerItem() {
         int n = 40_000;
-        var schema = PatchSchemas.forKind("v1", "Pod");
+        var schema = PatchSchemas.POD;
         ObjectNode live = pod(n, "a");
         for (int i = 0; i < n; i++) live.withArray("/metadata/finalizers").add("f" + i);
         ObjectNode patch = pod(n, "b");
@@ -96,5 +96,17 @@ class StrategicMergePatchTest {
         ObjectNode deletes = obj("{'spec':{'containers':[]}}");
         for (int i = 0; i < n; i++) deletes.withArray("/spec/containers").addObject().put("name", "b" + i).put("$patch", "delete");
         assertThat(StrategicMergePatch.apply(merged, deletes, schema).at("/spec/containers").size()).isEqualTo(n);
+    }
+
+    /** The schema each kind's definition names. */
+    static PatchSchema schemaOf(String kind) {
+        return switch (kind) {
+            case "Pod" -> PatchSchemas.POD;
+            case "ServiceAccount" -> PatchSchemas.SERVICE_ACCOUNT;
+            case "Secret", "ConfigMap" -> PatchSchemas.DATA;
+            case "Role", "ClusterRole" -> PatchSchemas.ROLE;
+            case "RoleBinding", "ClusterRoleBinding" -> PatchSchemas.BINDING;
+            default -> PatchSchemas.ONLY_METADATA;
+        };
     }
 }

@@ -30,6 +30,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.node.ObjectNode;
 
 class ProtobufBodiesTest {
+    /** The server's decoder: the served kinds' messages. */
+    static final ProtobufBodies BODIES = served();
+
+    static ProtobufBodies served() {
+        java.util.List<io.portcullis.api.ResourceType> types = new java.util.ArrayList<>();
+        for (io.portcullis.registry.Strategy s : io.portcullis.registry.ServedKinds.stored(null, (o, c, ns, n, b, w) -> null)) types.add(s.type());
+        types.addAll(io.portcullis.registry.ServedKinds.reviews());
+        return new ProtobufBodies(types);
+    }
+
     private static final String RBAC = "rbac.authorization.k8s.io/v1";
     private static final String RBAC_GROUP = "rbac.authorization.k8s.io";
     private static final long JAN_2_2025 = 1735787045L;   // 2025-01-02T03:04:05Z
@@ -292,21 +302,21 @@ class ProtobufBodiesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource
     void kubectlBodies(String name, String apiVersion, String kind, Message object, String expected) {
-        ObjectNode decoded = ProtobufBodies.decode(ProtobufBodies.encode(apiVersion, kind, object));
+        ObjectNode decoded = BODIES.decode(ProtobufBodies.encode(apiVersion, kind, object));
         assertThat(decoded).isEqualTo(Json.objectTree(expected.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void fieldsOfTheServedReleaseSurviveDecoding() {
         // resourceAttributes.fieldSelector came with 1.31, pod-level resources with 1.32: a 1.30 message set dropped both
-        ObjectNode sar = ProtobufBodies.decode(ProtobufBodies.encode("authorization.k8s.io/v1", "SubjectAccessReview",
+        ObjectNode sar = BODIES.decode(ProtobufBodies.encode("authorization.k8s.io/v1", "SubjectAccessReview",
                 io.kubernetes.client.proto.V1Authorization.SubjectAccessReview.newBuilder().setSpec(
                         io.kubernetes.client.proto.V1Authorization.SubjectAccessReviewSpec.newBuilder().setUser("u").setResourceAttributes(
                                 io.kubernetes.client.proto.V1Authorization.ResourceAttributes.newBuilder().setVerb("list").setResource("pods")
                                         .setFieldSelector(io.kubernetes.client.proto.V1Authorization.FieldSelectorAttributes.newBuilder()
                                                 .setRawSelector("spec.nodeName=n1")))).build()));
         assertThat(sar.path("spec").path("resourceAttributes").path("fieldSelector").path("rawSelector").asString()).isEqualTo("spec.nodeName=n1");
-        ObjectNode pod = ProtobufBodies.decode(ProtobufBodies.encode("v1", "Pod", V1.Pod.newBuilder().setSpec(V1.PodSpec.newBuilder()
+        ObjectNode pod = BODIES.decode(ProtobufBodies.encode("v1", "Pod", V1.Pod.newBuilder().setSpec(V1.PodSpec.newBuilder()
                 .setResources(V1.ResourceRequirements.newBuilder().putLimits("cpu",
                         io.kubernetes.client.proto.Resource.Quantity.newBuilder().setString("1").build()))).build()));
         assertThat(pod.path("spec").path("resources").path("limits").path("cpu").asString()).isEqualTo("1");
@@ -314,7 +324,7 @@ class ProtobufBodiesTest {
 
     @Test
     void apiVersionAndKindComeFirst() {
-        ObjectNode decoded = ProtobufBodies.decode(ProtobufBodies.encode("v1", "ServiceAccount",
+        ObjectNode decoded = BODIES.decode(ProtobufBodies.encode("v1", "ServiceAccount",
                 V1.ServiceAccount.newBuilder().setMetadata(meta("foo", "")).build()));
         assertThat(decoded.propertyNames()).containsExactly("apiVersion", "kind", "metadata");
     }
@@ -328,14 +338,14 @@ class ProtobufBodiesTest {
         System.arraycopy(extra, 0, raw, sa.length, extra.length);
         byte[] body = envelope("v1", "ServiceAccount", ByteString.copyFrom(raw), "");
 
-        assertThat(ProtobufBodies.decode(body)).isEqualTo(Json.objectTree("""
+        assertThat(BODIES.decode(body)).isEqualTo(Json.objectTree("""
                 {"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"foo"},"automountServiceAccountToken":true}"""
                 .getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void aZeroCreationTimestampIsDroppedNotTheEpoch() {
-        ObjectNode decoded = ProtobufBodies.decode(ProtobufBodies.encode("v1", "ConfigMap", V1.ConfigMap.newBuilder()
+        ObjectNode decoded = BODIES.decode(ProtobufBodies.encode("v1", "ConfigMap", V1.ConfigMap.newBuilder()
                 .setMetadata(meta("cm", "").toBuilder().setCreationTimestamp(Meta.Time.newBuilder().setSeconds(0).setNanos(0))).build()));
         assertThat(decoded.get("metadata").has("creationTimestamp")).isFalse();
         assertThat(decoded.get("metadata").has("namespace")).isFalse();
@@ -367,7 +377,7 @@ class ProtobufBodiesTest {
         Descriptor holder = DurationHolder.DESCRIPTOR;
         DynamicMessage m = DynamicMessage.newBuilder(holder).setField(holder.findFieldByName("ttl"),
                 Meta.Duration.newBuilder().setDuration(90_000_000_000L).build()).build();
-        assertThat(ProtoJson.toJson(m)).isEqualTo(Json.objectTree("{\"ttl\":\"1m30s\"}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(new ProtoJson(BODIES).toJson(m)).isEqualTo(Json.objectTree("{\"ttl\":\"1m30s\"}".getBytes(StandardCharsets.UTF_8)));
     }
 
     static Stream<Arguments> badBodies() {
@@ -408,7 +418,7 @@ class ProtobufBodiesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource
     void badBodies(String name, byte[] body, String message) {
-        ApiException e = catchThrowableOfType(ApiException.class, () -> ProtobufBodies.decode(body));
+        ApiException e = catchThrowableOfType(ApiException.class, () -> BODIES.decode(body));
         assertThat(e).as("decoding %s must fail", name).isNotNull();
         assertThat(e.code()).isEqualTo(400);
         assertThat(e.reason()).isEqualTo("BadRequest");
@@ -417,7 +427,7 @@ class ProtobufBodiesTest {
 
     @Test
     void nestingWithinTheLimitDecodes() {
-        assertThat(ProtobufBodies.decode(nested(ProtobufBodies.MAX_NESTING)).get("kind").asString()).isEqualTo("List");
+        assertThat(BODIES.decode(nested(ProtobufBodies.MAX_NESTING)).get("kind").asString()).isEqualTo("List");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -436,11 +446,11 @@ class ProtobufBodiesTest {
 
     @Test
     void supportedKindsAreListedOneByOne() {
-        assertThat(ProtobufBodies.supports("v1", "ServiceAccount")).isTrue();
-        assertThat(ProtobufBodies.supports("coordination.k8s.io/v1", "Lease")).isTrue();
-        assertThat(ProtobufBodies.supports("rbac.authorization.k8s.io/v1", "DeleteOptions")).isTrue();
-        assertThat(ProtobufBodies.supports("v1", "Role")).isFalse();
-        assertThat(ProtobufBodies.supports("rbac.authorization.k8s.io/v1beta1", "Role")).isFalse();
+        assertThat(BODIES.supports("v1", "ServiceAccount")).isTrue();
+        assertThat(BODIES.supports("coordination.k8s.io/v1", "Lease")).isTrue();
+        assertThat(BODIES.supports("rbac.authorization.k8s.io/v1", "DeleteOptions")).isTrue();
+        assertThat(BODIES.supports("v1", "Role")).isFalse();
+        assertThat(BODIES.supports("rbac.authorization.k8s.io/v1beta1", "Role")).isFalse();
     }
 
     /** ObjectMeta as Go writes it: every non-pointer scalar, and the zero creationTimestamp as an empty message. */

@@ -1,4 +1,4 @@
-package io.portcullis.server;
+package io.portcullis.registry;
 
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.portcullis.api.Json;
@@ -14,7 +14,6 @@ import io.portcullis.authz.AuthorizationException;
 import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Decision;
 import io.portcullis.authz.rbac.RuleResolver;
-import io.portcullis.request.RequestInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,44 +24,48 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The review APIs, answered and never stored: TokenReview and SelfSubjectReview
+ * The review kinds' answers, given and never stored: TokenReview and SelfSubjectReview
  * (authentication.k8s.io), SubjectAccessReview, LocalSubjectAccessReview,
  * SelfSubjectAccessReview and SelfSubjectRulesReview (authorization.k8s.io).
  */
-final class Reviews implements Route.Handler {
-    private final Map<String, ResourceType> types = new LinkedHashMap<>();
+public final class Reviews {
     private final TokenAuthenticator tokens;
     private final List<String> apiAudiences;
     private final Authorizer authorizer;
     private final RuleResolver rules;
 
-    Reviews(List<ResourceType> types, TokenAuthenticator tokens, List<String> apiAudiences, Authorizer authorizer, RuleResolver rules) {
-        for (ResourceType t : types) this.types.put(t.resource(), t);
+    /**
+     * @param tokens the bearer-token plugins, for TokenReview
+     * @param authorizer the server's whole chain, for the access reviews
+     * @param rules RBAC's rules, for SelfSubjectRulesReview
+     */
+    public Reviews(TokenAuthenticator tokens, List<String> apiAudiences, Authorizer authorizer, RuleResolver rules) {
         this.tokens = tokens;
         this.apiAudiences = List.copyOf(apiAudiences);
         this.authorizer = authorizer;
         this.rules = rules;
     }
 
-    @Override
-    public void serve(Exchange ex, RequestInfo info, UserInfo user) {
-        ResourceType t = types.get(info.resource());
-        ObjectNode review = Bodies.read(ex, t, info.param("fieldValidation"));
+    /**
+     * The review, of kind {@code t} and sent by {@code requester} (in {@code namespace} for a
+     * LocalSubjectAccessReview), with its status filled in; 400 or 422 when it asks nothing answerable.
+     */
+    public ObjectNode answer(ResourceType t, ObjectNode review, UserInfo requester, String namespace) {
         review.put("apiVersion", t.apiVersion());
         review.put("kind", t.kind());
         ObjectNode meta = review.has("metadata") && review.get("metadata").isObject() ? (ObjectNode) review.get("metadata") : review.putObject("metadata");
         meta.putNull("creationTimestamp");
         ObjectNode status = switch (t.resource()) {
             case "tokenreviews" -> tokenReview(review);
-            case "selfsubjectreviews" -> selfSubjectReview(user);
-            case "subjectaccessreviews" -> accessReview(review, t, null, subjectOf(review, t));
-            case "localsubjectaccessreviews" -> localAccessReview(review, t, info.namespace());
-            case "selfsubjectaccessreviews" -> accessReview(review, t, null, user);
-            case "selfsubjectrulesreviews" -> rulesReview(review, user);
-            default -> throw Statuses.notFoundPath();
+            case "selfsubjectreviews" -> selfSubjectReview(requester);
+            case "subjectaccessreviews" -> accessReview(review, t, subjectOf(review, t));
+            case "localsubjectaccessreviews" -> localAccessReview(review, t, namespace);
+            case "selfsubjectaccessreviews" -> accessReview(review, t, requester);
+            case "selfsubjectrulesreviews" -> rulesReview(review, requester);
+            default -> throw new IllegalArgumentException("not a review kind: " + t.resource());
         };
         review.set("status", status);
-        ex.respondJson(201, review);
+        return review;
     }
 
     private ObjectNode tokenReview(ObjectNode review) {
@@ -104,7 +107,7 @@ final class Reviews implements Route.Handler {
         return status;
     }
 
-    static ObjectNode userInfo(UserInfo u) {
+    private static ObjectNode userInfo(UserInfo u) {
         ObjectNode n = Json.object();
         n.put("username", u.name());
         if (!u.uid().isEmpty()) n.put("uid", u.uid());
@@ -155,10 +158,10 @@ final class Reviews implements Route.Handler {
         if (!errs.isEmpty()) throw Statuses.invalid(t.group(), t.kind(), "", errs);
         if (ra instanceof ObjectNode o) o.put("namespace", namespace);
         ((ObjectNode) review.get("metadata")).put("namespace", namespace);
-        return accessReview(review, t, namespace, subjectOf(review, t));
+        return accessReview(review, t, subjectOf(review, t));
     }
 
-    private ObjectNode accessReview(ObjectNode review, ResourceType t, String namespace, UserInfo subject) {
+    private ObjectNode accessReview(ObjectNode review, ResourceType t, UserInfo subject) {
         JsonNode spec = review.path("spec");
         JsonNode ra = spec.get("resourceAttributes");
         JsonNode nra = spec.get("nonResourceAttributes");

@@ -5,9 +5,9 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Small readers and writers of object trees. */
-public final class Objects {
-    private Objects() {}
+/** Small readers and writers of API objects as JSON trees (metadata, dotted paths, sizes, defaults). */
+public final class ApiObjects {
+    private ApiObjects() {}
 
     public static ObjectNode metadata(ObjectNode obj) {
         JsonNode m = obj.get("metadata");
@@ -46,6 +46,13 @@ public final class Objects {
     static void defaultText(ObjectNode obj, String field, String value) {
         JsonNode v = obj.get(field);
         if (v == null || v.isNull() || v.asString("").isEmpty()) obj.put(field, value);
+    }
+
+    /** The object under the field, created (replacing anything else there) when absent. */
+    public static ObjectNode object(ObjectNode parent, String field) {
+        JsonNode n = parent.get(field);
+        if (n instanceof ObjectNode o) return o;
+        return parent.putObject(field);
     }
 
     public static int size(JsonNode obj, String field) {

@@ -1,9 +1,12 @@
 package io.portcullis.registry;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.kubernetes.client.proto.V1;
 import io.portcullis.admission.ServiceAccountAdmission;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation;
+import io.portcullis.api.patch.PatchSchemas;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,14 +18,39 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Pod defaults, validation and the cells kubectl prints. */
-final class Pods {
+/** Pods: upstream's defaults, what create sets and an update keeps, validation, and the cells kubectl prints. */
+final class PodKind {
+    private PodKind() {}
+
+    static Strategy definition() {
+        return Kind.of("", "v1", "pods", Pod.class, true, PatchSchemas.POD, V1.Pod.getDefaultInstance())
+                .shortNames("po").categories("all").status().returnsDeletedObject()
+                .fields("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                        "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName")
+                .defaults(PodKind::defaults)
+                .onCreate((c, o, old) -> PodKind.prepareForCreate(o))
+                .onUpdate((c, o, old) -> PodKind.prepareForUpdate(o, old))
+                .validate(PodKind::validate)
+                .columns(Column.name("pod"),
+                        Column.of("Ready", "string", "The aggregate readiness state of this pod for accepting traffic.", PodKind::ready),
+                        Column.of("Status", "string", "The aggregate status of the containers in this pod.", PodKind::status),
+                        Column.of("Restarts", "string", "The number of times the containers in this pod have been restarted.", PodKind::restarts),
+                        Column.age(),
+                        Column.wide("IP", "string", "The IP address assigned to the pod", o -> orNone(ApiObjects.at(o, "status.podIP"))),
+                        Column.wide("Node", "string", "The name of the node the pod runs on", o -> orNone(ApiObjects.at(o, "spec.nodeName"))),
+                        Column.wide("Nominated Node", "string", "The node the scheduler nominated for the pod", o -> orNone(ApiObjects.at(o, "status.nominatedNodeName"))),
+                        Column.wide("Readiness Gates", "string", "The readiness gates of the pod", o -> "<none>"))
+                .build();
+    }
+
+    private static String orNone(String s) {
+        return s.isEmpty() ? "<none>" : s;
+    }
+
     /** What a pod update may change, in upstream's words (which follow them with a diff of the spec that we do not give). */
     private static final String MUTABLE = "`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,"
             + "`spec.tolerations` (only additions to existing tolerations),"
             + "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
-
-    private Pods() {}
 
     /**
      * Upstream's defaults of a v1 Pod: its SetDefaults_Pod and SetDefaults_PodSpec, those of every
@@ -31,12 +59,12 @@ final class Pods {
      * {@code resources}, a resourceFieldRef's zero divisor).
      */
     static void defaults(ObjectNode pod) {
-        ObjectNode spec = Kinds.object(pod, "spec");
-        Objects.defaultText(spec, "dnsPolicy", "ClusterFirst");
-        Objects.defaultText(spec, "restartPolicy", "Always");
+        ObjectNode spec = ApiObjects.object(pod, "spec");
+        ApiObjects.defaultText(spec, "dnsPolicy", "ClusterFirst");
+        ApiObjects.defaultText(spec, "restartPolicy", "Always");
         if (unset(spec, "securityContext")) spec.putObject("securityContext");
         if (unset(spec, "terminationGracePeriodSeconds")) spec.put("terminationGracePeriodSeconds", 30);
-        Objects.defaultText(spec, "schedulerName", "default-scheduler");
+        ApiObjects.defaultText(spec, "schedulerName", "default-scheduler");
         if (unset(spec, "enableServiceLinks")) spec.put("enableServiceLinks", true);
         // as upstream's v1 conversion: serviceAccount is the deprecated alias of serviceAccountName, which wins
         String account = spec.path("serviceAccountName").asString("");
@@ -54,18 +82,18 @@ final class Pods {
 
     /** Requests default to limits, and on the host network host ports to ports, for containers and init containers, not ephemeral ones. */
     private static void container(ObjectNode c, boolean ephemeral, boolean hostNetwork) {
-        Objects.defaultText(c, "imagePullPolicy", pullPolicy(c.path("image").asString("")));
-        Objects.defaultText(c, "terminationMessagePath", "/dev/termination-log");
-        Objects.defaultText(c, "terminationMessagePolicy", "File");
-        ObjectNode resources = Kinds.object(c, "resources");
+        ApiObjects.defaultText(c, "imagePullPolicy", pullPolicy(c.path("image").asString("")));
+        ApiObjects.defaultText(c, "terminationMessagePath", "/dev/termination-log");
+        ApiObjects.defaultText(c, "terminationMessagePolicy", "File");
+        ObjectNode resources = ApiObjects.object(c, "resources");
         if (!ephemeral && resources.get("limits") instanceof ObjectNode limits && !limits.isEmpty()) {
-            ObjectNode requests = Kinds.object(resources, "requests");
+            ObjectNode requests = ApiObjects.object(resources, "requests");
             for (Map.Entry<String, JsonNode> e : limits.properties()) {
                 if (!requests.has(e.getKey())) requests.set(e.getKey(), e.getValue().deepCopy());
             }
         }
         for (ObjectNode port : objects(c, "ports")) {
-            Objects.defaultText(port, "protocol", "TCP");
+            ApiObjects.defaultText(port, "protocol", "TCP");
             if (!ephemeral && hostNetwork && port.path("hostPort").asInt(0) == 0 && port.has("containerPort")) {
                 port.set("hostPort", port.get("containerPort"));
             }
@@ -95,14 +123,14 @@ final class Pods {
 
     private static void httpGet(JsonNode handler) {
         if (handler.get("httpGet") instanceof ObjectNode get) {
-            Objects.defaultText(get, "path", "/");
-            Objects.defaultText(get, "scheme", "HTTP");
+            ApiObjects.defaultText(get, "path", "/");
+            ApiObjects.defaultText(get, "scheme", "HTTP");
         }
     }
 
     /** A downward API reference: fieldRef's schema version, and resourceFieldRef's divisor, which upstream writes as "0" when unset. */
     private static void selectors(JsonNode holder) {
-        if (holder.get("fieldRef") instanceof ObjectNode field) Objects.defaultText(field, "apiVersion", "v1");
+        if (holder.get("fieldRef") instanceof ObjectNode field) ApiObjects.defaultText(field, "apiVersion", "v1");
         if (holder.get("resourceFieldRef") instanceof ObjectNode resource && unset(resource, "divisor")) resource.put("divisor", "0");
     }
 
@@ -121,11 +149,11 @@ final class Pods {
                 token.put("expirationSeconds", 3600);
             }
         }
-        if (v.get("iscsi") instanceof ObjectNode iscsi) Objects.defaultText(iscsi, "iscsiInterface", "default");
+        if (v.get("iscsi") instanceof ObjectNode iscsi) ApiObjects.defaultText(iscsi, "iscsiInterface", "default");
         if (v.get("rbd") instanceof ObjectNode rbd) {
-            Objects.defaultText(rbd, "pool", "rbd");
-            Objects.defaultText(rbd, "user", "admin");
-            Objects.defaultText(rbd, "keyring", "/etc/ceph/keyring");
+            ApiObjects.defaultText(rbd, "pool", "rbd");
+            ApiObjects.defaultText(rbd, "user", "admin");
+            ApiObjects.defaultText(rbd, "keyring", "/etc/ceph/keyring");
         }
         if (v.get("azureDisk") instanceof ObjectNode disk) {
             if (unset(disk, "cachingMode")) disk.put("cachingMode", "ReadWrite");
@@ -134,8 +162,8 @@ final class Pods {
             if (unset(disk, "kind")) disk.put("kind", "Shared");
         }
         if (v.get("scaleIO") instanceof ObjectNode scaleIO) {
-            Objects.defaultText(scaleIO, "storageMode", "ThinProvisioned");
-            Objects.defaultText(scaleIO, "fsType", "xfs");
+            ApiObjects.defaultText(scaleIO, "storageMode", "ThinProvisioned");
+            ApiObjects.defaultText(scaleIO, "fsType", "xfs");
         }
         if (v.path("ephemeral").path("volumeClaimTemplate").get("spec") instanceof ObjectNode claim && unset(claim, "volumeMode")) {
             claim.put("volumeMode", "Filesystem");
@@ -148,11 +176,11 @@ final class Pods {
      * defaults when no PriorityClass is the global default).
      */
     static void prepareForCreate(ObjectNode pod) {
-        ObjectNode spec = Kinds.object(pod, "spec");
-        Objects.defaultText(spec, "preemptionPolicy", "PreemptLowerPriority");
+        ObjectNode spec = ApiObjects.object(pod, "spec");
+        ApiObjects.defaultText(spec, "preemptionPolicy", "PreemptLowerPriority");
         if (unset(spec, "priority")) spec.put("priority", 0);
-        ObjectNode status = Kinds.object(pod, "status");
-        Objects.defaultText(status, "phase", "Pending");
+        ObjectNode status = ApiObjects.object(pod, "status");
+        ApiObjects.defaultText(status, "phase", "Pending");
         status.put("qosClass", qosClass(spec));
     }
 
@@ -163,7 +191,7 @@ final class Pods {
      * keeps the priority only and refuses such a replace; here the manifest a user wrote stays valid.)
      */
     static void prepareForUpdate(ObjectNode pod, ObjectNode old) {
-        ObjectNode spec = Kinds.object(pod, "spec");
+        ObjectNode spec = ApiObjects.object(pod, "spec");
         JsonNode oldSpec = old.path("spec");
         for (String field : List.of("priority", "preemptionPolicy", "serviceAccountName", "serviceAccount")) {
             if (unset(spec, field) && oldSpec.has(field)) spec.set(field, oldSpec.get(field));
@@ -304,14 +332,14 @@ final class Pods {
     }
 
     static Object status(ObjectNode pod) {
-        if (!Objects.meta(pod, "deletionTimestamp").isEmpty()) return "Terminating";
-        String reason = Objects.at(pod, "status.reason");
+        if (!ApiObjects.meta(pod, "deletionTimestamp").isEmpty()) return "Terminating";
+        String reason = ApiObjects.at(pod, "status.reason");
         if (!reason.isEmpty()) return reason;
         for (JsonNode s : pod.path("status").path("containerStatuses")) {
             String waiting = s.path("state").path("waiting").path("reason").asString("");
             if (!waiting.isEmpty()) return waiting;
         }
-        return Objects.at(pod, "status.phase");
+        return ApiObjects.at(pod, "status.phase");
     }
 
     static Object restarts(ObjectNode pod) {

@@ -1,0 +1,65 @@
+package io.portcullis.authz.rbac;
+
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.portcullis.api.Json;
+import io.portcullis.api.ResourceType;
+import io.portcullis.storage.cache.CacheEvent;
+import io.portcullis.storage.cache.WatchCache;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The cluster's roles and bindings as RBAC reads them: typed roles and the binding index, kept
+ * current from the watch cache, and the authorizer over them.
+ */
+public final class RbacPolicy {
+    private final Map<String, Role> roles = new ConcurrentHashMap<>();
+    private final Map<String, ClusterRole> clusterRoles = new ConcurrentHashMap<>();
+    private final BindingIndex index = new BindingIndex();
+    private final ClusterRoleLister clusterRoleLister = new ClusterRoleLister() {
+        @Override public Optional<ClusterRole> get(String name) { return Optional.ofNullable(clusterRoles.get(name)); }
+        @Override public List<ClusterRole> list() { return List.copyOf(clusterRoles.values()); }
+    };
+    private final RbacAuthorizer authorizer =
+            new RbacAuthorizer((ns, name) -> Optional.ofNullable(roles.get(ns + "/" + name)), clusterRoleLister, index);
+
+    public RbacAuthorizer authorizer() {
+        return authorizer;
+    }
+
+    /** The ClusterRoles as last seen, for aggregation. */
+    public ClusterRoleLister clusterRoles() {
+        return clusterRoleLister;
+    }
+
+    /** Follows the RBAC kinds among {@code types} in the cache, from their current items on. */
+    public void follow(WatchCache cache, List<ResourceType> types) {
+        for (ResourceType t : types) {
+            if (!t.group().equals(EscalationCheck.GROUP)) continue;
+            switch (t.resource()) {
+                case "roles" -> cache.addListener(t.keyPrefix(), e -> track(e, roles, Role.class));
+                case "clusterroles" -> cache.addListener(t.keyPrefix(), e -> track(e, clusterRoles, ClusterRole.class));
+                case "rolebindings" -> cache.addListener(t.keyPrefix(), e -> {
+                    if (e.type() == CacheEvent.Type.DELETED) index.remove(e.item().namespace(), e.item().name());
+                    else index.put(Json.convert(e.item().object(), RoleBinding.class));
+                });
+                case "clusterrolebindings" -> cache.addListener(t.keyPrefix(), e -> {
+                    if (e.type() == CacheEvent.Type.DELETED) index.removeCluster(e.item().name());
+                    else index.put(Json.convert(e.item().object(), ClusterRoleBinding.class));
+                });
+                default -> throw new IllegalArgumentException("not an RBAC resource: " + t.resource());
+            }
+        }
+    }
+
+    private static <T> void track(CacheEvent e, Map<String, T> map, Class<T> type) {
+        String key = e.item().namespace().isEmpty() ? e.item().name() : e.item().namespace() + "/" + e.item().name();
+        if (e.type() == CacheEvent.Type.DELETED) map.remove(key);
+        else map.put(key, Json.convert(e.item().object(), type));
+    }
+}

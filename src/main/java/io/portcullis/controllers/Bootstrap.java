@@ -1,0 +1,82 @@
+package io.portcullis.controllers;
+
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.portcullis.api.ApiException;
+import io.portcullis.api.Json;
+import io.portcullis.authz.rbac.BootstrapPolicy;
+import io.portcullis.authz.rbac.EscalationCheck;
+import io.portcullis.registry.Context;
+import io.portcullis.registry.ObjectStore;
+import io.portcullis.registry.Strategy;
+import java.util.List;
+import java.util.Optional;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * What every server ensures once at start, before it serves, whether or not it runs the
+ * controllers: the namespaces every cluster has, and upstream's bootstrap RBAC policy reconciled
+ * as upstream reconciles it (missing roles and bindings created, autoupdated ones brought up to date).
+ */
+public final class Bootstrap {
+    public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
+
+    private Bootstrap() {}
+
+    public static void ensure(ObjectStore objects) {
+        Strategy namespaces = objects.strategy("", "namespaces");
+        for (String ns : SYSTEM_NAMESPACES) {
+            if (objects.find(namespaces, "", ns).isPresent()) continue;
+            ObjectNode obj = Json.object();
+            obj.putObject("metadata").put("name", ns);
+            create(objects, namespaces, obj);
+        }
+        reconcileClusterRoles(objects);
+        reconcileClusterRoleBindings(objects);
+    }
+
+    private static void reconcileClusterRoles(ObjectStore objects) {
+        Strategy s = objects.strategy(EscalationCheck.GROUP, "clusterroles");
+        for (ClusterRole desired : BootstrapPolicy.clusterRoles()) {
+            String name = desired.getMetadata().getName();
+            Optional<ClusterRole> existing = objects.find(s, "", name).map(i -> Json.convert(i.object(), ClusterRole.class));
+            BootstrapPolicy.reconcile(existing, desired).ifPresent(role -> {
+                ObjectNode obj = Json.toTree(role);
+                if (existing.isPresent()) objects.write(Context.SYSTEM, s, "", name, "", 0, cur -> obj);
+                else create(objects, s, obj);
+            });
+        }
+    }
+
+    private static void reconcileClusterRoleBindings(ObjectStore objects) {
+        Strategy s = objects.strategy(EscalationCheck.GROUP, "clusterrolebindings");
+        for (ClusterRoleBinding desired : BootstrapPolicy.clusterRoleBindings()) {
+            String name = desired.getMetadata().getName();
+            Optional<ClusterRoleBinding> existing = objects.find(s, "", name).map(i -> Json.convert(i.object(), ClusterRoleBinding.class));
+            BootstrapPolicy.reconcile(existing, desired).ifPresent(change -> {
+                ObjectNode obj = Json.toTree(change.binding());
+                if (existing.isEmpty()) {
+                    create(objects, s, obj);
+                } else if (change.recreate()) {
+                    objects.delete(Context.SYSTEM, s, "", name, null, null);
+                    create(objects, s, obj);
+                } else {
+                    objects.write(Context.SYSTEM, s, "", name, "", 0, cur -> obj);
+                }
+            });
+        }
+    }
+
+    /** Creates the object as new (whatever metadata the desired copy carried); another server's create wins. */
+    private static void create(ObjectStore objects, Strategy s, ObjectNode obj) {
+        ObjectNode meta = (ObjectNode) obj.get("metadata");
+        meta.remove("resourceVersion");
+        meta.remove("uid");
+        meta.remove("creationTimestamp");
+        try {
+            objects.create(Context.SYSTEM, s, "", obj);
+        } catch (ApiException e) {
+            if (!Worker.is(e, "AlreadyExists")) throw e;
+        }
+    }
+}
