@@ -75,8 +75,13 @@ class AuditBackendsE2eTest {
         return file;
     }
 
+    /** The value once {@code done} holds, or as it is when {@link AuditLog#WAIT} is over. */
     static <T> T eventually(Supplier<T> value, Predicate<T> done) {
-        long deadline = System.nanoTime() + AuditLog.WAIT.toNanos();
+        return eventually(AuditLog.WAIT, value, done);
+    }
+
+    static <T> T eventually(Duration wait, Supplier<T> value, Predicate<T> done) {
+        long deadline = System.nanoTime() + wait.toNanos();
         T v = value.get();
         while (!done.test(v) && System.nanoTime() < deadline) {
             try {
