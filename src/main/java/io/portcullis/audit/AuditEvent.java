@@ -96,16 +96,17 @@ public final class AuditEvent {
     }
 
     /**
-     * A response goes out. Its body is asked for only when the event records it: when it is a
-     * Status (a failure), and a resource's response at RequestResponse.
+     * A response goes out. Its body is asked for only when the event records it: when it may be
+     * a Status (a failure, or a delete's Success), and a resource's response at RequestResponse.
      */
     public synchronized void responded(int code, String contentType, Supplier<byte[]> body) {
         if (level == Level.NONE || status != null) return;
         boolean json = contentType != null && contentType.startsWith("application/json");
         boolean recorded = objectRef != null && level == Level.REQUEST_RESPONSE;
-        byte[] bytes = json && (code >= 300 || recorded) ? body.get() : null;
+        boolean maybeStatus = code >= 300 || verb.equals("delete");
+        byte[] bytes = json && (maybeStatus || recorded) ? body.get() : null;
         if (recorded && bytes != null) responseBody = new Event.Body(contentType, bytes);
-        status = new Event.ResponseStatus(code, null, null, null, code >= 300 ? bytes : null);
+        status = new Event.ResponseStatus(code, null, null, null, maybeStatus ? bytes : null);
         startedIfLongRunning();
     }
 

@@ -23,12 +23,14 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * it is the requestObject, and at RequestResponse the response is the responseObject.
  *
  * <p>Below RequestResponse no secret leaves in a body: a Secret's {@code data} and
- * {@code stringData} values, the values of a JSON patch to a Secret and a TokenReview's
+ * {@code stringData} values, kubectl's last-applied-configuration annotation of a Secret (the
+ * manifest, values included), the values of a JSON patch to a Secret and a TokenReview's
  * {@code spec.token} become {@value #REDACTED}. (Upstream leaves this to the policy; this
  * server's rule is that no credential or Secret value is ever logged below RequestResponse.)
  */
 final class EventJson {
     static final String REDACTED = "REDACTED";
+    private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
     private static final DateTimeFormatter MICRO_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
             .withZone(ZoneOffset.UTC);
     private static final YAMLMapper YAML = YAMLMapper.builder().build();
@@ -176,6 +178,10 @@ final class EventJson {
             if (request instanceof ObjectNode secret) {
                 redactValues(secret, "data");
                 redactValues(secret, "stringData");
+                // kubectl apply keeps the whole manifest, values included, in this annotation
+                if (secret.path("metadata").path("annotations") instanceof ObjectNode annotations && annotations.has(LAST_APPLIED)) {
+                    annotations.put(LAST_APPLIED, REDACTED);
+                }
             } else if (request instanceof ArrayNode patch) {
                 for (JsonNode op : patch) if (op instanceof ObjectNode o && o.has("value")) o.put("value", REDACTED);
             }

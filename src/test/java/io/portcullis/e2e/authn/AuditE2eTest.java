@@ -219,6 +219,19 @@ class AuditE2eTest {
     }
 
     @Test
+    void aDeleteThatAnswersWithASuccessStatusHasItInResponseStatus() {
+        send(admin, server.url() + "/api/v1/namespaces/default/configmaps", "POST", "{\"metadata\":{\"name\":\"doomed\"}}");
+        HttpResponse<String> r = send(admin, server.url() + "/api/v1/namespaces/default/configmaps/doomed", "DELETE", null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode sent = Json.MAPPER.readTree(r.body());
+        assertThat(sent.path("kind").asString()).isEqualTo("Status");
+        JsonNode status = log.await(auditId(r), 2).get(1).path("responseStatus");
+        assertThat(status.path("status").asString()).isEqualTo("Success");
+        assertThat(status.path("code").asInt()).isEqualTo(200);
+        assertThat(status.path("details")).isEqualTo(sent.path("details"));
+    }
+
+    @Test
     void requestsUnderALevelNoneRuleAreNotAudited() {
         HttpResponse<String> r = get(admin, "/readyz");
         assertThat(r.statusCode()).isEqualTo(200);

@@ -48,6 +48,8 @@ class AuditRecordsNoCredentialE2eTest {
     static final String KUBECTL_LITERAL = "kubectl-literal-value-2502907875";
     static final String MERGE_PATCHED = "merge-patched-value-1202056903";
     static final String JSON_PATCHED = "json-patched-value-8862269254";
+    static final String APPLIED = "applied-value-6931471805";
+    static final String REAPPLIED = "reapplied-value-5772156649";
     @TempDir static Path dir;
 
     /** The webhook's answer: one token is wanda. */
@@ -96,7 +98,8 @@ class AuditRecordsNoCredentialE2eTest {
              })) {
             String oidcToken = issuer.token("olga@example.com", List.of("admins"));
             List<String> secrets = new ArrayList<>(List.of(ALICE_TOKEN, WRONG_TOKEN, CAROL_PASSWORD, WRONG_PASSWORD, WEBHOOK_TOKEN,
-                    AUDIT_WEBHOOK_TOKEN, SECRET_DATA, SECRET_STRING_DATA, KUBECTL_LITERAL, MERGE_PATCHED, JSON_PATCHED, oidcToken));
+                    AUDIT_WEBHOOK_TOKEN, SECRET_DATA, SECRET_STRING_DATA, KUBECTL_LITERAL, MERGE_PATCHED, JSON_PATCHED, APPLIED, REAPPLIED,
+                    oidcToken));
             for (String s : List.copyOf(secrets)) secrets.add(base64(s));
             secrets.add(base64("carol:" + CAROL_PASSWORD));
             secrets.add(base64("carol:" + WRONG_PASSWORD));
@@ -158,6 +161,12 @@ class AuditRecordsNoCredentialE2eTest {
         assertThat(send(admin, secretsUrl + "/posted", "GET", null).body()).contains(base64(JSON_PATCHED));
         Path kubeconfig = Commands.clusterOnlyKubeconfig(dir.resolve("token.kubeconfig"), server.url(), server.pki().caCertificate());
         kubectl(server.kubeconfig(), "create", "secret", "generic", "from-kubectl", "--from-literal=k=" + KUBECTL_LITERAL);
+        // client-side apply: a create, then a strategic merge patch, each with the manifest in an annotation
+        for (String value : List.of(APPLIED, REAPPLIED)) {
+            Path manifest = Files.writeString(dir.resolve("applied-secret.yaml"),
+                    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: applied\nstringData:\n  k: " + value + "\n");
+            kubectl(server.kubeconfig(), "apply", "-f", manifest.toString());
+        }
         kubectl(server.kubeconfig(), "create", "serviceaccount", "robot");
         String saToken = kubectl(server.kubeconfig(), "create", "token", "robot").out().strip();
         created(send(admin, server.url() + "/apis/authentication.k8s.io/v1/tokenreviews", "POST",
