@@ -11,6 +11,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,8 @@ public final class BufferedSink implements Sink {
     private static final Logger LOG = LoggerFactory.getLogger(BufferedSink.class);
     private static final long REPORT_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final Duration CLOSE_DEADLINE = Duration.ofSeconds(10);
+    /** How often the sink's thread looks for events: the most an event waits before its batch may go out. */
+    private static final Duration POLL = Duration.ofMillis(10);
 
     /** What writes a batch: the log, the webhook. Called on the sink's thread only. */
     interface Backend extends AutoCloseable {
@@ -90,62 +93,50 @@ public final class BufferedSink implements Sink {
         return buffering.mode() != Buffering.Mode.BLOCKING_STRICT || !failing;
     }
 
+    /**
+     * Takes what is waiting every {@link #POLL} rather than being woken for each event: a request
+     * that hands over an event then never wakes this thread (no system call on the request's
+     * path), and the backend writes one batch per turn instead of one per event.
+     */
     private void run() {
+        int max = buffering.maxBatchSize();
+        long maxWait = buffering.maxBatchWait().toNanos();
         List<Event> batch = new ArrayList<>();
+        long firstAt = 0;
         while (true) {
-            Event first;
-            try {
-                first = queue.poll(200, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
+            if (Thread.currentThread().isInterrupted()) {
                 // only close interrupts, past its deadline: what is still here is given up
-                lost += queue.size();
+                lost += batch.size() + queue.size();
                 lostBecause = "the server stopped before they were written";
                 queue.clear();
                 report();
                 break;
             }
-            if (first == null) {
+            boolean closing = closed; // read before draining: whatever came before close is written
+            if (batch.isEmpty()) firstAt = System.nanoTime();
+            queue.drainTo(batch, max - batch.size());
+            boolean due = !batch.isEmpty() && (closing || batch.size() >= max || System.nanoTime() - firstAt >= maxWait);
+            if (due) {
+                try {
+                    backend.write(batch);
+                    failing = false;
+                } catch (IOException | RuntimeException e) {
+                    failing = true;
+                    lost += batch.size();
+                    lostBecause = e.getMessage();
+                }
+                batch.clear();
+            } else if (closing && batch.isEmpty()) {
                 report();
-                if (closed) break;
-                continue;
+                break;
             }
-            batch.add(first);
-            collect(batch);
-            try {
-                backend.write(batch);
-                failing = false;
-            } catch (IOException | RuntimeException e) {
-                failing = true;
-                lost += batch.size();
-                lostBecause = e.getMessage();
-            }
-            batch.clear();
             report();
+            if (!due || queue.isEmpty()) LockSupport.parkNanos(POLL.toNanos());
         }
         try {
             backend.close();
         } catch (IOException e) {
             LOG.warn("audit {}: closing: {}", name, e.getMessage());
-        }
-    }
-
-    /** Fills the batch with what is waiting, and waits up to the batch's wait for more (not once closing). */
-    private void collect(List<Event> batch) {
-        int max = buffering.maxBatchSize();
-        queue.drainTo(batch, max - batch.size());
-        long deadline = System.nanoTime() + buffering.maxBatchWait().toNanos();
-        while (batch.size() < max && !closed) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) return;
-            Event next;
-            try {
-                next = queue.poll(left, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (next == null) return;
-            batch.add(next);
-            queue.drainTo(batch, max - batch.size());
         }
     }
 
