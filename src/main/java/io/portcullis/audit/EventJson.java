@@ -4,6 +4,7 @@ import io.portcullis.api.Json;
 import io.portcullis.api.protobuf.ProtobufBodies;
 import io.portcullis.authn.UserInfo;
 import java.io.OutputStream;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -31,13 +32,12 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 final class EventJson {
     static final String REDACTED = "REDACTED";
     private static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
-    private static final DateTimeFormatter MICRO_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final YAMLMapper YAML = YAMLMapper.builder().build();
 
     private final ProtobufBodies protobuf;
 
-    /** {@code protobuf} decodes the served kinds' protobuf bodies; null when none are expected. */
+    /** {@code protobuf} decodes the served kinds' protobuf bodies; null when none are expected. One thread uses an instance. */
     EventJson(ProtobufBodies protobuf) {
         this.protobuf = protobuf;
     }
@@ -97,8 +97,8 @@ final class EventJson {
             g.writeName("responseObject");
             g.writeTree(e.omitManagedFields() ? withoutManagedFields(response) : response);
         }
-        g.writeStringProperty("requestReceivedTimestamp", MICRO_TIME.format(origin.received()));
-        g.writeStringProperty("stageTimestamp", MICRO_TIME.format(e.stageTimestamp()));
+        g.writeStringProperty("requestReceivedTimestamp", microTime(origin.received()));
+        g.writeStringProperty("stageTimestamp", microTime(e.stageTimestamp()));
         if (!e.annotations().isEmpty()) {
             g.writeName("annotations");
             g.writeStartObject();
@@ -106,6 +106,24 @@ final class EventJson {
             g.writeEndObject();
         }
         g.writeEndObject();
+    }
+
+    private long second = Long.MIN_VALUE;
+    private String secondText;
+
+    /**
+     * metav1.MicroTime: UTC, six fractional digits. The date and time of day are formatted once a
+     * second (events come in time order, one writer thread each), the microseconds appended.
+     */
+    private String microTime(Instant t) {
+        if (t.getEpochSecond() != second) {
+            second = t.getEpochSecond();
+            secondText = SECONDS.format(t);
+        }
+        int micros = t.getNano() / 1000;
+        StringBuilder b = new StringBuilder(27).append(secondText).append('.');
+        for (int scale = 100_000; scale > 0; scale /= 10) b.append((char) ('0' + micros / scale % 10));
+        return b.append('Z').toString();
     }
 
     /** authentication/v1 UserInfo; a request that did not authenticate has an empty one. */
