@@ -2,6 +2,7 @@ package io.portcullis.api;
 
 import java.math.BigDecimal;
 import java.util.TreeMap;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.util.DefaultIndenter;
@@ -46,6 +47,29 @@ public final class Json {
         JsonNode n = MAPPER.readTree(json);
         if (!(n instanceof ObjectNode o)) throw new IllegalArgumentException("not a JSON object");
         return o;
+    }
+
+    /**
+     * Why {@code json} does not decode into a JSON object, worded as Go's decoder words it, or null
+     * when it does (JSON {@code null} decodes into an empty map there too).
+     */
+    public static String objectProblem(byte[] json) {
+        int end = json.length;
+        while (end > 0 && Character.isWhitespace(json[end - 1])) end--;
+        if (end == 0) return "unexpected end of JSON input";
+        JsonNode n;
+        try {
+            n = MAPPER.readerFor(JsonNode.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(json);
+        } catch (JacksonException e) {
+            long at = e.getLocation() == null ? -1 : e.getLocation().getByteOffset();
+            if (at < 0 || at >= end) return "unexpected end of JSON input";
+            int c = json[(int) at] & 0xff;
+            String shown = c == '\'' ? "\\'" : c == '\\' ? "\\\\" : c >= 0x20 && c < 0x7f ? String.valueOf((char) c) : String.format("\\x%02x", c);
+            return "invalid character '" + shown + "' looking for beginning of value";
+        }
+        if (n == null || n.isNull() || n.isObject()) return null;
+        String type = n.isArray() ? "array" : n.isString() ? "string" : n.isNumber() ? "number" : "bool";
+        return "json: cannot unmarshal " + type + " into Go value of type map[string]interface {}";
     }
 
     public static <T> T convert(Object value, Class<T> type) {

@@ -175,6 +175,8 @@ public final class OpenApi {
     }
 
     static String definitionName(Class<?> c) {
+        // the project's own kinds (policy.portcullis.io) are nested in their registry files
+        if (c.getName().startsWith("io.portcullis.")) return "io.portcullis.policy.v1alpha1." + c.getSimpleName();
         String pkg = c.getPackageName().replace("io.fabric8.kubernetes.api.model", "");
         String group = switch (pkg) {
             case "" -> "core.v1";

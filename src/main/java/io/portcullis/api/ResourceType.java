@@ -8,7 +8,8 @@ import java.util.List;
  * A served resource as discovery and the URL layout name it: plural resource within a
  * group/version, its kind, scope, verbs, short names, categories and subresources; the typed
  * model class its schema is read from, the list strategies patches follow, and the protobuf
- * message kubectl encodes it as.
+ * message kubectl encodes it as (null for a kind served as JSON and YAML only, as upstream serves
+ * custom resources: the project's own policy.portcullis.io kinds).
  */
 public record ResourceType(String group, String version, String resource, String singular, String kind,
                            boolean namespaced, List<String> verbs, List<String> shortNames, List<String> categories,
@@ -33,7 +34,6 @@ public record ResourceType(String group, String version, String resource, String
     public ResourceType {
         java.util.Objects.requireNonNull(model, "model");
         java.util.Objects.requireNonNull(patchSchema, "patchSchema");
-        java.util.Objects.requireNonNull(protobuf, "protobuf");
         verbs = List.copyOf(verbs);
         shortNames = List.copyOf(shortNames);
         categories = List.copyOf(categories);
@@ -61,9 +61,19 @@ public record ResourceType(String group, String version, String resource, String
         return subresources.stream().anyMatch(s -> s.name().equals(name));
     }
 
-    /** The storage key prefix of this resource: /registry/<group or core>/<resource>/ */
+    /**
+     * The storage key prefix of this resource, upstream's layout: {@code /registry/<resource>/} for
+     * Kubernetes' own groups (so {@code etcdctl get --prefix /registry/serviceaccounts/} shows what an
+     * operator expects), {@code /registry/<group>/<resource>/} for any other group, as upstream
+     * stores custom resources.
+     */
     public String keyPrefix() {
-        return "/registry/" + (group.isEmpty() ? "core" : group) + "/" + resource + "/";
+        return "/registry/" + (builtIn(group) ? "" : group + "/") + resource + "/";
+    }
+
+    /** Kubernetes' own API groups, whose resources upstream stores without the group in the key. */
+    public static boolean builtIn(String group) {
+        return group.isEmpty() || group.endsWith(".k8s.io") || List.of("apps", "batch", "autoscaling", "policy", "extensions").contains(group);
     }
 
     public String key(String namespace, String name) {

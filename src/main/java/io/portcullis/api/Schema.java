@@ -73,6 +73,27 @@ public sealed interface Schema {
         return new Struct(c);
     }
 
+    /**
+     * Removes every empty map held by a map-typed field, as upstream's encoding does: every map field
+     * of the served kinds is optional and omitted when empty, so {@code labels: {}} is not stored.
+     */
+    static void dropEmptyMaps(JsonNode node, Schema schema) {
+        if (schema instanceof Struct s && node instanceof ObjectNode o) {
+            Map<String, Schema> fields = s.fields();
+            List<String> empty = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> e : o.properties()) {
+                Schema f = fields.get(e.getKey());
+                if (f instanceof MapOf && e.getValue().isObject() && e.getValue().isEmpty()) empty.add(e.getKey());
+                else if (f != null) dropEmptyMaps(e.getValue(), f);
+            }
+            empty.forEach(o::remove);
+        } else if (schema instanceof ArrayOf a && !(a.items() instanceof Scalar)) {
+            node.forEach(item -> dropEmptyMaps(item, a.items()));
+        } else if (schema instanceof MapOf m && !(m.values() instanceof Scalar)) {
+            node.forEach(value -> dropEmptyMaps(value, m.values()));
+        }
+    }
+
     private static Map<String, Schema> introspect(Class<?> type) {
         Map<String, Schema> out = new LinkedHashMap<>();
         for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {

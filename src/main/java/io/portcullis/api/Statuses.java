@@ -187,6 +187,18 @@ public final class Statuses {
         return new ApiException(base(500, "InternalError", "Internal error occurred: " + message).build());
     }
 
+    /**
+     * 500 ServerTimeout, upstream's words when its storage could not be reached in time. Unlike
+     * upstream no Retry-After is given: clients would repeat the wait up to ten times before the user
+     * hears of it.
+     */
+    public static ApiException serverTimeout(GroupResource gr, String operation) {
+        StatusDetails d = details(gr.group(), gr.resource(), operation, List.of());
+        return new ApiException(base(500, "ServerTimeout",
+                "The %s operation against %s could not be completed at this time, please try again.".formatted(operation, gr))
+                .withDetails(d).build());
+    }
+
     public static ApiException serviceUnavailable(String message) {
         return new ApiException(base(503, "ServiceUnavailable", message).build());
     }

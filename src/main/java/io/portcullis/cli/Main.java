@@ -5,6 +5,7 @@ import io.portcullis.audit.Buffering;
 import io.portcullis.pki.Passwords;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.server.StorageMigration;
 import io.portcullis.server.TlsPolicy;
 import java.io.BufferedReader;
 import java.io.Console;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "portcullis", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A Kubernetes-compatible API server built around Kubernetes' security model.",
-        subcommands = {Main.ServerCommand.class, Main.HashPassword.class})
+        subcommands = {Main.ServerCommand.class, Main.Migrate.class, Main.HashPassword.class, WhoCanCommand.class, AccessMatrixCommand.class})
 public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
@@ -154,6 +155,18 @@ public final class Main implements Callable<Integer> {
         String auditWebhookBatchMaxWait = "30s";
         @Option(names = "--audit-webhook-initial-backoff", description = "Wait before retrying a failed webhook request, 1.5 times longer each time (default: 10s).")
         String auditWebhookInitialBackoff = "10s";
+        @CommandLine.Mixin
+        EtcdOptions etcd = new EtcdOptions();
+        @Option(names = "--etcd-compaction-interval", description = "How often etcd's history is compacted, shared by every replica; 0 never (default: ${DEFAULT-VALUE}).")
+        String etcdCompactionInterval = "5m";
+        @Option(names = "--leader-elect", arity = "1", description = "On etcd, run the controllers on one replica at a time, chosen through a Lease (default: ${DEFAULT-VALUE}).")
+        boolean leaderElect = true;
+        @Option(names = "--leader-elect-lease-duration", description = "How long a replica waits for the controllers' Lease to expire before taking it (default: ${DEFAULT-VALUE}).")
+        String leaseDuration = "15s";
+        @Option(names = "--leader-elect-renew-deadline", description = "How long the holder keeps trying to renew before it stops its controllers (default: ${DEFAULT-VALUE}).")
+        String renewDeadline = "10s";
+        @Option(names = "--leader-elect-retry-period", description = "How often a replica tries to take or renew the Lease (default: ${DEFAULT-VALUE}).")
+        String retryPeriod = "2s";
 
         @Override
         public Integer call() throws Exception {
@@ -239,8 +252,13 @@ public final class Main implements Callable<Integer> {
             ServerConfig.ServiceAccounts sa = new ServerConfig.ServiceAccounts(saSigningKeyFile, saKeyFiles, saIssuers, apiAudiences,
                     saLookup, saMaxExpiration == null ? null : Durations.parse("--service-account-max-token-expiration", saMaxExpiration),
                     saExtend, saJwksUri, legacyTokenSecrets);
+            ServerConfig.Storage storage = etcd.storage().withCompactionInterval(
+                    Durations.parse("--etcd-compaction-interval", etcdCompactionInterval));
+            if (!etcd.given() && !etcdCompactionInterval.equals("5m")) {
+                throw new IllegalArgumentException("--etcd-compaction-interval needs --etcd-servers");
+            }
             return new ServerConfig(dataDir, serving, authentication, authorization,
-                    new ServerConfig.Admission(enableAdmissionPlugins, disableAdmissionPlugins), sa, audit());
+                    new ServerConfig.Admission(enableAdmissionPlugins, disableAdmissionPlugins), sa, storage, leaderElection(), audit());
         }
 
         private ServerConfig.Audit audit() {
@@ -258,8 +276,59 @@ public final class Main implements Callable<Integer> {
             if (value < 0) throw new IllegalArgumentException(flag + " " + value + " can't be a negative number");
         }
 
-        private static void existing(String flag, Path p) {
+        /** As kube-controller-manager checks them: the lease outlasts the renew deadline, which outlasts a retry with jitter. */
+        ServerConfig.LeaderElection leaderElection() {
+            Duration lease = Durations.parse("--leader-elect-lease-duration", leaseDuration);
+            Duration renew = Durations.parse("--leader-elect-renew-deadline", renewDeadline);
+            Duration retry = Durations.parse("--leader-elect-retry-period", retryPeriod);
+            if (leaderElect) {
+                if (lease.compareTo(renew) <= 0) {
+                    throw new IllegalArgumentException("--leader-elect-lease-duration " + leaseDuration
+                            + " must be greater than --leader-elect-renew-deadline " + renewDeadline);
+                }
+                if (renew.toMillis() <= retry.toMillis() * 1.2) {
+                    throw new IllegalArgumentException("--leader-elect-renew-deadline " + renewDeadline
+                            + " must be greater than --leader-elect-retry-period " + retryPeriod + " times 1.2");
+                }
+                if (retry.isZero()) throw new IllegalArgumentException("--leader-elect-retry-period must be greater than zero");
+            }
+            return new ServerConfig.LeaderElection(leaderElect, lease, renew, retry);
+        }
+
+        static void existing(String flag, Path p) {
             if (p != null && !Files.isReadable(p)) throw new IllegalArgumentException(flag + " " + p + ": no such readable file");
+        }
+    }
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Copy every object of a stopped server's SQLite store into an empty etcd prefix; then start "
+                    + "'portcullis server' with the same --data-dir and etcd flags to serve the same cluster from etcd.")
+    static final class Migrate implements Callable<Integer> {
+        @Option(names = "--data-dir", description = "The data directory whose store.db is copied; its pki stays in use (default: ${DEFAULT-VALUE}).")
+        Path dataDir = Path.of("portcullis-data");
+        @CommandLine.Mixin
+        EtcdOptions etcd = new EtcdOptions();
+
+        @Override
+        public Integer call() {
+            ServerConfig.Storage target;
+            try {
+                if (!etcd.given()) throw new IllegalArgumentException("--etcd-servers is required");
+                target = etcd.storage();
+            } catch (IllegalArgumentException e) {
+                System.err.println("portcullis: " + e.getMessage());
+                return 2;
+            }
+            try {
+                long copied = StorageMigration.toEtcd(dataDir, target, System.out);
+                System.out.println("Copied " + copied + " objects from " + dataDir.resolve("store.db") + " to etcd at " + target.etcdServers()
+                        + " under " + target.etcdPrefix() + ".");
+                System.out.println("Start the server with: portcullis server --data-dir " + dataDir + " --etcd-servers " + target.etcdServers());
+                return 0;
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                System.err.println("portcullis: " + e.getMessage());
+                return 1;
+            }
         }
     }
 
@@ -286,9 +355,43 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** Go-style durations as kube-apiserver's flags take them: 30s, 2m, 1h30m, 500ms. */
+    /** kube-apiserver's etcd flags, shared by server and migrate. */
+    static final class EtcdOptions {
+        @Option(names = "--etcd-servers", split = ",", description = "etcd client URLs (http:// or https://); when given, etcd replaces SQLite.")
+        List<String> servers = new ArrayList<>();
+        @Option(names = "--etcd-cafile", description = "CA bundle (PEM) verifying etcd's serving certificates.")
+        Path caFile;
+        @Option(names = "--etcd-certfile", description = "Client certificate (PEM) presented to etcd.")
+        Path certFile;
+        @Option(names = "--etcd-keyfile", description = "Private key (PEM) of --etcd-certfile.")
+        Path keyFile;
+        @Option(names = "--etcd-prefix", description = "Prefix of every key in etcd (default: ${DEFAULT-VALUE}).")
+        String prefix = "/registry";
+
+        boolean given() {
+            return !servers.isEmpty();
+        }
+
+        ServerConfig.Storage storage() {
+            if (!given() && (caFile != null || certFile != null || keyFile != null)) {
+                throw new IllegalArgumentException("--etcd-cafile, --etcd-certfile and --etcd-keyfile need --etcd-servers");
+            }
+            if ((certFile == null) != (keyFile == null)) {
+                throw new IllegalArgumentException("--etcd-certfile and --etcd-keyfile must be given together");
+            }
+            ServerCommand.existing("--etcd-cafile", caFile);
+            ServerCommand.existing("--etcd-certfile", certFile);
+            ServerCommand.existing("--etcd-keyfile", keyFile);
+            ServerConfig.Storage defaults = ServerConfig.Storage.defaults();
+            if (!given()) return defaults;
+            return defaults.withEtcd(String.join(",", servers), prefix).withEtcdTls(caFile, certFile, keyFile);
+        }
+    }
+
+    /** Go-style durations as kube-apiserver's flags take them: 30s, 2m, 1h30m, 500ms, and 0. */
     static final class Durations {
         static Duration parse(String flag, String value) {
+            if (value.equals("0")) return Duration.ZERO;
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(value);
             int at = 0;
             Duration d = Duration.ZERO;

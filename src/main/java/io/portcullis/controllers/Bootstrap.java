@@ -58,7 +58,11 @@ public final class Bootstrap {
                 if (existing.isEmpty()) {
                     create(objects, s, obj);
                 } else if (change.recreate()) {
-                    objects.delete(Context.SYSTEM, s, "", name, null, null);
+                    try {
+                        objects.delete(Context.SYSTEM, s, "", name, null, null);
+                    } catch (ApiException e) {
+                        if (!Worker.is(e, "NotFound")) throw e;   // another server recreates it at the same moment
+                    }
                     create(objects, s, obj);
                 } else {
                     objects.write(Context.SYSTEM, s, "", name, "", 0, cur -> obj);

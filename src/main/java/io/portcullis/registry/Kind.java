@@ -2,6 +2,7 @@ package io.portcullis.registry;
 
 import com.google.protobuf.Message;
 import io.portcullis.api.ResourceType;
+import io.portcullis.api.Schema;
 import io.portcullis.api.ResourceType.Subresource;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.Validation.NameRule;
@@ -22,6 +23,7 @@ final class Kind implements Strategy {
 
     private final ResourceType type;
     private final NameRule nameRule;
+    private final Schema schema;
     private final Consumer<ObjectNode> defaults;
     private final Preparer onCreate;
     private final Preparer onUpdate;
@@ -38,6 +40,7 @@ final class Kind implements Strategy {
         this.type = new ResourceType(b.group, b.version, b.resource, b.singular, b.kind, b.namespaced, b.verbs,
                 b.shortNames, b.categories, b.subresources, b.model, b.patchSchema, b.protobuf);
         this.nameRule = b.nameRule;
+        this.schema = Schema.of(b.model);
         this.defaults = b.defaults;
         this.onCreate = b.onCreate;
         this.onUpdate = b.onUpdate;
@@ -62,7 +65,11 @@ final class Kind implements Strategy {
 
     @Override public ResourceType type() { return type; }
     @Override public NameRule nameRule() { return nameRule; }
-    @Override public void applyDefaults(ObjectNode obj) { defaults.accept(obj); }
+    /** The kind's defaults, then what upstream's encoding leaves out: empty maps. */
+    @Override public void applyDefaults(ObjectNode obj) {
+        defaults.accept(obj);
+        Schema.dropEmptyMaps(obj, schema);
+    }
     @Override public void prepareForCreate(Context ctx, ObjectNode obj) { onCreate.prepare(ctx, obj, null); }
     @Override public void prepareForUpdate(Context ctx, ObjectNode obj, ObjectNode old) { onUpdate.prepare(ctx, obj, old); }
     @Override public List<FieldError> validate(Context ctx, ObjectNode obj, ObjectNode old) { return validator.validate(ctx, obj, old); }

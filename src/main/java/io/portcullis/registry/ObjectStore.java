@@ -287,7 +287,7 @@ public final class ObjectStore {
         s.prepareForCreate(ctx, obj);
         obj = admit(ctx, s, Operation.CREATE, "", namespace, name, obj, null);
         validate(ctx, s, obj, null);
-        obj = managed(ctx, t, null, obj);
+        obj = managed(ctx, t, "", null, obj);
         byte[] bytes = boundedBytes(t, obj);
         if (ctx.dryRun()) return obj;
         String key = t.key(namespace, name);
@@ -335,9 +335,10 @@ public final class ObjectStore {
             ObjectNode obj = mutation.apply(old.deepCopy());
             obj = prepareUpdate(ctx, s, subresource, namespace, name, obj, old);
             if (obj == old || obj.equals(old)) return old;
-            obj = managed(ctx, t, old, obj);
+            obj = managed(ctx, t, subresource, old, obj);
             byte[] bytes = boundedBytes(t, obj);
-            if (ctx.dryRun()) return obj;
+            // as upstream, a dry run answers with the resourceVersion of the object it started from
+            if (ctx.dryRun()) return stamped(obj, entry.modRevision());
             try {
                 if (!ApiObjects.meta(obj, "deletionTimestamp").isEmpty() && ApiObjects.size(ApiObjects.metadata(obj), "finalizers") == 0
                         && !s.heldByOwnFinalizers(obj)) {
@@ -373,10 +374,12 @@ public final class ObjectStore {
         s.applyDefaults(obj);
         if (s.hasStatus()) {
             if (subresource.equals("status")) {
-                // only the status may change through /status
+                // only the status may change through /status, and the managedFields an apply through it recorded
                 ObjectNode kept = old.deepCopy();
                 if (obj.has("status")) kept.set("status", obj.get("status"));
                 else kept.remove("status");
+                JsonNode managedFields = ApiObjects.metadata(obj).get("managedFields");
+                if (managedFields != null) ApiObjects.metadata(kept).set("managedFields", managedFields);
                 obj = kept;
                 ApiObjects.metadata(obj).remove("resourceVersion");
             } else if (!subresource.equals("finalize")) {
@@ -494,12 +497,11 @@ public final class ObjectStore {
         }
     }
 
-    /** Records the writer's fields under its Update entry of managedFields (apply records its own). */
-    private static ObjectNode managed(Context ctx, ResourceType t, ObjectNode old, ObjectNode obj) {
+    /** Records the writer's fields under its Update entry of managedFields, one per subresource (apply records its own). */
+    private static ObjectNode managed(Context ctx, ResourceType t, String subresource, ObjectNode old, ObjectNode obj) {
         if (ctx.fieldManager() == null || ctx.fieldManager().isEmpty()) return obj;
         try {
-            return ServerSideApply.recordUpdate(old, obj, ctx.fieldManager(), Instant.now().truncatedTo(ChronoUnit.SECONDS),
-                    t.patchSchema());
+            return ServerSideApply.recordUpdate(old, obj, ctx.fieldManager(), subresource, Instant.now(), t.patchSchema());
         } catch (PatchException e) {
             throw e.toApiException();   // managedFields the client sent that do not read
         }

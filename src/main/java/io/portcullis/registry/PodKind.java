@@ -305,8 +305,29 @@ final class PodKind {
             if (name.isEmpty()) errs.add(FieldError.required("spec.volumes[" + i + "].name", ""));
             else if (!volumes.add(name)) errs.add(FieldError.duplicate("spec.volumes[" + i + "].name", name));
         }
+        errs.addAll(activeDeadlineErrors(spec, old == null ? null : old.path("spec")));
         if (old != null && !withoutMutable(spec).equals(withoutMutable(old.path("spec")))) {
             errs.add(FieldError.forbidden("spec", "pod updates may not change fields other than " + MUTABLE));
+        }
+        return errs;
+    }
+
+    /** activeDeadlineSeconds is positive, and an update may only lower it, never remove it (upstream's rules). */
+    static List<FieldError> activeDeadlineErrors(JsonNode spec, JsonNode oldSpec) {
+        String path = "spec.activeDeadlineSeconds";
+        JsonNode now = spec.get("activeDeadlineSeconds");
+        JsonNode before = oldSpec == null ? null : oldSpec.get("activeDeadlineSeconds");
+        boolean set = now != null && !now.isNull();
+        List<FieldError> errs = new ArrayList<>();
+        long value = set ? now.asLong() : 0;
+        if (set && (value < 1 || value > Integer.MAX_VALUE)) errs.add(FieldError.invalid(path, value, "must be between 1 and 2147483647, inclusive"));
+        if (oldSpec == null) return errs;
+        boolean wasSet = before != null && !before.isNull();
+        if (set) {
+            if (value < 0 || value > Integer.MAX_VALUE) errs.add(FieldError.invalid(path, value, "must be between 0 and 2147483647, inclusive"));
+            else if (wasSet && before.asLong() < value) errs.add(FieldError.invalid(path, value, "must be less than or equal to previous value"));
+        } else if (wasSet) {
+            errs.add(FieldError.invalidRendered(path, "\"null\"", "must not update from a positive integer to nil value"));
         }
         return errs;
     }

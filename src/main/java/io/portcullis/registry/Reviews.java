@@ -14,6 +14,7 @@ import io.portcullis.authz.AuthorizationException;
 import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Decision;
 import io.portcullis.authz.rbac.RuleResolver;
+import io.portcullis.authz.rbac.WhoCan;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,24 +27,35 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The review kinds' answers, given and never stored: TokenReview and SelfSubjectReview
  * (authentication.k8s.io), SubjectAccessReview, LocalSubjectAccessReview,
- * SelfSubjectAccessReview and SelfSubjectRulesReview (authorization.k8s.io).
+ * SelfSubjectAccessReview and SelfSubjectRulesReview (authorization.k8s.io); WhoCanReview and
+ * AccessMatrixReview (policy.portcullis.io, see their kinds).
  */
 public final class Reviews {
     private final TokenAuthenticator tokens;
     private final List<String> apiAudiences;
     private final Authorizer authorizer;
     private final RuleResolver rules;
+    private final WhoCan whoCan;
+    private final List<String> authorizationModes;
+    private final List<ResourceType> resources;
 
     /**
      * @param tokens the bearer-token plugins, for TokenReview
      * @param authorizer the server's whole chain, for the access reviews
-     * @param rules RBAC's rules, for SelfSubjectRulesReview
+     * @param rules RBAC's rules, for SelfSubjectRulesReview and AccessMatrixReview
+     * @param whoCan RBAC read backwards, for WhoCanReview
+     * @param authorizationModes --authorization-mode, which WhoCanReview states when RBAC is not alone
+     * @param resources the stored kinds, the rows of AccessMatrixReview
      */
-    public Reviews(TokenAuthenticator tokens, List<String> apiAudiences, Authorizer authorizer, RuleResolver rules) {
+    public Reviews(TokenAuthenticator tokens, List<String> apiAudiences, Authorizer authorizer, RuleResolver rules, WhoCan whoCan,
+                   List<String> authorizationModes, List<ResourceType> resources) {
         this.tokens = tokens;
         this.apiAudiences = List.copyOf(apiAudiences);
         this.authorizer = authorizer;
         this.rules = rules;
+        this.whoCan = whoCan;
+        this.authorizationModes = List.copyOf(authorizationModes);
+        this.resources = List.copyOf(resources);
     }
 
     /**
@@ -62,6 +74,8 @@ public final class Reviews {
             case "localsubjectaccessreviews" -> localAccessReview(review, t, namespace);
             case "selfsubjectaccessreviews" -> accessReview(review, t, requester);
             case "selfsubjectrulesreviews" -> rulesReview(review, requester);
+            case "whocanreviews" -> WhoCanReviewKind.status(review, t, requester, whoCan, authorizer, authorizationModes);
+            case "accessmatrixreviews" -> AccessMatrixReviewKind.status(review, t, requester, resources, authorizer, rules);
             default -> throw new IllegalArgumentException("not a review kind: " + t.resource());
         };
         review.set("status", status);
@@ -161,7 +175,12 @@ public final class Reviews {
         return accessReview(review, t, subjectOf(review, t));
     }
 
-    private ObjectNode accessReview(ObjectNode review, ResourceType t, UserInfo subject) {
+    /**
+     * The request a review's spec asks about (exactly one of resourceAttributes and
+     * nonResourceAttributes, else 422), for {@code subject}; {@code complete} also requires a verb,
+     * and a resource or path.
+     */
+    static Attributes attributes(ObjectNode review, ResourceType t, UserInfo subject, boolean complete) {
         JsonNode spec = review.path("spec");
         JsonNode ra = spec.get("resourceAttributes");
         JsonNode nra = spec.get("nonResourceAttributes");
@@ -182,6 +201,19 @@ public final class Reviews {
                         ra.path("version").asString(""), ra.path("resource").asString(""), ra.path("subresource").asString(""),
                         ra.path("name").asString(""), "")
                 : Attributes.nonResource(subject, nra.path("verb").asString(""), nra.path("path").asString(""));
+        if (complete) {
+            String field = hasRa ? "spec.resourceAttributes" : "spec.nonResourceAttributes";
+            List<FieldError> errs = new ArrayList<>();
+            if (a.verb().isEmpty()) errs.add(FieldError.required(field + ".verb", ""));
+            if (hasRa && a.resource().isEmpty()) errs.add(FieldError.required(field + ".resource", ""));
+            if (!hasRa && a.path().isEmpty()) errs.add(FieldError.required(field + ".path", ""));
+            if (!errs.isEmpty()) throw Statuses.invalid(t.group(), t.kind(), "", errs);
+        }
+        return a;
+    }
+
+    private ObjectNode accessReview(ObjectNode review, ResourceType t, UserInfo subject) {
+        Attributes a = attributes(review, t, subject, false);
         ObjectNode status = Json.object();
         try {
             Authorizer.Verdict v = authorizer.authorize(a);

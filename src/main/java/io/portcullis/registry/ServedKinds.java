@@ -50,7 +50,9 @@ public final class ServedKinds {
                 review("authorization.k8s.io", "selfsubjectrulesreviews", SelfSubjectRulesReview.class, false,
                         V1Authorization.SelfSubjectRulesReview.getDefaultInstance()),
                 review("authorization.k8s.io", "subjectaccessreviews", SubjectAccessReview.class, false,
-                        V1Authorization.SubjectAccessReview.getDefaultInstance()));
+                        V1Authorization.SubjectAccessReview.getDefaultInstance()),
+                WhoCanReviewKind.type(),
+                AccessMatrixReviewKind.type());
     }
 
     private static ResourceType review(String group, String resource, Class<?> model, boolean namespaced, Message protobuf) {

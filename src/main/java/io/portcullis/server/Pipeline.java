@@ -1,6 +1,7 @@
 package io.portcullis.server;
 
 import io.portcullis.api.ApiException;
+import io.portcullis.api.GroupResource;
 import io.portcullis.api.Statuses;
 import io.portcullis.audit.AuditEvent;
 import io.portcullis.audit.Auditor;
@@ -15,6 +16,7 @@ import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Decision;
 import io.portcullis.authz.ForbiddenMessages;
 import io.portcullis.request.RequestInfo;
+import io.portcullis.storage.StoreUnavailableException;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
@@ -124,6 +126,10 @@ final class Pipeline {
             step.run();
         } catch (ApiException e) {
             ex.fail(e);
+        } catch (StoreUnavailableException e) {
+            // the log names the store and what it was doing; the client hears upstream's words only
+            LOG.warn("request {} {} failed: {}", ex.method(), info.path(), e.getMessage());
+            ex.fail(Statuses.serverTimeout(new GroupResource(info.apiGroup(), info.resource()), info.verb()));
         } catch (RuntimeException e) {
             LOG.error("request {} {} failed", ex.method(), info.path(), e);
             // what Go would call a panic: a Panic event instead of ResponseComplete

@@ -6,14 +6,6 @@ import io.portcullis.api.Json;
 import io.portcullis.api.LabelSelector;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
-import io.portcullis.api.Statuses.FieldError;
-import io.portcullis.api.patch.ApplyConflictException;
-import io.portcullis.api.patch.JsonPatch;
-import io.portcullis.api.patch.LastApplied;
-import io.portcullis.api.patch.MergePatch;
-import io.portcullis.api.patch.PatchException;
-import io.portcullis.api.patch.ServerSideApply;
-import io.portcullis.api.patch.StrategicMergePatch;
 import io.portcullis.authn.UserInfo;
 import io.portcullis.registry.Context;
 import io.portcullis.registry.ListOptions;
@@ -25,11 +17,9 @@ import io.portcullis.request.RequestInfo;
 import io.portcullis.storage.cache.Item;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import io.netty.buffer.Unpooled;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -41,11 +31,13 @@ final class Rest {
     private final ObjectStore objects;
     private final Bodies bodies;
     private final Watches watches;
+    private final Patches patches;
 
     Rest(ObjectStore objects, Vertx vertx, Bodies bodies) {
         this.objects = objects;
         this.bodies = bodies;
         this.watches = new Watches(objects, vertx);
+        this.patches = new Patches(objects);
     }
 
     /**
@@ -77,7 +69,7 @@ final class Rest {
             case "watch" -> watches.serve(ex, info, s, ns);
             case "create" -> create(ex, info, s, ns, user);
             case "update" -> update(ex, info, s, ns, user);
-            case "patch" -> patch(ex, info, s, ns, user);
+            case "patch" -> ex.respondJson(200, patches.patch(ex, info, s, ns, user));
             case "delete" -> delete(ex, info, s, ns, user);
             case "deletecollection" -> deleteCollection(ex, info, s, ns, user);
             default -> throw new IllegalStateException("routed verb " + info.verb() + " has no REST handler");
@@ -145,32 +137,8 @@ final class Rest {
 
     // --- writes --------------------------------------------------------------------------
 
-    private Context context(RequestInfo info, UserInfo user, Exchange ex) {
-        String dry = info.param("dryRun");
-        boolean dryRun = false;
-        if (dry != null) {
-            for (String d : info.query().get("dryRun")) {
-                if (d.equals("All")) dryRun = true;
-                else throw Statuses.badRequest("dryRun: Unsupported value: \"" + d + "\": supported values: \"All\"");
-            }
-        }
-        String manager = info.param("fieldManager");
-        if (manager != null && manager.length() > 128) {
-            throw Statuses.invalid("meta.k8s.io", "PatchOptions", "", List.of(FieldError.tooLong("fieldManager", 128)));
-        }
-        if (manager == null || manager.isEmpty()) manager = userAgentManager(ex.header("User-Agent"));
-        return new Context(user, dryRun, manager);
-    }
-
-    private static String userAgentManager(String ua) {
-        if (ua == null || ua.isEmpty()) return "unknown";
-        int slash = ua.indexOf('/');
-        String m = slash < 0 ? ua : ua.substring(0, slash);
-        return m.length() > 128 ? m.substring(0, 128) : m;
-    }
-
     private void create(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
-        Context ctx = context(info, user, ex);
+        Context ctx = WriteContext.of(ex, info, user);
         ObjectNode body = bodies.read(ex, s.type(), info.param("fieldValidation"));
         ObjectNode created = objects.create(ctx, s, ns, body);
         ex.respondJson(201, created);
@@ -187,91 +155,18 @@ final class Rest {
         ResourceType.Subresource sub = s.type().subresources().stream().filter(r -> r.name().equals(info.subresource())).findFirst()
                 .orElseThrow();
         ObjectNode body = bodies.read(ex, sub, info.param("fieldValidation"));
-        ex.respondJson(201, handler.create(objects, context(info, user, ex), ns, info.name(), body, ex::warn));
+        ex.respondJson(201, handler.create(objects, WriteContext.of(ex, info, user), ns, info.name(), body, ex::warn));
     }
 
     private void update(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
-        Context ctx = context(info, user, ex);
+        Context ctx = WriteContext.of(ex, info, user);
         ObjectNode body = bodies.read(ex, s.type(), info.param("fieldValidation"));
         ObjectNode updated = objects.update(ctx, s, ns, info.name(), info.subresource(), body);
         ex.respondJson(200, updated);
     }
 
-    private void patch(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
-        String media = Bodies.mediaType(ex.header("Content-Type"));
-        ResourceType t = s.type();
-        boolean apply = media.equals("application/apply-patch+yaml");
-        String force = info.param("force");
-        if (force != null && !apply) {
-            throw Statuses.invalid("meta.k8s.io", "PatchOptions", "", List.of(FieldError.forbidden("force", "may not be specified for non-apply patch")));
-        }
-        String manager = info.param("fieldManager");
-        if (apply && (manager == null || manager.isEmpty())) {
-            throw Statuses.invalid("meta.k8s.io", "PatchOptions", "", List.of(FieldError.required("fieldManager", "is required for apply patch")));
-        }
-        Context ctx = context(info, user, ex);
-        String fieldValidation = info.param("fieldValidation");
-        Bodies.fieldValidation(fieldValidation);
-        if (ex.body().length == 0) throw Statuses.badRequest("the request body is empty");
-        ObjectNode result;
-        try {
-            switch (media) {
-                case "application/json-patch+json" -> {
-                    JsonNode ops = Bodies.tree(ex.body(), false, media);
-                    result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
-                            cur -> Bodies.checkPatched(ex, t, JsonPatch.apply(cur, ops), fieldValidation), false);
-                }
-                case "application/merge-patch+json" -> {
-                    JsonNode p = Bodies.tree(ex.body(), false, media);
-                    result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
-                            cur -> Bodies.checkPatched(ex, t, MergePatch.apply(cur, p), fieldValidation), false);
-                }
-                case "application/strategic-merge-patch+json" -> {
-                    JsonNode p = Bodies.tree(ex.body(), false, media);
-                    var schema = t.patchSchema();
-                    result = objects.patch(ctx, s, ns, info.name(), info.subresource(),
-                            cur -> Bodies.checkStrategicPatched(ex, t, StrategicMergePatch.apply(cur, p, schema), p, fieldValidation), false);
-                }
-                case "application/apply-patch+yaml" -> {
-                    JsonNode p = Bodies.tree(ex.body(), true, media);
-                    if (!(p instanceof ObjectNode applied)) throw Statuses.badRequest("the apply patch must be an object");
-                    Bodies.check(ex, t, applied, fieldValidation);
-                    if (Json.text(applied, "apiVersion").isEmpty() || Json.text(applied, "kind").isEmpty()) {
-                        throw Statuses.badRequest("apiVersion and kind must be set in an apply patch");
-                    }
-                    String bodyName = ApiObjects.meta(applied, "name");
-                    if (!bodyName.isEmpty() && !bodyName.equals(info.name())) {
-                        throw Statuses.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + info.name() + ")");
-                    }
-                    boolean forced = "true".equals(force);
-                    var schema = t.patchSchema();
-                    Context applyCtx = new Context(ctx.user(), ctx.dryRun(), "");
-                    result = objects.patch(applyCtx, s, ns, info.name(), info.subresource(),
-                            cur -> {
-                                try {
-                                    return ServerSideApply.apply(cur, applied, manager, forced, schema, Instant.now());
-                                } catch (ApplyConflictException e) {
-                                    // fields the client-side apply recorded pass to the server-side applier
-                                    if (!LastApplied.coversAll(cur, e)) throw e;
-                                    return ServerSideApply.apply(cur, applied, manager, true, schema, Instant.now());
-                                }
-                            }, true);
-                    ex.respondJson(200, result);
-                    return;
-                }
-                default -> throw Statuses.unsupportedMediaType(media, List.of("application/json-patch+json",
-                        "application/merge-patch+json", "application/apply-patch+yaml", "application/strategic-merge-patch+json"));
-            }
-        } catch (ApplyConflictException e) {
-            throw e.toApiException();
-        } catch (PatchException e) {
-            throw e.toApiException();
-        }
-        ex.respondJson(200, result);
-    }
-
     private void delete(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
-        Context ctx = context(info, user, ex);
+        Context ctx = WriteContext.of(ex, info, user);
         DeleteOptions o = DeleteOptions.of(info, ex, bodies);
         Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
         ObjectStore.Deleted d = objects.delete(c, s, ns, info.name(), o.uid(), o.resourceVersion(), o.propagationPolicy());
@@ -285,7 +180,7 @@ final class Rest {
     }
 
     private void deleteCollection(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
-        Context ctx = context(info, user, ex);
+        Context ctx = WriteContext.of(ex, info, user);
         DeleteOptions o = DeleteOptions.of(info, ex, bodies);
         Context c = o.dryRun() ? new Context(ctx.user(), true, ctx.fieldManager()) : ctx;
         ListOptions lo = listOptions(info);

@@ -32,7 +32,10 @@ import io.portcullis.controllers.TokensController;
 import io.portcullis.controllers.ServiceAccountsController;
 import io.portcullis.controllers.RootCaController;
 import io.portcullis.controllers.NamespaceController;
+import io.portcullis.controllers.Controller;
 import io.portcullis.controllers.Controllers;
+import io.portcullis.controllers.IdentityLease;
+import io.portcullis.controllers.LeaderElection;
 import io.portcullis.controllers.Bootstrap;
 import io.portcullis.controllers.AggregationController;
 import io.portcullis.authz.rbac.RbacPolicy;
@@ -47,6 +50,7 @@ import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
 import io.portcullis.storage.Store;
 import io.portcullis.storage.cache.WatchCache;
+import io.portcullis.storage.etcd.EtcdStore;
 import io.portcullis.storage.sqlite.SqliteStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -67,6 +71,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -74,6 +79,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.net.ssl.X509TrustManager;
@@ -89,8 +95,12 @@ public final class Server implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Server.class);
     /** Portcullis' own version, shown by --version. */
     public static final String VERSION = "0.1.0";
-    private static final Duration COMPACTION_INTERVAL = Duration.ofMinutes(5);
     private static final Duration FRESH = Duration.ofSeconds(5);
+    /** The controllers' Lease in kube-system, named as kube-controller-manager's. */
+    static final String CONTROLLERS_LEASE = "kube-controller-manager";
+    /** How often etcd is asked whether it answers, and how stale the last answer may be for /readyz/etcd. */
+    private static final Duration ETCD_PROBE_EVERY = Duration.ofSeconds(1);
+    private static final Duration ETCD_PROBE_STALE = Duration.ofSeconds(3);
 
     private final ServerConfig config;
     private ClusterPki pki;
@@ -119,9 +129,10 @@ public final class Server implements AutoCloseable {
             }
         });
         try {
-            this.store = SqliteStore.open(config.dataDir().resolve("store.db"));
+            this.store = openStore(config);
             this.cache = WatchCache.start(store);
             this.pki = loading.join();
+            if (store instanceof EtcdStore) ClusterIdentity.check(store, pki);
         } catch (CompletionException e) {
             close();
             if (e.getCause() instanceof UncheckedIOException io) throw io.getCause();
@@ -137,6 +148,24 @@ public final class Server implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** SQLite in the data directory, or etcd when --etcd-servers is given. */
+    private static Store openStore(ServerConfig config) {
+        ServerConfig.Storage s = config.storage();
+        if (!s.etcd()) {
+            SqliteStore sqlite = SqliteStore.open(config.dataDir().resolve("store.db"));
+            try {
+                StorageMigration.upgradeKeys(sqlite);   // a data directory of an earlier version
+            } catch (RuntimeException e) {
+                sqlite.close();
+                throw e;
+            }
+            return sqlite;
+        }
+        boolean tls = s.etcdCaFile() != null || s.etcdCertFile() != null || s.etcdKeyFile() != null;
+        return EtcdStore.connect(s.etcdServers(), tls ? new EtcdStore.Tls(s.etcdCaFile(), s.etcdCertFile(), s.etcdKeyFile()) : null,
+                s.etcdPrefix());
     }
 
     private void assemble(ServerConfig config, long start) throws IOException {
@@ -158,13 +187,30 @@ public final class Server implements AutoCloseable {
         Bootstrap.ensure(objects);
         LOG.debug("bootstrap done after {} ms", (System.nanoTime() - start) / 1_000_000);
         String caPem = Pem.encode(pki.caCertificate());
-        closeables.add(Controllers.start(objects, List.of(
+        List<Controller> controllers = List.of(
                 NamespaceController::start,
                 ServiceAccountsController::start,
                 o -> RootCaController.start(o, caPem),
                 o -> TokensController.start(o, serviceAccounts.signer(), caPem, config.serviceAccounts().legacyTokenSecrets()),
                 GarbageCollector::start,
-                o -> AggregationController.start(o, rbac.clusterRoles()))));
+                o -> AggregationController.start(o, rbac.clusterRoles()));
+        if (store instanceof EtcdStore) {
+            // replicas: each announces itself; the controllers run on the one holding their Lease
+            String hostname = hostname();
+            String id = replicaId(hostname, config.serving());
+            String holder = id + "_" + UUID.randomUUID();
+            closeables.add(IdentityLease.start(objects, id, holder, hostname));
+            ServerConfig.LeaderElection election = config.leaderElection();
+            if (election.enabled()) {
+                closeables.add(LeaderElection.start(objects, CONTROLLERS_LEASE, holder,
+                        new LeaderElection.Timings(election.leaseDuration(), election.renewDeadline(), election.retryPeriod()),
+                        () -> Controllers.start(objects, controllers)));
+            } else {
+                closeables.add(Controllers.start(objects, controllers));
+            }
+        } else {
+            closeables.add(Controllers.start(objects, controllers));
+        }
         LOG.debug("controllers started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
@@ -182,7 +228,8 @@ public final class Server implements AutoCloseable {
         served.addAll(reviewKinds);
         ProtobufBodies protobuf = new ProtobufBodies(served);
         Bodies bodies = new Bodies(protobuf);
-        Reviews reviews = new Reviews(tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer());
+        Reviews reviews = new Reviews(tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer(), rbac.whoCan(),
+                config.authorization().modes(), stored);
         for (ResourceType t : reviewKinds) routes.add(new Route.Review(t, reviews));
         Discovery discovery = new Discovery(served);
         // built on first use: they read every model class, which start-up need not wait for
@@ -198,13 +245,15 @@ public final class Server implements AutoCloseable {
         live.put("storage", () -> !stopping);
         Map<String, BooleanSupplier> ready = new LinkedHashMap<>();
         ready.put("watch-cache", () -> cache.revision() >= 0);
+        if (store instanceof EtcdStore) ready.put("etcd", probeEtcd());
         ready.put("shutdown", () -> !stopping);
         ServerConfig.Serving serving = config.serving();
         String host = serving.bindAddress().contains(":") ? "[" + serving.bindAddress() + "]" : serving.bindAddress();
         NonResource nonResource = new NonResource(discovery, openApi, openApiV2, metrics, () -> host + ":" + http.actualPort(), live, ready,
                 serviceAccounts.documents());
+        // a remote store's revision is a round trip, which token lookups may need: never on an event loop
         boolean blocking = config.authorization().modes().contains("Webhook") || config.authentication().webhookConfigFile() != null
-                || config.authentication().oidc() != null;
+                || config.authentication().oidc() != null || !store.currentRevisionIsLocal();
         Connections connections = new Connections(vertx, serving.headerTimeout(), serving.idleTimeout());
         Auditor auditor = auditor(config.audit(), protobuf);
         closeables.add(auditor);
@@ -217,13 +266,36 @@ public final class Server implements AutoCloseable {
         } catch (Exception e) {
             throw new IOException("cannot listen on " + serving.bindAddress() + ":" + serving.securePort() + ": " + rootMessage(e), e);
         }
-        scheduleCompaction();
+        scheduleCompaction(config.storage().compactionInterval());
         this.url = "https://" + ("0.0.0.0".equals(serving.bindAddress()) || "::".equals(serving.bindAddress()) ? "127.0.0.1" : host)
                 + ":" + http.actualPort();
         this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");
         X509Certificate servingCa = servingTrustAnchor(serving);
         Kubeconfig.writeAdmin(kubeconfig, url, servingCa, pki.adminCertificate(), pki.adminKey(), "portcullis");
         LOG.info("ready in {} ms, {} at revision {}", (System.nanoTime() - start) / 1_000_000, url, cache.revision());
+    }
+
+    /**
+     * As kube-apiserver names its identity Lease: "apiserver-" and a hash; of the host name and,
+     * since several replicas may share a machine here, of the address they serve on (a random one
+     * when the port is picked at start).
+     */
+    private static String replicaId(String hostname, ServerConfig.Serving serving) {
+        String seed = hostname + "|" + serving.bindAddress() + "|" + (serving.securePort() == 0 ? UUID.randomUUID() : serving.securePort());
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(seed.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "apiserver-" + java.util.HexFormat.of().formatHex(hash, 0, 13);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName().toLowerCase(java.util.Locale.ROOT);
+        } catch (IOException e) {
+            return "localhost";
+        }
     }
 
     /** Starts a server and returns once it answers /readyz. */
@@ -375,12 +447,20 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * As kube-apiserver asks etcd: every five minutes, history up to the revision seen at the
-     * previous tick is compacted, so watches and continue tokens older than that get 410 Expired.
+     * As kube-apiserver asks etcd: every interval (--etcd-compaction-interval, zero: never), history
+     * up to the revision seen at the previous tick is compacted, so watches and continue tokens older
+     * than that get 410 Expired. On etcd the replicas share one compaction per interval (a
+     * compare-and-swap on etcd's compaction record decides which).
      */
-    private void scheduleCompaction() {
+    private void scheduleCompaction(Duration interval) {
+        if (interval.isZero()) return;
+        if (store instanceof EtcdStore etcd) {
+            workers.execute(() -> compactShared(etcd));   // the first tick only takes part: it never compacts
+            vertx.setPeriodic(interval.toMillis(), id -> workers.execute(() -> compactShared(etcd)));
+            return;
+        }
         long[] seen = {store.currentRevision()};
-        vertx.setPeriodic(COMPACTION_INTERVAL.toMillis(), id -> workers.execute(() -> {
+        vertx.setPeriodic(interval.toMillis(), id -> workers.execute(() -> {
             long target = seen[0];
             seen[0] = store.currentRevision();
             if (target > store.compactedRevision()) {
@@ -391,6 +471,42 @@ public final class Server implements AutoCloseable {
                 }
             }
         }));
+    }
+
+    private static void compactShared(EtcdStore etcd) {
+        try {
+            long compacted = etcd.compactIfUnchanged();
+            if (compacted > 0) LOG.info("compacted etcd's history up to revision {}", compacted);
+        } catch (RuntimeException e) {
+            LOG.warn("compacting etcd failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * /readyz/etcd: etcd answered a linearizable read within the last few seconds. The read runs on
+     * a thread of its own every second, so a check never waits for etcd.
+     */
+    private BooleanSupplier probeEtcd() {
+        AtomicLong answered = new AtomicLong(System.nanoTime());
+        Thread prober = new Thread(() -> {
+            while (!stopping) {
+                try {
+                    store.currentRevision();
+                    answered.set(System.nanoTime());
+                } catch (RuntimeException e) {
+                    LOG.debug("etcd did not answer the health probe: {}", e.getMessage());
+                }
+                try {
+                    Thread.sleep(ETCD_PROBE_EVERY.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "etcd-probe");
+        prober.setDaemon(true);
+        prober.start();
+        closeables.add(prober::interrupt);
+        return () -> System.nanoTime() - answered.get() < ETCD_PROBE_STALE.toNanos();
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {

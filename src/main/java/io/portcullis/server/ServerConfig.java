@@ -13,7 +13,50 @@ import java.util.function.UnaryOperator;
  * {@link #embedded(Path)}.
  */
 public record ServerConfig(Path dataDir, Serving serving, Authentication authentication, Authorization authorization,
-                           Admission admission, ServiceAccounts serviceAccounts, Audit audit) {
+                           Admission admission, ServiceAccounts serviceAccounts, Storage storage, LeaderElection leaderElection,
+                           Audit audit) {
+
+    /**
+     * Where objects live: SQLite in the data directory, or, when --etcd-servers is given
+     * (comma-separated URLs), etcd, reached with --etcd-cafile, --etcd-certfile and --etcd-keyfile,
+     * its keys under --etcd-prefix, history compacted every --etcd-compaction-interval (zero: never).
+     */
+    public record Storage(String etcdServers, Path etcdCaFile, Path etcdCertFile, Path etcdKeyFile, String etcdPrefix,
+                          Duration compactionInterval) {
+        public static Storage defaults() {
+            return new Storage(null, null, null, null, "/registry", Duration.ofMinutes(5));
+        }
+
+        public boolean etcd() {
+            return etcdServers != null && !etcdServers.isBlank();
+        }
+
+        public Storage withEtcd(String servers, String prefix) {
+            return new Storage(servers, etcdCaFile, etcdCertFile, etcdKeyFile, prefix, compactionInterval);
+        }
+
+        public Storage withEtcdTls(Path caFile, Path certFile, Path keyFile) {
+            return new Storage(etcdServers, caFile, certFile, keyFile, etcdPrefix, compactionInterval);
+        }
+
+        public Storage withCompactionInterval(Duration interval) {
+            return new Storage(etcdServers, etcdCaFile, etcdCertFile, etcdKeyFile, etcdPrefix, interval);
+        }
+    }
+
+    /**
+     * Which replica runs the controllers, kube-controller-manager's flags: --leader-elect and the
+     * Lease's timings. Applies to etcd only: SQLite is one process.
+     */
+    public record LeaderElection(boolean enabled, Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+        public static LeaderElection defaults() {
+            return new LeaderElection(true, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2));
+        }
+
+        public LeaderElection withTimings(Duration lease, Duration renew, Duration retry) {
+            return new LeaderElection(enabled, lease, renew, retry);
+        }
+    }
 
     /**
      * Where and how HTTPS is served: --bind-address, --secure-port, --tls-san, --tls-cert-file,
@@ -184,31 +227,48 @@ public record ServerConfig(Path dataDir, Serving serving, Authentication authent
     /** Defaults for an embedded server: the data directory given, loopback, a free port. */
     public static ServerConfig embedded(Path dataDir) {
         return new ServerConfig(dataDir, Serving.defaults().withSecurePort(0), Authentication.defaults(), Authorization.defaults(),
-                Admission.defaults(), ServiceAccounts.defaults(), Audit.defaults());
+                Admission.defaults(), ServiceAccounts.defaults(), Storage.defaults(), LeaderElection.defaults(),
+                Audit.defaults());
     }
 
     public ServerConfig withServing(UnaryOperator<Serving> change) {
-        return new ServerConfig(dataDir, change.apply(serving), authentication, authorization, admission, serviceAccounts, audit);
+        return new ServerConfig(dataDir, change.apply(serving), authentication, authorization, admission, serviceAccounts, storage,
+                leaderElection, audit);
     }
 
     public ServerConfig withAuthentication(UnaryOperator<Authentication> change) {
-        return new ServerConfig(dataDir, serving, change.apply(authentication), authorization, admission, serviceAccounts, audit);
+        return new ServerConfig(dataDir, serving, change.apply(authentication), authorization, admission, serviceAccounts, storage,
+                leaderElection, audit);
     }
 
     public ServerConfig withAuthorization(UnaryOperator<Authorization> change) {
-        return new ServerConfig(dataDir, serving, authentication, change.apply(authorization), admission, serviceAccounts, audit);
+        return new ServerConfig(dataDir, serving, authentication, change.apply(authorization), admission, serviceAccounts, storage,
+                leaderElection, audit);
     }
 
     public ServerConfig withAdmission(UnaryOperator<Admission> change) {
-        return new ServerConfig(dataDir, serving, authentication, authorization, change.apply(admission), serviceAccounts, audit);
+        return new ServerConfig(dataDir, serving, authentication, authorization, change.apply(admission), serviceAccounts, storage,
+                leaderElection, audit);
     }
 
     public ServerConfig withServiceAccounts(UnaryOperator<ServiceAccounts> change) {
-        return new ServerConfig(dataDir, serving, authentication, authorization, admission, change.apply(serviceAccounts), audit);
+        return new ServerConfig(dataDir, serving, authentication, authorization, admission, change.apply(serviceAccounts), storage,
+                leaderElection, audit);
+    }
+
+    public ServerConfig withStorage(UnaryOperator<Storage> change) {
+        return new ServerConfig(dataDir, serving, authentication, authorization, admission, serviceAccounts, change.apply(storage),
+                leaderElection, audit);
+    }
+
+    public ServerConfig withLeaderElection(UnaryOperator<LeaderElection> change) {
+        return new ServerConfig(dataDir, serving, authentication, authorization, admission, serviceAccounts, storage,
+                change.apply(leaderElection), audit);
     }
 
     public ServerConfig withAudit(UnaryOperator<Audit> change) {
-        return new ServerConfig(dataDir, serving, authentication, authorization, admission, serviceAccounts, change.apply(audit));
+        return new ServerConfig(dataDir, serving, authentication, authorization, admission, serviceAccounts, storage, leaderElection,
+                change.apply(audit));
     }
 
     public ServerConfig withPort(int port) {

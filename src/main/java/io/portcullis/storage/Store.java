@@ -83,6 +83,23 @@ public interface Store extends AutoCloseable {
         /** The next event, waiting at most the timeout; null when none came. */
         Event poll(Duration timeout) throws InterruptedException;
 
+        /**
+         * The revision up to which {@link #poll} has returned every event under the prefix, as the
+         * store last reported it: writes elsewhere (other prefixes, the store's own records) advance
+         * the store's revision without an event here, and only such a report says that nothing
+         * under the prefix happened up to it. 0 when the store sends no reports.
+         */
+        default long progress() {
+            return 0;
+        }
+
+        /**
+         * Asks the store for a progress report soon, as etcd's progress request; it arrives while
+         * {@link #poll} waits and shows in {@link #progress()} from then on. Does nothing
+         * when the store sends no reports. Never blocks.
+         */
+        default void requestProgress() {}
+
         @Override
         void close();
     }

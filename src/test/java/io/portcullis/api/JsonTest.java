@@ -21,4 +21,23 @@ class JsonTest {
     void goStringPrintsAsGoDoes(String json, String go) {
         assertThat(Json.goString(Json.MAPPER.readTree(json))).isEqualTo(go);
     }
+
+    /** As Go's json.Unmarshal into a map says why a docker config is not a JSON object. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', emptyValue = "", nullValues = "NULL", textBlock = """
+            # value            | Go's error
+            {"auths":{}}       | NULL
+            null               | NULL
+            ``                 | unexpected end of JSON input
+            `   `              | unexpected end of JSON input
+            {"auths":          | unexpected end of JSON input
+            x                  | invalid character 'x' looking for beginning of value
+            [1]                | json: cannot unmarshal array into Go value of type map[string]interface {}
+            "s"                | json: cannot unmarshal string into Go value of type map[string]interface {}
+            12                 | json: cannot unmarshal number into Go value of type map[string]interface {}
+            true               | json: cannot unmarshal bool into Go value of type map[string]interface {}
+            """)
+    void objectProblemWordsItAsGoDoes(String json, String problem) {
+        assertThat(Json.objectProblem(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(problem);
+    }
 }

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpsServer;
 import io.portcullis.api.Json;
 import io.portcullis.authn.UserInfo;
 import io.portcullis.authz.Authorizer.Verdict;
+import io.portcullis.testing.Tls;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,8 +26,6 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -70,16 +68,8 @@ class WebhookAuthorizerTest {
         try (JcaPEMWriter pem = new JcaPEMWriter(w)) { pem.writeObject(cert); }
         caPem = w.toString();
 
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("k", kp.getPrivate(), new char[0], new X509Certificate[] {cert});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, new char[0]);
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(kmf.getKeyManagers(), null, null);
-
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setHttpsConfigurator(new HttpsConfigurator(ssl));
+        server.setHttpsConfigurator(new HttpsConfigurator(Tls.server(List.of(cert), kp.getPrivate())));
         server.createContext("/authorize", exchange -> {
             JsonNode review = Json.tree(exchange.getRequestBody().readAllBytes());
             received.add(review);

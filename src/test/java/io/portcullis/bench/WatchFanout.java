@@ -2,14 +2,13 @@ package io.portcullis.bench;
 
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.Tls;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,8 +19,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Delivery latency to many concurrent watchers of one resource: N watchers (default 1,000), each
@@ -42,8 +39,7 @@ public final class WatchFanout {
         ServerConfig base = ServerConfig.embedded(dir.resolve("data"));
         ServerConfig config = base.withAuthentication(a -> a.withTokenAuthFile(tokens));
         try (Server server = Server.start(config)) {
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
+            SSLContext tls = Tls.trustingAnyServer();
             int port = server.port();
             send(tls, port, "POST", "/api/v1/namespaces/default/configmaps",
                     "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"fan\"}}");
@@ -135,11 +131,5 @@ public final class WatchFanout {
             String status = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
             if (status == null || !(status.contains(" 200 ") || status.contains(" 201 "))) throw new IllegalStateException(method + " " + path + ": " + status);
         }
-    }
-
-    private static final class TrustAll implements X509TrustManager {
-        @Override public void checkClientTrusted(X509Certificate[] c, String a) {}
-        @Override public void checkServerTrusted(X509Certificate[] c, String a) {}
-        @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
     }
 }

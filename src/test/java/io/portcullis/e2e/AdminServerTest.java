@@ -1,27 +1,20 @@
 package io.portcullis.e2e;
 
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.TestServer;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** One embedded server per test class, and the admin's HTTPS client to it. */
+@EndToEnd
 abstract class AdminServerTest {
-    @TempDir
-    static Path dataDir;
-    static Server server;
-    static AdminHttps https;
+    @RegisterExtension
+    static final TestServer server = TestServer.embedded();
+    static Https https;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        server = Server.start(ServerConfig.embedded(dataDir));
-        https = AdminHttps.fromKubeconfig(server.kubeconfig());
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
+    static void adminClient() {
+        https = server.admin();
     }
 }

@@ -13,8 +13,8 @@ import io.kubernetes.client.proto.V1Authorization;
 import io.kubernetes.client.proto.V1Rbac;
 import io.portcullis.api.Json;
 import io.portcullis.api.protobuf.ProtobufBodies;
+import io.portcullis.testing.Https.Response;
 import java.io.ByteArrayOutputStream;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -164,12 +164,12 @@ class BodyFuzzTest extends AdminServerTest {
     void reviewReprosAreClientErrorsThatChangeNothing(String name, String method, String path, String contentType, String body, int code,
                                                       String says) throws Exception {
         String object = path.endsWith("/repro") ? path : path + "/d";
-        String before = https.get(object).body();
+        String before = https.get(object).text();
         String payload = body.equals("DOUBLING_COPIES") ? doublingCopies() : body.replace("\\n", "\n");
-        JsonNode status = Json.MAPPER.readTree(send(new Request(method, path, contentType, bytes(payload)), code).body());
+        JsonNode status = send(new Request(method, path, contentType, bytes(payload)), code).json();
         assertThat(status.path("kind").asString()).isEqualTo("Status");
         assertThat(status.path("message").asString() + status.path("details").path("causes")).contains(says);
-        assertThat(https.get(object).body()).as("nothing changed").isEqualTo(before);
+        assertThat(https.get(object).text()).as("nothing changed").isEqualTo(before);
     }
 
     /** The review's 26 copies of data into itself (each doubles the document): 1,249 bytes. */
@@ -217,13 +217,13 @@ class BodyFuzzTest extends AdminServerTest {
     }
 
     static HttpRequest http(Request r) {
-        return HttpRequest.newBuilder(URI.create(https.server() + r.path())).timeout(PER_REQUEST).header("Content-Type", r.contentType())
+        return https.request(r.path()).timeout(PER_REQUEST).header("Content-Type", r.contentType())
                 .method(r.method(), HttpRequest.BodyPublishers.ofByteArray(r.body())).build();
     }
 
-    static HttpResponse<String> send(Request r, int code) throws Exception {
-        HttpResponse<String> resp = https.client().send(http(r), HttpResponse.BodyHandlers.ofString());
-        assertThat(resp.statusCode()).as("%s -> %s", r.replay(), resp.body()).isEqualTo(code);
+    static Response send(Request r, int code) throws Exception {
+        Response resp = https.send(r.method(), r.path(), r.contentType(), r.body());
+        assertThat(resp.status()).as("%s -> %s", r.replay(), resp.text()).isEqualTo(code);
         return resp;
     }
 

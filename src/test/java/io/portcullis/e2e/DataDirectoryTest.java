@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,33 +16,32 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /** The data directory holds every Secret and key: nobody but its owner may read any of it. */
+@EndToEnd
 class DataDirectoryTest {
     static final String SECRET = """
             {"apiVersion":"v1","kind":"Secret","metadata":{"name":"s1"},"stringData":{"password":"hunter2"}}""";
-    @TempDir Path tmp;
+    @RegisterExtension
+    final TestServer server = TestServer.notStarted();
 
     @Test
     void aFreshDataDirectoryIsOwnerOnlyDownToSqlitesOwnFiles() throws Exception {
-        Path data = tmp.resolve("data");
-        try (Server server = Server.start(ServerConfig.embedded(data))) {
-            AdminHttps https = AdminHttps.fromKubeconfig(server.kubeconfig());
-            assertThat(https.send("POST", "/api/v1/namespaces/default/secrets", "application/json", SECRET).statusCode()).isEqualTo(201);
+        Path data = server.start().dataDir();
+        assertThat(server.admin().post("/api/v1/namespaces/default/secrets", SECRET).status()).isEqualTo(201);
 
-            Map<String, String> modes = modes(data);
-            assertThat(modes).containsKeys("store.db", "store.db-wal", "store.db-shm", "admin.kubeconfig", "pki", "pki/ca.crt", "pki/sa.pub");
-            modes.forEach((path, mode) -> assertThat(mode).as(path)
-                    .isEqualTo(Files.isDirectory(data.resolve(path)) ? "rwx------" : "rw-------"));
-        }
+        Map<String, String> modes = modes(data);
+        assertThat(modes).containsKeys("store.db", "store.db-wal", "store.db-shm", "admin.kubeconfig", "pki", "pki/ca.crt", "pki/sa.pub");
+        modes.forEach((path, mode) -> assertThat(mode).as(path)
+                .isEqualTo(Files.isDirectory(data.resolve(path)) ? "rwx------" : "rw-------"));
     }
 
     @Test
     void aStartTightensADataDirectoryLeftOpenAndSaysWhatItChangedInOneWarning() throws Exception {
-        Path data = tmp.resolve("data");
-        Server.start(ServerConfig.embedded(data)).close();
+        Path data = server.start().dataDir();
+        server.stop();
         for (String path : List.of(".", "pki")) chmod(data.resolve(path), "rwxr-xr-x");
         for (String path : List.of("store.db", "pki/ca.key", "admin.kubeconfig")) chmod(data.resolve(path), "rw-r--r--");
 
@@ -50,9 +49,10 @@ class DataDirectoryTest {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         logs.start();
         root.addAppender(logs);
-        try (Server server = Server.start(ServerConfig.embedded(data))) {
-            AdminHttps https = AdminHttps.fromKubeconfig(server.kubeconfig());
-            assertThat(https.send("POST", "/api/v1/namespaces/default/secrets", "application/json", SECRET).statusCode()).isEqualTo(201);
+        try {
+            server.start();
+            assertThat(server.admin().post("/api/v1/namespaces/default/secrets", SECRET).status()).isEqualTo(201);
+            server.stop();
         } finally {
             root.detachAppender(logs);
         }

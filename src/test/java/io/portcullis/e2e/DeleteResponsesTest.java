@@ -2,8 +2,7 @@ package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.api.Json;
-import java.net.http.HttpResponse;
+import io.portcullis.testing.Https.Response;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,7 +20,7 @@ class DeleteResponsesTest extends AdminServerTest {
 
     @BeforeAll
     static void namespace() throws Exception {
-        assertThat(https.send("POST", "/api/v1/namespaces", "application/json", "{\"metadata\":{\"name\":\"deletes\"}}").statusCode())
+        assertThat(https.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"deletes\"}}").status())
                 .isEqualTo(201);
     }
 
@@ -44,9 +43,9 @@ class DeleteResponsesTest extends AdminServerTest {
         String name = created.path("metadata").path("name").asString();
         String uid = created.path("metadata").path("uid").asString();
         for (String dryRun : new String[] {"?dryRun=All", ""}) {
-            HttpResponse<String> r = https.send("DELETE", collection + "/" + name + dryRun, "application/json", "{\"propagationPolicy\":\"Background\"}");
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            JsonNode got = Json.MAPPER.readTree(r.body());
+            Response r = https.send("DELETE", collection + "/" + name + dryRun, "application/json", "{\"propagationPolicy\":\"Background\"}");
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
+            JsonNode got = r.json();
             if (answer.equals("status")) {
                 assertThat(got.path("kind").asString()).isEqualTo("Status");
                 assertThat(got.path("apiVersion").asString()).isEqualTo("v1");
@@ -67,16 +66,16 @@ class DeleteResponsesTest extends AdminServerTest {
     @Test
     void anObjectHeldByAFinalizerIsAnsweredItselfAnd202WhenDependentsAreNotOrphaned() throws Exception {
         created(NS + "/configmaps", "{\"metadata\":{\"name\":\"held\",\"finalizers\":[\"example.com/hold\"]}}");
-        HttpResponse<String> r = https.send("DELETE", NS + "/configmaps/held", "application/json", "{\"orphanDependents\":false}");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-        JsonNode got = Json.MAPPER.readTree(r.body());
+        Response r = https.send("DELETE", NS + "/configmaps/held", "application/json", "{\"orphanDependents\":false}");
+        assertThat(r.status()).as(r.text()).isEqualTo(202);
+        JsonNode got = r.json();
         assertThat(got.path("kind").asString()).isEqualTo("ConfigMap");
         assertThat(got.path("metadata").path("deletionTimestamp").asString()).isNotEmpty();
-        r = https.send("DELETE", NS + "/configmaps/held", null, (byte[]) null);
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(Json.MAPPER.readTree(r.body()).path("kind").asString()).isEqualTo("ConfigMap");
+        r = https.delete(NS + "/configmaps/held");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().path("kind").asString()).isEqualTo("ConfigMap");
         assertThat(https.send("PATCH", NS + "/configmaps/held", "application/merge-patch+json", "{\"metadata\":{\"finalizers\":null}}")
-                .statusCode()).isEqualTo(200);
+                .status()).isEqualTo(200);
     }
 
     @Test
@@ -84,17 +83,17 @@ class DeleteResponsesTest extends AdminServerTest {
         for (String n : new String[] {"c1", "c2"}) {
             created(NS + "/configmaps", "{\"metadata\":{\"name\":\"" + n + "\",\"labels\":{\"batch\":\"x\"}}}");
         }
-        HttpResponse<String> r = https.send("DELETE", NS + "/configmaps?labelSelector=batch%3Dx", null, (byte[]) null);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        JsonNode list = Json.MAPPER.readTree(r.body());
+        Response r = https.delete(NS + "/configmaps?labelSelector=batch%3Dx");
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        JsonNode list = r.json();
         assertThat(list.path("kind").asString()).isEqualTo("ConfigMapList");
         assertThat(list.path("items")).extracting(i -> i.path("metadata").path("name").asString()).containsExactly("c1", "c2");
-        assertThat(https.get(NS + "/configmaps/c1").statusCode()).isEqualTo(404);
+        assertThat(https.get(NS + "/configmaps/c1").status()).isEqualTo(404);
     }
 
     private static JsonNode created(String collection, String body) throws Exception {
-        HttpResponse<String> r = https.send("POST", collection, "application/json", body);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        return Json.MAPPER.readTree(r.body());
+        Response r = https.post(collection, body);
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return r.json();
     }
 }

@@ -35,16 +35,16 @@ import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.TestServer;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -65,7 +65,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -73,15 +73,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The fabric8 kubernetes-client, a real client over HTTPS, against one embedded server. */
 @Timeout(value = 60)
+@EndToEnd
 class Fabric8ClientTest {
-    @TempDir static Path dataDir;
-    static Server server;
+    @RegisterExtension
+    static final TestServer server = TestServer.embedded();
     static KubernetesClient client;
     static final AtomicInteger SEQ = new AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
-        server = Server.start(ServerConfig.embedded(dataDir));
         Config config = Config.fromKubeconfig(Files.readString(server.kubeconfig()));
         // the admin key is EC in PKCS#8 form, which fabric8 reads as RSA unless told: see adminKubeconfigLoadsAsWritten
         // fabric8 watches over WebSocket by default, which hangs here: see watchOverWebSocketIsAcceptedOrRefusedAtOnce
@@ -100,7 +100,6 @@ class Fabric8ClientTest {
     @AfterAll
     static void stop() {
         if (client != null) client.close();
-        if (server != null) server.close();
     }
 
     /** What the controllers put into every namespace: the root CA ConfigMap and the default ServiceAccount. */
@@ -384,12 +383,10 @@ class Fabric8ClientTest {
     @Test
     void watchAnswersWithHeadersBeforeTheFirstEvent() throws Exception {
         String ns = namespace();
-        AdminHttps https = AdminHttps.fromKubeconfig(server.kubeconfig());
+        Https h2 = server.admin().overHttp2();
         String rv = client.configMaps().inNamespace(ns).list().getMetadata().getResourceVersion();
-        var request = java.net.http.HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/namespaces/" + ns
-                + "/configmaps?allowWatchBookmarks=true&watch=true&resourceVersion=" + rv)).build();
-        var h2 = java.net.http.HttpClient.newBuilder().sslContext(https.client().sslContext()).build();
-        var pending = h2.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        var request = h2.request("/api/v1/namespaces/" + ns + "/configmaps?allowWatchBookmarks=true&watch=true&resourceVersion=" + rv).build();
+        var pending = h2.client().sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
         var response = pending.get(5, TimeUnit.SECONDS);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
@@ -399,8 +396,7 @@ class Fabric8ClientTest {
     @Test
     void watchOverWebSocketIsAcceptedOrRefusedAtOnce() throws Exception {
         String ns = namespace();
-        AdminHttps https = AdminHttps.fromKubeconfig(server.kubeconfig());
-        var ws = https.client().newWebSocketBuilder().buildAsync(URI.create(server.url().replace("https", "wss") + "/api/v1/namespaces/" + ns
+        var ws = server.admin().client().newWebSocketBuilder().buildAsync(URI.create(server.url().replace("https", "wss") + "/api/v1/namespaces/" + ns
                 + "/configmaps?watch=true"), new WebSocket.Listener() {});
         try {
             ws.get(5, TimeUnit.SECONDS).abort();

@@ -2,19 +2,21 @@ package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.api.Json;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /** propagationPolicy as upstream's garbage collector carries it out, through ownerReferences. */
 class GarbageCollectionTest extends AdminServerTest {
     static final String CMS = "/api/v1/namespaces/default/configmaps";
+
+    /** A server of its own for the restart, beside the class's. */
+    @RegisterExtension
+    final TestServer restarted = TestServer.notStarted();
 
     @Test
     void backgroundDeletionTakesTheDependentsAlong() throws Exception {
@@ -31,7 +33,7 @@ class GarbageCollectionTest extends AdminServerTest {
     void aDependentWithAnotherLiveOwnerStays() throws Exception {
         String first = create("two-owner-a", null);
         String second = create("two-owner-b", null);
-        https.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"two-dependent\",\"ownerReferences\":["
+        https.post(CMS, "{\"metadata\":{\"name\":\"two-dependent\",\"ownerReferences\":["
                 + owner("two-owner-a", first) + "," + owner("two-owner-b", second) + "]}}");
         delete("two-owner-a", "Background");
         Thread.sleep(1000);
@@ -42,9 +44,9 @@ class GarbageCollectionTest extends AdminServerTest {
 
     @Test
     void anOwnerOfAKindNotServedHereNeverCountsAsGone() throws Exception {
-        HttpResponse<String> r = https.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"owned-elsewhere\",\"ownerReferences\":["
+        Response r = https.post(CMS, "{\"metadata\":{\"name\":\"owned-elsewhere\",\"ownerReferences\":["
                 + "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"rs\",\"uid\":\"6f1c0e6e-0000-4000-8000-000000000001\"}]}}");
-        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat(r.status()).isEqualTo(201);
         create("unrelated-owner", null);
         delete("unrelated-owner", "Background");
         await(() -> status("unrelated-owner") == 404);
@@ -55,10 +57,10 @@ class GarbageCollectionTest extends AdminServerTest {
     void orphanDeletionLeavesTheDependentsWithoutTheOwnerReference() throws Exception {
         String uid = create("orphan-owner", null);
         create("orphan-dependent", uid);
-        HttpResponse<String> r = delete("orphan-owner", "Orphan");
-        assertThat(Json.MAPPER.readTree(r.body()).path("metadata").path("finalizers").toString()).contains("orphan");
+        Response r = delete("orphan-owner", "Orphan");
+        assertThat(r.json().path("metadata").path("finalizers").toString()).contains("orphan");
         await(() -> status("orphan-owner") == 404);
-        JsonNode dependent = Json.MAPPER.readTree(https.get(CMS + "/orphan-dependent").body());
+        JsonNode dependent = https.get(CMS + "/orphan-dependent").json();
         assertThat(dependent.path("metadata").path("ownerReferences").size()).isZero();
     }
 
@@ -66,8 +68,8 @@ class GarbageCollectionTest extends AdminServerTest {
     void foregroundDeletionRemovesTheDependentsFirst() throws Exception {
         String uid = create("fg-owner", null);
         create("fg-dependent", uid);
-        HttpResponse<String> r = delete("fg-owner", "Foreground");
-        JsonNode marked = Json.MAPPER.readTree(r.body());
+        Response r = delete("fg-owner", "Foreground");
+        JsonNode marked = r.json();
         assertThat(marked.path("metadata").path("finalizers").toString()).contains("foregroundDeletion");
         assertThat(marked.path("metadata").path("deletionTimestamp").asString()).isNotEmpty();
         await(() -> status("fg-owner") == 404);
@@ -75,42 +77,38 @@ class GarbageCollectionTest extends AdminServerTest {
     }
 
     @Test
-    void aRestartCollectsWhatWasAlreadyGarbageAndKeepsWhatBelongsElsewhere(@TempDir Path dir) throws Exception {
+    void aRestartCollectsWhatWasAlreadyGarbageAndKeepsWhatBelongsElsewhere() throws Exception {
         String missingConfigMap = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":\"gone\",\"uid\":\"6f1c0e6e-0000-4000-8000-000000000002\"}";
         String replicaSet = "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"rs\",\"uid\":\"6f1c0e6e-0000-4000-8000-000000000003\"}";
-        try (Server first = Server.start(ServerConfig.embedded(dir))) {
-            AdminHttps h = AdminHttps.fromKubeconfig(first.kubeconfig());
-            assertThat(h.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"garbage\",\"ownerReferences\":[" + missingConfigMap + "]}}").statusCode()).isEqualTo(201);
-            assertThat(h.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"kept\",\"ownerReferences\":[" + replicaSet + "]}}").statusCode()).isEqualTo(201);
-        }
-        try (Server second = Server.start(ServerConfig.embedded(dir))) {
-            AdminHttps h = AdminHttps.fromKubeconfig(second.kubeconfig());
-            for (int i = 0; i < 100 && h.get(CMS + "/garbage").statusCode() != 404; i++) Thread.sleep(100);
-            assertThat(h.get(CMS + "/garbage").statusCode()).isEqualTo(404);
-            assertThat(h.get(CMS + "/kept").statusCode()).isEqualTo(200);
-        }
+        Https h = restarted.start().admin();
+        assertThat(h.post(CMS, "{\"metadata\":{\"name\":\"garbage\",\"ownerReferences\":[" + missingConfigMap + "]}}").status()).isEqualTo(201);
+        assertThat(h.post(CMS, "{\"metadata\":{\"name\":\"kept\",\"ownerReferences\":[" + replicaSet + "]}}").status()).isEqualTo(201);
+        h = restarted.restart().admin();
+        for (int i = 0; i < 100 && h.get(CMS + "/garbage").status() != 404; i++) Thread.sleep(100);
+        assertThat(h.get(CMS + "/garbage").status()).isEqualTo(404);
+        assertThat(h.get(CMS + "/kept").status()).isEqualTo(200);
     }
 
     private static String create(String name, String ownerUid) throws Exception {
         String refs = ownerUid == null ? "" : ",\"ownerReferences\":[" + owner(name.replace("dependent", "owner"), ownerUid) + "]";
-        HttpResponse<String> r = https.send("POST", CMS, "application/json", "{\"metadata\":{\"name\":\"" + name + "\"" + refs + "}}");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        return Json.MAPPER.readTree(r.body()).path("metadata").path("uid").asString();
+        Response r = https.post(CMS, "{\"metadata\":{\"name\":\"" + name + "\"" + refs + "}}");
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return r.json().path("metadata").path("uid").asString();
     }
 
     private static String owner(String name, String uid) {
         return "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":\"" + name + "\",\"uid\":\"" + uid + "\"}";
     }
 
-    private static HttpResponse<String> delete(String name, String policy) throws Exception {
-        HttpResponse<String> r = https.send("DELETE", CMS + "/" + name, "application/json", "{\"propagationPolicy\":\"" + policy + "\"}");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    private static Response delete(String name, String policy) throws Exception {
+        Response r = https.send("DELETE", CMS + "/" + name, "application/json", "{\"propagationPolicy\":\"" + policy + "\"}");
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
         return r;
     }
 
     private static int status(String name) {
         try {
-            return https.get(CMS + "/" + name).statusCode();
+            return https.get(CMS + "/" + name).status();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -3,8 +3,8 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,24 +18,24 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The real kubectl, with the admin kubeconfig, against one embedded server. */
 @Timeout(120)
+@EndToEnd
 class KubectlTest {
     static final Path KUBECTL = Path.of("/usr/bin/kubectl");
     static final AtomicInteger SEQ = new AtomicInteger();
 
-    @TempDir static Path dataDir;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
     @TempDir static Path home;
-    static Server server;
 
     record Run(int exit, String out, String err) {
         Run ok() {
@@ -47,12 +47,7 @@ class KubectlTest {
     @BeforeAll
     static void start() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(KUBECTL), "no kubectl at " + KUBECTL);
-        server = Server.start(ServerConfig.embedded(dataDir));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) server.close();
+        server.start();
     }
 
     @Test
@@ -290,6 +285,26 @@ class KubectlTest {
     }
 
     @Test
+    void serverSideApplyKeepsTheClientSideAnnotationInStepSoALaterClientSideApplyPrunes() throws Exception {
+        String ns = namespace();
+        String manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: upgrade}\ndata: %s\n";
+        Path f = file("upgrade-prune-" + ns + ".yaml", manifest.formatted("{mode: one}"));
+        assertThat(kubectl("-n", ns, "apply", "-f", f.toString()).ok().out()).isEqualTo("configmap/upgrade created\n");
+
+        Files.writeString(f, manifest.formatted("{mode: two, extra: x}"));
+        Run ssa = kubectl("-n", ns, "apply", "--server-side", "-f", f.toString()).ok();
+        assertThat(ssa.out()).isEqualTo("configmap/upgrade serverside-applied\n");
+        assertThat(ssa.err()).isEmpty();
+        String annotation = kubectl("-n", ns, "get", "cm", "upgrade", "-o",
+                "jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}").ok().out();
+        assertThat(Json.MAPPER.readTree(annotation).path("data").toString()).isEqualTo("{\"extra\":\"x\",\"mode\":\"two\"}");
+
+        Files.writeString(f, manifest.formatted("{mode: three}"));
+        assertThat(kubectl("-n", ns, "apply", "-f", f.toString()).ok().out()).isEqualTo("configmap/upgrade configured\n");
+        assertThat(kubectl("-n", ns, "get", "cm", "upgrade", "-o", "jsonpath={.data}").ok().out()).isEqualTo("{\"mode\":\"three\"}");
+    }
+
+    @Test
     void serverSideApplyConflictsBetweenManagersAndForceTakesTheField() throws Exception {
         String ns = namespace();
         Path f = file("ssa-" + ns + ".yaml", MANIFEST.formatted("three"));
@@ -307,6 +322,17 @@ class KubectlTest {
         assertThat(conflict.err()).contains("Apply failed with 1 conflict: conflict with \"kubectl\"", ".data.mode");
         kubectl("-n", ns, "apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", other.toString()).ok();
         assertThat(kubectl("-n", ns, "get", "cm", "settings", "-o", "jsonpath={.data.mode}").ok().out()).isEqualTo("four");
+    }
+
+    @Test
+    void diffServerSideRightAfterAServerSideApplyFindsNothing() throws Exception {
+        String ns = namespace();
+        Path f = file("diff-" + ns + ".yaml", MANIFEST.formatted("same"));
+        kubectl("-n", ns, "apply", "--server-side", "-f", f.toString()).ok();
+        Thread.sleep(1100);   // a later second: a managedFields time that moved would make the dry run differ
+        Run diff = kubectl("-n", ns, "diff", "--server-side", "-f", f.toString());
+        assertThat(diff.exit()).as("kubectl diff exit code; stdout:%n%s%nstderr:%n%s", diff.out(), diff.err()).isZero();
+        assertThat(diff.out()).isEmpty();
     }
 
     @Test
@@ -566,8 +592,7 @@ class KubectlTest {
         assertThat(before.lines().map(l -> l.split(" ")[0])).containsExactlyInAnyOrder("ConfigMap/kube-root-ca.crt", "ConfigMap/settings",
                 "ServiceAccount/default", "ServiceAccount/demo", "Secret/s", "Role/reader", "RoleBinding/demo-reads");
 
-        server.close();
-        server = Server.start(ServerConfig.embedded(dataDir));
+        server.restart();
 
         String after = kubectl("-n", ns, "get", "cm,sa,secret,role,rolebinding", "-o",
                 "jsonpath={range .items[*]}{.kind}/{.metadata.name} {.metadata.uid} {.metadata.resourceVersion}{\"\\n\"}{end}").ok().out();

@@ -3,7 +3,7 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
-import java.net.http.HttpResponse;
+import io.portcullis.testing.Https.Response;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
@@ -29,22 +29,22 @@ class NamespaceLabelsTest extends AdminServerTest {
             throws Exception {
         String name = "ns-" + how.replace(' ', '-').toLowerCase(java.util.Locale.ROOT);
         String path = "/api/v1/namespaces/" + name;
-        HttpResponse<String> r = https.send("POST", "/api/v1/namespaces", "application/json", NAMESPACE.formatted(name));
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        Response r = https.post("/api/v1/namespaces", NAMESPACE.formatted(name));
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
         if (method != null) {
             String query = contentType.contains("apply") ? "?fieldManager=test&force=true" : "";
             r = https.send(method, path + query, contentType, body.formatted(name));
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
         }
 
         ObjectNode want = (ObjectNode) Json.MAPPER.readTree(wantUserLabels);
         want.put("kubernetes.io/metadata.name", name);
         assertThat(labels(r)).as("in the response").isEqualTo(want);
         assertThat(labels(https.get(path))).as("as stored").isEqualTo(want);
-        https.send("DELETE", path, null, (byte[]) null);
+        https.delete(path);
     }
 
-    static JsonNode labels(HttpResponse<String> r) {
-        return Json.MAPPER.readTree(r.body()).path("metadata").path("labels");
+    static JsonNode labels(Response r) {
+        return r.json().path("metadata").path("labels");
     }
 }

@@ -3,12 +3,9 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
+import io.portcullis.testing.Https.Response;
 import java.io.ByteArrayInputStream;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,12 +18,12 @@ class ResponseEncodingTest extends AdminServerTest {
 
     @BeforeAll
     static void objects() throws Exception {
-        https.send("POST", "/api/v1/namespaces", "application/json", "{\"metadata\":{\"name\":\"encoding\"}}");
+        https.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"encoding\"}}");
         String big = "x".repeat(50_000);
         for (int i = 0; i < 4; i++) {
-            HttpResponse<String> r = https.send("POST", CMS, "application/json",
+            Response r = https.post(CMS,
                     "{\"metadata\":{\"name\":\"big" + i + "\"},\"data\":{\"k\":\"" + big + "\",\"e\":\"\"}}");
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+            assertThat(r.status()).as(r.text()).isEqualTo(201);
         }
     }
 
@@ -43,44 +40,41 @@ class ResponseEncodingTest extends AdminServerTest {
             """)
     void jsonIsIndentedAsUpstreamIndentsIt(String query, String agent, boolean indented) throws Exception {
         for (String name : new String[] {"big0", "absent"}) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(https.server() + CMS + "/" + name + query)).timeout(Duration.ofSeconds(20));
-            if (!agent.isEmpty()) b.header("User-Agent", agent);
-            HttpResponse<String> r = https.client().send(b.build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).isEqualTo(name.equals("big0") ? 200 : 404);
+            String path = CMS + "/" + name + query;
+            Response r = agent.isEmpty() ? https.get(path) : https.get(path, "User-Agent", agent);
+            assertThat(r.status()).isEqualTo(name.equals("big0") ? 200 : 404);
             if (!indented) {
-                assertThat(r.body()).doesNotContain("\n");
+                assertThat(r.text()).doesNotContain("\n");
             } else if (name.equals("big0")) {
-                assertThat(r.body()).startsWith("{\n  \"").contains("\n  \"kind\": \"ConfigMap\"").contains("\"e\": \"\"");
+                assertThat(r.text()).startsWith("{\n  \"").contains("\n  \"kind\": \"ConfigMap\"").contains("\"e\": \"\"");
             } else {
-                assertThat(r.body()).contains("\n  \"metadata\": {},\n").contains("\n  \"code\": 404,\n");
+                assertThat(r.text()).contains("\n  \"metadata\": {},\n").contains("\n  \"code\": 404,\n");
             }
-            Json.MAPPER.readTree(r.body());
+            Json.MAPPER.readTree(r.text());
         }
     }
 
     @Test
     void largeResponsesAreGzippedForClientsThatAcceptIt() throws Exception {
-        HttpResponse<byte[]> plain = get(CMS, null);
+        Response plain = get(CMS, null);
         assertThat(plain.headers().firstValue("Content-Encoding")).isEmpty();
         assertThat(plain.body().length).isGreaterThan(128 * 1024);
 
-        HttpResponse<byte[]> zipped = get(CMS, "deflate, gzip;q=0.9");
+        Response zipped = get(CMS, "deflate, gzip;q=0.9");
         assertThat(zipped.headers().firstValue("Content-Encoding")).hasValue("gzip");
         assertThat(zipped.headers().allValues("Vary")).contains("Accept-Encoding");
         assertThat(zipped.body().length).isLessThan(plain.body().length / 10);
         byte[] unzipped = new GZIPInputStream(new ByteArrayInputStream(zipped.body())).readAllBytes();
-        assertThat(Json.MAPPER.readTree(unzipped).path("items")).hasSize(Json.MAPPER.readTree(plain.body()).path("items").size());
+        assertThat(Json.MAPPER.readTree(unzipped).path("items")).hasSize(plain.json().path("items").size());
 
-        HttpResponse<byte[]> small = get(CMS + "?limit=1", "gzip");
+        Response small = get(CMS + "?limit=1", "gzip");
         assertThat(small.headers().firstValue("Content-Encoding")).as("below the threshold").isEmpty();
         assertThat(new String(small.body(), StandardCharsets.UTF_8)).startsWith("{");
     }
 
-    private static HttpResponse<byte[]> get(String path, String acceptEncoding) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(https.server() + path)).timeout(Duration.ofSeconds(20));
-        if (acceptEncoding != null) b.header("Accept-Encoding", acceptEncoding);
-        HttpResponse<byte[]> r = https.client().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(r.statusCode()).isEqualTo(200);
+    private static Response get(String path, String acceptEncoding) throws Exception {
+        Response r = acceptEncoding == null ? https.get(path) : https.get(path, "Accept-Encoding", acceptEncoding);
+        assertThat(r.status()).isEqualTo(200);
         return r;
     }
 }

@@ -2,8 +2,7 @@ package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.api.Json;
-import java.net.http.HttpResponse;
+import io.portcullis.testing.Https.Response;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,11 +17,11 @@ class ReviewApisTest extends AdminServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        for (int i = 0; i < 100 && https.get("/api/v1/namespaces/default/serviceaccounts/default").statusCode() != 200; i++) Thread.sleep(100);
-        HttpResponse<String> r = https.send("POST", "/api/v1/namespaces/default/serviceaccounts/default/token", "application/json",
+        for (int i = 0; i < 100 && https.get("/api/v1/namespaces/default/serviceaccounts/default").status() != 200; i++) Thread.sleep(100);
+        Response r = https.post("/api/v1/namespaces/default/serviceaccounts/default/token",
                 "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":{\"audiences\":[\"vault\"]}}");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        audienceToken = Json.MAPPER.readTree(r.body()).path("status").path("token").asString();
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        audienceToken = r.json().path("status").path("token").asString();
     }
 
     @Test
@@ -53,9 +52,9 @@ class ReviewApisTest extends AdminServerTest {
             an unknown field, ignored   | Ignore | {"spec":{"user":"u","nope":1,"nonResourceAttributes":{"path":"/x","verb":"get"}}}                                              | 201 | ""
             """)
     void reviewsFollowTheFieldValidationDirective(String name, String directive, String body, int code, String message) throws Exception {
-        HttpResponse<String> r = https.send("POST", SARS + "?fieldValidation=" + directive, "application/json", body);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(code);
-        if (!message.isEmpty()) assertThat(Json.MAPPER.readTree(r.body()).path("message").asString()).isEqualTo(message);
+        Response r = https.post(SARS + "?fieldValidation=" + directive, body);
+        assertThat(r.status()).as(r.text()).isEqualTo(code);
+        if (!message.isEmpty()) assertThat(r.json().path("message").asString()).isEqualTo(message);
     }
 
     @Test
@@ -67,10 +66,10 @@ class ReviewApisTest extends AdminServerTest {
 
     @Test
     void aTokenReviewWithoutATokenIsABadRequest() throws Exception {
-        HttpResponse<String> r = https.send("POST", TOKEN_REVIEWS, "application/json",
+        Response r = https.post(TOKEN_REVIEWS,
                 "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"spec\":{}}");
-        assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(Json.MAPPER.readTree(r.body()).path("message").asString()).isEqualTo("token is required for TokenReview in authentication");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().path("message").asString()).isEqualTo("token is required for TokenReview in authentication");
     }
 
     @ParameterizedTest(name = "{0} {1} {2} -> {3}")
@@ -81,20 +80,20 @@ class ReviewApisTest extends AdminServerTest {
             """)
     void aSubjectAccessReviewAnswersForTheNamedSubject(String user, String group, String verb, boolean allowed) throws Exception {
         String groups = group.isEmpty() ? "[]" : "[\"" + group + "\"]";
-        HttpResponse<String> r = https.send("POST", SARS, "application/json",
+        Response r = https.post(SARS,
                 "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SubjectAccessReview\",\"spec\":{\"user\":\"" + user + "\",\"groups\":"
                         + groups + ",\"resourceAttributes\":{\"namespace\":\"default\",\"verb\":\"" + verb + "\",\"resource\":\"secrets\"}}}");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        JsonNode status = Json.MAPPER.readTree(r.body()).path("status");
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        JsonNode status = r.json().path("status");
         assertThat(status.path("allowed").asBoolean()).isEqualTo(allowed);
         assertThat(status.path("denied").asBoolean(false)).isFalse();
     }
 
     private static JsonNode review(String audiences, String token) throws Exception {
-        HttpResponse<String> r = https.send("POST", TOKEN_REVIEWS, "application/json",
+        Response r = https.post(TOKEN_REVIEWS,
                 "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenReview\",\"spec\":{\"token\":\"" + token
                         + "\",\"audiences\":" + audiences + "}}");
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        return Json.MAPPER.readTree(r.body()).path("status");
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return r.json().path("status");
     }
 }

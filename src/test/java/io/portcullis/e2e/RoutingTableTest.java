@@ -2,8 +2,8 @@ package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.api.Json;
-import java.net.http.HttpResponse;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.Https.Response;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +28,7 @@ import tools.jackson.databind.JsonNode;
  */
 class RoutingTableTest extends AdminServerTest {
     private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
-    private static AdminHttps anonymous;
+    private static Https anonymous;
 
     enum Expect { NO_ROUTE, NOT_ALLOWED, ROUTED }
 
@@ -47,7 +47,7 @@ class RoutingTableTest extends AdminServerTest {
 
     @BeforeAll
     static void anonymousClient() throws Exception {
-        anonymous = AdminHttps.anonymous(server.kubeconfig());
+        anonymous = server.anonymous();
     }
 
     @Test
@@ -69,13 +69,13 @@ class RoutingTableTest extends AdminServerTest {
                     Expect want = expect(table.get(k.prefix()), method, segments);
                     seen.merge(want, 1, Integer::sum);
                     String uri = k.prefix() + "/" + path;
-                    HttpResponse<String> r = anonymous.send(method, uri, null, (byte[]) null);
+                    Response r = anonymous.send(method, uri, null, null);
                     asked++;
-                    if (!answers(r, want)) wrong.add(method + " " + uri + ": want " + want + ", got " + r.statusCode() + " " + r.body());
+                    if (!answers(r, want)) wrong.add(method + " " + uri + ": want " + want + ", got " + r.status() + " " + r.text());
                     if (method.equals("GET") && !path.contains("watch/")) {
                         r = anonymous.get(uri + "?watch=true");
                         asked++;
-                        if (!answers(r, want)) wrong.add("GET " + uri + "?watch=true: want " + want + ", got " + r.statusCode() + " " + r.body());
+                        if (!answers(r, want)) wrong.add("GET " + uri + "?watch=true: want " + want + ", got " + r.status() + " " + r.text());
                     }
                 }
             }
@@ -84,12 +84,12 @@ class RoutingTableTest extends AdminServerTest {
         assertThat(seen.keySet()).as("the table exercises each outcome").containsExactlyInAnyOrder(Expect.values());
     }
 
-    private static boolean answers(HttpResponse<String> r, Expect want) {
+    private static boolean answers(Response r, Expect want) {
         return switch (want) {
-            case NO_ROUTE -> r.statusCode() == 404 && Json.MAPPER.readTree(r.body()).path("message").asString()
+            case NO_ROUTE -> r.status() == 404 && r.json().path("message").asString()
                     .equals("the server could not find the requested resource");
-            case NOT_ALLOWED -> r.statusCode() == 405 && Json.MAPPER.readTree(r.body()).path("reason").asString().equals("MethodNotAllowed");
-            case ROUTED -> r.statusCode() == 403 && Json.MAPPER.readTree(r.body()).path("reason").asString().equals("Forbidden");
+            case NOT_ALLOWED -> r.status() == 405 && r.json().path("reason").asString().equals("MethodNotAllowed");
+            case ROUTED -> r.status() == 403 && r.json().path("reason").asString().equals("Forbidden");
         };
     }
 
@@ -155,12 +155,12 @@ class RoutingTableTest extends AdminServerTest {
     /** The kinds discovery lists, with their subresources. */
     private static List<Kind> servedKinds() throws Exception {
         List<String> groupVersions = new ArrayList<>(List.of("/api/v1"));
-        for (JsonNode g : Json.MAPPER.readTree(https.get("/apis").body()).path("groups")) {
+        for (JsonNode g : https.get("/apis").json().path("groups")) {
             for (JsonNode v : g.path("versions")) groupVersions.add("/apis/" + v.path("groupVersion").asString());
         }
         List<Kind> kinds = new ArrayList<>();
         for (String gv : groupVersions) {
-            JsonNode resources = Json.MAPPER.readTree(https.get(gv).body()).path("resources");
+            JsonNode resources = https.get(gv).json().path("resources");
             for (JsonNode r : resources) {
                 String name = r.path("name").asString();
                 if (name.contains("/")) continue;

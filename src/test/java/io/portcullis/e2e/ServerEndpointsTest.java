@@ -2,8 +2,7 @@ package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.api.Json;
-import java.net.http.HttpResponse;
+import io.portcullis.testing.Https.Response;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,18 +34,18 @@ class ServerEndpointsTest extends AdminServerTest {
             /livez/no-such-check     | 404 | the server could not find the requested resource
             """)
     void healthChecksAnswerAsUpstream(String path, int code, String text) throws Exception {
-        HttpResponse<String> r = https.get(path);
-        assertThat(r.statusCode()).isEqualTo(code);
-        assertThat(r.body()).contains(text);
+        Response r = https.get(path);
+        assertThat(r.status()).isEqualTo(code);
+        assertThat(r.text()).contains(text);
     }
 
     @Test
     void metricsCountRequestsAndAuthenticationsInPrometheusText() throws Exception {
         https.get("/api/v1/namespaces/default/configmaps");
-        HttpResponse<String> r = https.get("/metrics");
-        assertThat(r.statusCode()).isEqualTo(200);
+        Response r = https.get("/metrics");
+        assertThat(r.status()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
-        assertThat(r.body())
+        assertThat(r.text())
                 .contains("apiserver_request_total{code=\"200\",group=\"\",resource=\"configmaps\",verb=\"LIST\"}")
                 .contains("apiserver_request_duration_seconds_bucket{group=\"\",resource=\"configmaps\",verb=\"LIST\"")
                 .containsPattern("(?m)^authentication_attempts\\{result=\"success\"} [1-9]")
@@ -72,7 +71,7 @@ class ServerEndpointsTest extends AdminServerTest {
 
     @Test
     void aggregatedDiscoveryIsAnsweredWithItsOwnContentType() throws Exception {
-        HttpResponse<String> r = https.get("/apis", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json");
+        Response r = https.get("/apis", "Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json");
         assertThat(r.headers().firstValue("Content-Type").orElse("")).isEqualTo("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
         JsonNode items = json(r).path("items");
         assertThat(items.size()).isGreaterThanOrEqualTo(4);
@@ -97,8 +96,8 @@ class ServerEndpointsTest extends AdminServerTest {
         assertThat(doc.path("components").path("schemas").path("io.k8s.api.core.v1.ConfigMap").path("properties").has("data")).isTrue();
     }
 
-    private static JsonNode json(HttpResponse<String> r) {
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return Json.MAPPER.readTree(r.body());
+    private static JsonNode json(Response r) {
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        return r.json();
     }
 }

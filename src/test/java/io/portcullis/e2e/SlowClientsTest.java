@@ -2,8 +2,11 @@ package io.portcullis.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
+import io.portcullis.testing.Tls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,8 +16,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,12 +27,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Clients that have not been admitted hold nothing: a body is read only once its request has been
@@ -39,33 +37,20 @@ import org.junit.jupiter.api.io.TempDir;
  * closed, and an authenticated client is answered throughout. The timeouts are shortened here
  * (upstream's are 32 s for headers and 90 s idle); the bounds are the same code.
  */
+@EndToEnd
 class SlowClientsTest {
     private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
 
-    @TempDir static Path dir;
-    static Server server;
-    static AdminHttps admin;
-    static SSLContext anyServer;
-
+    @RegisterExtension
+    static final TestServer server = TestServer.embedded(c -> c.withServing(s -> s.withTimeouts(HEADER_TIMEOUT, IDLE_TIMEOUT, REQUEST_TIMEOUT)));
+    static final SSLContext anyServer = Tls.trustingAnyServer();
+    static Https admin;
 
     @BeforeAll
-    static void start() throws Exception {
-        server = Server.start(ServerConfig.embedded(dir)
-                .withServing(s -> s.withTimeouts(HEADER_TIMEOUT, IDLE_TIMEOUT, REQUEST_TIMEOUT)));
-        admin = AdminHttps.fromKubeconfig(server.kubeconfig());
-        anyServer = SSLContext.getInstance("TLS");
-        anyServer.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-            @Override public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-            @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, null);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) server.close();
+    static void start() {
+        admin = server.admin();
     }
 
     @Test
@@ -84,11 +69,11 @@ class SlowClientsTest {
                 int i = 0;
                 while (attacking.get()) {
                     try {
-                        HttpResponse<String> r = i++ % 2 == 0 ? admin.get("/api/v1/namespaces/default/configmaps")
-                                : admin.send("POST", "/api/v1/namespaces/default/configmaps", "application/json",
+                        Response r = i++ % 2 == 0 ? admin.get("/api/v1/namespaces/default/configmaps")
+                                : admin.post("/api/v1/namespaces/default/configmaps",
                                         "{\"metadata\":{\"generateName\":\"busy-\"},\"data\":{\"k\":\"v\"}}");
-                        if (r.statusCode() / 100 == 2) answered.incrementAndGet();
-                        else synchronized (failures) { failures.add(r.statusCode() + " " + r.body()); }
+                        if (r.status() / 100 == 2) answered.incrementAndGet();
+                        else synchronized (failures) { failures.add(r.status() + " " + r.text()); }
                     } catch (Exception e) {
                         synchronized (failures) { failures.add(e.toString()); }
                     }
@@ -169,15 +154,15 @@ class SlowClientsTest {
     @Test
     void aQuietWatchOutlivesTheIdleTimeout() throws Exception {
         String ns = "quiet";
-        assertThat(admin.send("POST", "/api/v1/namespaces", "application/json", "{\"metadata\":{\"name\":\"" + ns + "\"}}").statusCode())
+        assertThat(admin.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"" + ns + "\"}}").status())
                 .isEqualTo(201);
-        HttpRequest watch = HttpRequest.newBuilder(URI.create(admin.server() + "/api/v1/namespaces/" + ns
-                + "/configmaps?watch=true&timeoutSeconds=30&resourceVersion=" + revision(ns))).GET().build();
+        HttpRequest watch = admin.request("/api/v1/namespaces/" + ns
+                + "/configmaps?watch=true&timeoutSeconds=30&resourceVersion=" + revision(ns)).GET().build();
         HttpResponse<InputStream> r = admin.client().send(watch, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         Thread.sleep(IDLE_TIMEOUT.multipliedBy(2).toMillis());
-        assertThat(admin.send("POST", "/api/v1/namespaces/" + ns + "/configmaps", "application/json",
-                "{\"metadata\":{\"name\":\"late\"}}").statusCode()).isEqualTo(201);
+        assertThat(admin.post("/api/v1/namespaces/" + ns + "/configmaps",
+                "{\"metadata\":{\"name\":\"late\"}}").status()).isEqualTo(201);
         try (InputStream in = r.body()) {
             String line;
             do {
@@ -191,10 +176,10 @@ class SlowClientsTest {
     @Test
     void aQuietWebSocketWatchOutlivesTheIdleTimeout() throws Exception {
         String ns = "quiet-ws";
-        assertThat(admin.send("POST", "/api/v1/namespaces", "application/json", "{\"metadata\":{\"name\":\"" + ns + "\"}}").statusCode())
+        assertThat(admin.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"" + ns + "\"}}").status())
                 .isEqualTo(201);
         java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
-        java.net.http.WebSocket ws = admin.client().newWebSocketBuilder().buildAsync(URI.create(admin.server().replace("https:", "wss:")
+        java.net.http.WebSocket ws = admin.client().newWebSocketBuilder().buildAsync(URI.create(admin.url().replace("https:", "wss:")
                 + "/api/v1/namespaces/" + ns + "/configmaps?watch=true&resourceVersion=" + revision(ns)), new java.net.http.WebSocket.Listener() {
                     @Override
                     public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket socket, CharSequence data, boolean last) {
@@ -205,8 +190,8 @@ class SlowClientsTest {
                 }).get(10, TimeUnit.SECONDS);
         try {
             Thread.sleep(IDLE_TIMEOUT.multipliedBy(2).toMillis());
-            assertThat(admin.send("POST", "/api/v1/namespaces/" + ns + "/configmaps", "application/json",
-                    "{\"metadata\":{\"name\":\"late\"}}").statusCode()).isEqualTo(201);
+            assertThat(admin.post("/api/v1/namespaces/" + ns + "/configmaps",
+                    "{\"metadata\":{\"name\":\"late\"}}").status()).isEqualTo(201);
             String event;
             do {
                 event = events.poll(10, TimeUnit.SECONDS);
@@ -220,19 +205,18 @@ class SlowClientsTest {
     @Test
     void anAdmittedBodyThatDoesNotArriveInTimeIs504AndChangesNothing() throws Exception {
         // a bearer-less admitted request needs a client certificate: the admin's, over the JDK client, sending slowly
-        HttpRequest slow = HttpRequest.newBuilder(URI.create(admin.server() + "/api/v1/namespaces/default/configmaps"))
+        HttpRequest slow = admin.request("/api/v1/namespaces/default/configmaps")
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.fromPublisher(new SlowBody("{\"metadata\":{\"name\":\"slow\"}}",
                         REQUEST_TIMEOUT.multipliedBy(2)))).build();
         HttpResponse<String> r = admin.client().send(slow, HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
         assertThat(r.body()).contains("\"reason\":\"Timeout\"");
-        assertThat(admin.get("/api/v1/namespaces/default/configmaps/slow").statusCode()).isEqualTo(404);
+        assertThat(admin.get("/api/v1/namespaces/default/configmaps/slow").status()).isEqualTo(404);
     }
 
     private static String revision(String ns) throws Exception {
-        String list = admin.get("/api/v1/namespaces/" + ns + "/configmaps").body();
-        return io.portcullis.api.Json.MAPPER.readTree(list).path("metadata").path("resourceVersion").asString();
+        return admin.get("/api/v1/namespaces/" + ns + "/configmaps").json().path("metadata").path("resourceVersion").asString();
     }
 
     private static SSLSocket open() throws IOException {

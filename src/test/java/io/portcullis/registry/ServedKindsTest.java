@@ -47,10 +47,12 @@ class ServedKindsTest {
         List<String> kinds = new ArrayList<>();
         for (ResourceType t : ServedKinds.reviews()) {
             assertThat(t.model().getSimpleName()).isEqualTo(t.kind());
-            assertThat(t.protobuf().getDescriptorForType().getName()).isEqualTo(t.kind());
+            // the project's own kinds are JSON and YAML only, as upstream's custom resources
+            if (t.group().endsWith(".portcullis.io")) assertThat(t.protobuf()).isNull();
+            else assertThat(t.protobuf().getDescriptorForType().getName()).isEqualTo(t.kind());
             assertThat(t.verbs()).containsExactly("create");
             kinds.add(t.kind());
         }
-        assertThat(kinds).contains("TokenReview", "SubjectAccessReview", "LocalSubjectAccessReview");
+        assertThat(kinds).contains("TokenReview", "SubjectAccessReview", "LocalSubjectAccessReview", "WhoCanReview", "AccessMatrixReview");
     }
 }

@@ -12,25 +12,25 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.portcullis.api.Json;
-import java.io.IOException;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,22 +38,15 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** ServiceAccounts end to end over HTTPS: controllers, tokens, TokenRequest, pod admission, issuer discovery. */
+@EndToEnd
 class ServiceAccountsTest {
-    @TempDir
-    static Path dir;
-    static Server server;
-    static Https http;
+    @RegisterExtension
+    static final TestServer server = TestServer.embedded(c -> c.withServiceAccounts(sa -> sa.withMaxTokenExpiration(Duration.ofHours(2), true)));
+    static Https admin;
 
     @BeforeAll
-    static void start() throws IOException {
-        server = Server.start(ServerConfig.embedded(dir).withServiceAccounts(sa -> sa.withMaxTokenExpiration(Duration.ofHours(2), true)));
-        http = new Https(server);
-    }
-
-
-    @AfterAll
-    static void stop() {
-        if (server != null) server.close();
+    static void adminClient() {
+        admin = server.admin();
     }
 
     // --- helpers --------------------------------------------------------------------------------
@@ -62,17 +55,17 @@ class ServiceAccountsTest {
         String ns = "t-" + UUID.randomUUID().toString().substring(0, 8);
         ObjectNode body = Json.object();
         body.putObject("metadata").put("name", ns);
-        assertThat(http.admin("POST", "/api/v1/namespaces", body).code()).isEqualTo(201);
+        assertThat(admin.post("/api/v1/namespaces", body).status()).isEqualTo(201);
         return ns;
     }
 
-    static Https.Response create(String ns, String resource, String json) {
-        return http.admin("POST", "/api/v1/namespaces/" + ns + "/" + resource, json);
+    static Response create(String ns, String resource, String json) {
+        return admin.post("/api/v1/namespaces/" + ns + "/" + resource, json);
     }
 
     static JsonNode get(String ns, String resource, String name) {
-        Https.Response r = http.admin("GET", "/api/v1/namespaces/" + ns + "/" + resource + "/" + name, null);
-        return r.code() == 200 ? r.body() : null;
+        Response r = admin.get("/api/v1/namespaces/" + ns + "/" + resource + "/" + name);
+        return r.status() == 200 ? r.json() : null;
     }
 
     static void eventually(String what, BooleanSupplier condition) {
@@ -87,19 +80,19 @@ class ServiceAccountsTest {
         }
     }
 
-    static Https.Response tokenRequest(String ns, String sa, String spec) {
-        return http.admin("POST", "/api/v1/namespaces/" + ns + "/serviceaccounts/" + sa + "/token",
+    static Response tokenRequest(String ns, String sa, String spec) {
+        return admin.post("/api/v1/namespaces/" + ns + "/serviceaccounts/" + sa + "/token",
                 "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\",\"spec\":" + spec + "}");
     }
 
     static String serviceAccount(String ns, String name) {
-        Https.Response r = create(ns, "serviceaccounts", "{\"metadata\":{\"name\":\"" + name + "\"}}");
-        assertThat(r.code()).isEqualTo(201);
-        return r.body().path("metadata").path("uid").asString();
+        Response r = create(ns, "serviceaccounts", "{\"metadata\":{\"name\":\"" + name + "\"}}");
+        assertThat(r.status()).isEqualTo(201);
+        return r.json().path("metadata").path("uid").asString();
     }
 
     static int readPods(String ns, String token) {
-        return http.withToken(token, "GET", "/api/v1/namespaces/" + ns + "/pods", null).code();
+        return server.anonymous().withToken(token).get("/api/v1/namespaces/" + ns + "/pods").status();
     }
 
     static JsonNode claims(String jwt) {
@@ -117,7 +110,7 @@ class ServiceAccountsTest {
         String ns = namespace();
         eventually("default exists", () -> get(ns, "serviceaccounts", "default") != null);
         String uid = get(ns, "serviceaccounts", "default").path("metadata").path("uid").asString();
-        assertThat(http.admin("DELETE", "/api/v1/namespaces/" + ns + "/serviceaccounts/default", null).code()).isEqualTo(200);
+        assertThat(admin.delete("/api/v1/namespaces/" + ns + "/serviceaccounts/default").status()).isEqualTo(200);
         eventually("default is back with a new uid", () -> {
             JsonNode sa = get(ns, "serviceaccounts", "default");
             return sa != null && !sa.path("metadata").path("uid").asString().equals(uid);
@@ -135,12 +128,12 @@ class ServiceAccountsTest {
         assertThat(cm.path("metadata").path("annotations").path("kubernetes.io/description").asString())
                 .startsWith("Contains a CA bundle that can be used to verify the kube-apiserver");
 
-        Https.Response patched = http.admin("PUT", "/api/v1/namespaces/" + ns + "/configmaps/kube-root-ca.crt",
+        Response patched = admin.put("/api/v1/namespaces/" + ns + "/configmaps/kube-root-ca.crt",
                 "{\"metadata\":{\"name\":\"kube-root-ca.crt\"},\"data\":{\"ca.crt\":\"forged\"}}");
-        assertThat(patched.code()).isEqualTo(200);
+        assertThat(patched.status()).isEqualTo(200);
         eventually("the CA is reset", () -> ca.equals(get(ns, "configmaps", "kube-root-ca.crt").path("data").path("ca.crt").asString()));
 
-        assertThat(http.admin("DELETE", "/api/v1/namespaces/" + ns + "/configmaps/kube-root-ca.crt", null).code()).isEqualTo(200);
+        assertThat(admin.delete("/api/v1/namespaces/" + ns + "/configmaps/kube-root-ca.crt").status()).isEqualTo(200);
         eventually("kube-root-ca.crt is back", () -> get(ns, "configmaps", "kube-root-ca.crt") != null);
     }
 
@@ -149,7 +142,7 @@ class ServiceAccountsTest {
         String ns = namespace();
         String uid = serviceAccount(ns, "foo");
         assertThat(create(ns, "secrets", "{\"metadata\":{\"name\":\"foo-token\",\"annotations\":{\"kubernetes.io/service-account.name\":\"foo\"}},"
-                + "\"type\":\"kubernetes.io/service-account-token\"}").code()).isEqualTo(201);
+                + "\"type\":\"kubernetes.io/service-account-token\"}").status()).isEqualTo(201);
         eventually("the secret is filled", () -> get(ns, "secrets", "foo-token").path("data").has("token"));
         JsonNode secret = get(ns, "secrets", "foo-token");
         assertThat(secret.path("metadata").path("annotations").path("kubernetes.io/service-account.uid").asString()).isEqualTo(uid);
@@ -160,10 +153,10 @@ class ServiceAccountsTest {
         assertThat(claims(token).path("sub").asString()).isEqualTo("system:serviceaccount:" + ns + ":foo");
 
         assertThat(readPods(ns, token)).as("authenticated, not authorized").isEqualTo(403);
-        assertThat(http.withToken(token, "GET", "/api/v1/namespaces/" + ns + "/pods", null).message())
+        assertThat(server.anonymous().withToken(token).get("/api/v1/namespaces/" + ns + "/pods").message())
                 .contains("system:serviceaccount:" + ns + ":foo");
 
-        assertThat(http.admin("DELETE", "/api/v1/namespaces/" + ns + "/serviceaccounts/foo", null).code()).isEqualTo(200);
+        assertThat(admin.delete("/api/v1/namespaces/" + ns + "/serviceaccounts/foo").status()).isEqualTo(200);
         long deleted = System.nanoTime();
         eventually("the token stops working", () -> readPods(ns, token) == 401);
         assertThat(Duration.ofNanos(System.nanoTime() - deleted)).isLessThan(Duration.ofSeconds(1));
@@ -179,7 +172,7 @@ class ServiceAccountsTest {
         eventually("the secret is filled", () -> get(ns, "secrets", "foo-token").path("data").has("token"));
         String token = decoded(get(ns, "secrets", "foo-token"), "token");
         assertThat(readPods(ns, token)).isEqualTo(403);
-        http.admin("DELETE", "/api/v1/namespaces/" + ns + "/secrets/foo-token", null);
+        admin.delete("/api/v1/namespaces/" + ns + "/secrets/foo-token");
         long deleted = System.nanoTime();
         eventually("the token stops working", () -> readPods(ns, token) == 401);
         assertThat(Duration.ofNanos(System.nanoTime() - deleted)).isLessThan(Duration.ofSeconds(1));
@@ -189,7 +182,7 @@ class ServiceAccountsTest {
     void aTokenSecretNamingAMissingServiceAccountIsDeleted() {
         String ns = namespace();
         assertThat(create(ns, "secrets", "{\"metadata\":{\"name\":\"ghost-token\",\"annotations\":{\"kubernetes.io/service-account.name\":\"ghost\"}},"
-                + "\"type\":\"kubernetes.io/service-account-token\"}").code()).isEqualTo(201);
+                + "\"type\":\"kubernetes.io/service-account-token\"}").status()).isEqualTo(201);
         eventually("the secret is deleted", () -> get(ns, "secrets", "ghost-token") == null);
     }
 
@@ -199,7 +192,7 @@ class ServiceAccountsTest {
         serviceAccount(ns, "foo");
         Thread.sleep(300);
         assertThat(get(ns, "serviceaccounts", "foo").path("secrets").size()).isZero();
-        assertThat(http.admin("GET", "/api/v1/namespaces/" + ns + "/secrets", null).body().path("items").size()).isZero();
+        assertThat(admin.get("/api/v1/namespaces/" + ns + "/secrets").json().path("items").size()).isZero();
     }
 
     // --- TokenRequest ---------------------------------------------------------------------------
@@ -209,24 +202,24 @@ class ServiceAccountsTest {
         String ns = namespace();
         String uid = serviceAccount(ns, "foo");
         Instant before = Instant.now().minusSeconds(1);
-        Https.Response r = tokenRequest(ns, "foo", "{}");
-        assertThat(r.code()).isEqualTo(201);
-        assertThat(r.body().path("kind").asString()).isEqualTo("TokenRequest");
-        assertThat(r.body().path("apiVersion").asString()).isEqualTo("authentication.k8s.io/v1");
-        assertThat(r.body().path("metadata").path("name").asString()).isEqualTo("foo");
-        assertThat(r.body().path("metadata").path("namespace").asString()).isEqualTo(ns);
-        assertThat(r.body().path("spec").path("expirationSeconds").asLong()).isEqualTo(3600);
-        assertThat(r.body().path("spec").path("audiences").get(0).asString()).isEqualTo(ServiceAccounts.DEFAULT_ISSUER);
-        Instant expiry = Instant.parse(r.body().path("status").path("expirationTimestamp").asString());
+        Response r = tokenRequest(ns, "foo", "{}");
+        assertThat(r.status()).isEqualTo(201);
+        assertThat(r.json().path("kind").asString()).isEqualTo("TokenRequest");
+        assertThat(r.json().path("apiVersion").asString()).isEqualTo("authentication.k8s.io/v1");
+        assertThat(r.json().path("metadata").path("name").asString()).isEqualTo("foo");
+        assertThat(r.json().path("metadata").path("namespace").asString()).isEqualTo(ns);
+        assertThat(r.json().path("spec").path("expirationSeconds").asLong()).isEqualTo(3600);
+        assertThat(r.json().path("spec").path("audiences").get(0).asString()).isEqualTo(ServiceAccounts.DEFAULT_ISSUER);
+        Instant expiry = Instant.parse(r.json().path("status").path("expirationTimestamp").asString());
         assertThat(expiry).isBetween(before.plusSeconds(3600), Instant.now().plusSeconds(3601));
-        String token = r.body().path("status").path("token").asString();
+        String token = r.json().path("status").path("token").asString();
         JsonNode c = claims(token);
         assertThat(c.path("iss").asString()).isEqualTo(ServiceAccounts.DEFAULT_ISSUER);
         assertThat(c.path("kubernetes.io").path("serviceaccount").path("uid").asString()).isEqualTo(uid);
         assertThat(c.path("exp").asLong() - c.path("iat").asLong()).isEqualTo(3600);
 
         assertThat(readPods(ns, token)).isEqualTo(403);
-        assertThat(http.admin("DELETE", "/api/v1/namespaces/" + ns + "/serviceaccounts/foo", null).code()).isEqualTo(200);
+        assertThat(admin.delete("/api/v1/namespaces/" + ns + "/serviceaccounts/foo").status()).isEqualTo(200);
         long deleted = System.nanoTime();
         eventually("the token stops working", () -> readPods(ns, token) == 401);
         assertThat(Duration.ofNanos(System.nanoTime() - deleted)).isLessThan(Duration.ofSeconds(1));
@@ -238,31 +231,31 @@ class ServiceAccountsTest {
     void tokenRequestIsShortenedToTheMaximumWithAWarning() {
         String ns = namespace();
         serviceAccount(ns, "foo");
-        Https.Response r = tokenRequest(ns, "foo", "{\"expirationSeconds\":100000}");
-        assertThat(r.code()).isEqualTo(201);
-        assertThat(r.body().path("spec").path("expirationSeconds").asLong()).isEqualTo(7200);
-        assertThat(r.warnings()).anySatisfy(w -> assertThat(w).contains("requested expiration of 100000 seconds shortened to 7200 seconds"));
+        Response r = tokenRequest(ns, "foo", "{\"expirationSeconds\":100000}");
+        assertThat(r.status()).isEqualTo(201);
+        assertThat(r.json().path("spec").path("expirationSeconds").asLong()).isEqualTo(7200);
+        assertThat(r.headers().allValues("Warning")).anySatisfy(w -> assertThat(w).contains("requested expiration of 100000 seconds shortened to 7200 seconds"));
     }
 
     @Test
     void aPodBoundTokenOf3607SecondsLivesAYearAndDiesWithThePod() {
         String ns = namespace();
         serviceAccount(ns, "foo");
-        Https.Response pod = create(ns, "pods", "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"serviceAccountName\":\"foo\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
-        assertThat(pod.code()).isEqualTo(201);
-        String podUid = pod.body().path("metadata").path("uid").asString();
-        Https.Response r = tokenRequest(ns, "foo", "{\"expirationSeconds\":3607,\"boundObjectRef\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"name\":\"p\",\"uid\":\"" + podUid + "\"}}");
-        assertThat(r.code()).isEqualTo(201);
-        String token = r.body().path("status").path("token").asString();
+        Response pod = create(ns, "pods", "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"serviceAccountName\":\"foo\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
+        assertThat(pod.status()).isEqualTo(201);
+        String podUid = pod.json().path("metadata").path("uid").asString();
+        Response r = tokenRequest(ns, "foo", "{\"expirationSeconds\":3607,\"boundObjectRef\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"name\":\"p\",\"uid\":\"" + podUid + "\"}}");
+        assertThat(r.status()).isEqualTo(201);
+        String token = r.json().path("status").path("token").asString();
         JsonNode c = claims(token);
         assertThat(c.path("exp").asLong() - c.path("iat").asLong()).isEqualTo(365L * 24 * 3600);
         assertThat(c.path("kubernetes.io").path("warnafter").asLong() - c.path("iat").asLong()).isEqualTo(3607);
         assertThat(c.path("kubernetes.io").path("pod").path("uid").asString()).isEqualTo(podUid);
-        assertThat(Instant.parse(r.body().path("status").path("expirationTimestamp").asString()))
+        assertThat(Instant.parse(r.json().path("status").path("expirationTimestamp").asString()))
                 .isBefore(Instant.now().plusSeconds(3700));
 
         assertThat(readPods(ns, token)).isEqualTo(403);
-        http.admin("DELETE", "/api/v1/namespaces/" + ns + "/pods/p", null);
+        admin.delete("/api/v1/namespaces/" + ns + "/pods/p");
         eventually("the token stops working", () -> readPods(ns, token) == 401);
     }
 
@@ -294,8 +287,8 @@ class ServiceAccountsTest {
         serviceAccount(ns, "foo");
         create(ns, "secrets", "{\"metadata\":{\"name\":\"s\"}}");
         String before = get(ns, "serviceaccounts", "foo").path("metadata").path("resourceVersion").asString();
-        Https.Response r = tokenRequest(ns, sa, spec);
-        assertThat(r.code()).isEqualTo(code);
+        Response r = tokenRequest(ns, sa, spec);
+        assertThat(r.status()).isEqualTo(code);
         assertThat(r.reason()).isEqualTo(reason);
         assertThat(r.message()).contains(message);
         assertThat(get(ns, "serviceaccounts", "foo").path("metadata").path("resourceVersion").asString()).isEqualTo(before);
@@ -307,7 +300,7 @@ class ServiceAccountsTest {
     void tokensForAnotherAudienceIssuerOrKeyAreUnauthorized() throws Exception {
         String ns = namespace();
         String uid = serviceAccount(ns, "foo");
-        String otherAudience = tokenRequest(ns, "foo", "{\"audiences\":[\"vault\"]}").body().path("status").path("token").asString();
+        String otherAudience = tokenRequest(ns, "foo", "{\"audiences\":[\"vault\"]}").json().path("status").path("token").asString();
         assertThat(readPods(ns, otherAudience)).isEqualTo(401);
 
         RSAPrivateKey saKey = (RSAPrivateKey) server.pki().serviceAccountPrivateKey();
@@ -337,13 +330,13 @@ class ServiceAccountsTest {
     void aPodGetsTheDefaultAccountAndTheProjectedTokenVolumeInEveryContainer() {
         String ns = namespace();
         eventually("default exists", () -> get(ns, "serviceaccounts", "default") != null);
-        Https.Response r = create(ns, "pods", "{\"metadata\":{\"name\":\"p\"},\"spec\":{"
+        Response r = create(ns, "pods", "{\"metadata\":{\"name\":\"p\"},\"spec\":{"
                 + "\"initContainers\":[{\"name\":\"init\",\"image\":\"busybox\"}],"
                 + "\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"},{\"name\":\"b\",\"image\":\"busybox\","
                 + "\"volumeMounts\":[{\"name\":\"own\",\"mountPath\":\"/var/run/secrets/kubernetes.io/serviceaccount\"}]}],"
                 + "\"volumes\":[{\"name\":\"own\",\"emptyDir\":{}}]}}");
-        assertThat(r.code()).isEqualTo(201);
-        JsonNode spec = r.body().path("spec");
+        assertThat(r.status()).isEqualTo(201);
+        JsonNode spec = r.json().path("spec");
         assertThat(spec.path("serviceAccountName").asString()).isEqualTo("default");
         JsonNode volume = spec.path("volumes").get(1);
         String name = volume.path("name").asString();
@@ -366,20 +359,20 @@ class ServiceAccountsTest {
     void automountFalseOnTheAccountIsOverriddenByThePodAndPullSecretsAreCopied() {
         String ns = namespace();
         create(ns, "serviceaccounts", "{\"metadata\":{\"name\":\"quiet\"},\"automountServiceAccountToken\":false,\"imagePullSecrets\":[{\"name\":\"regcred\"}]}");
-        Https.Response off = create(ns, "pods", "{\"metadata\":{\"name\":\"off\"},\"spec\":{\"serviceAccountName\":\"quiet\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}");
-        assertThat(off.code()).isEqualTo(201);
-        assertThat(off.body().path("spec").path("volumes").size()).isZero();
-        assertThat(off.body().path("spec").path("imagePullSecrets").get(0).path("name").asString()).isEqualTo("regcred");
-        Https.Response on = create(ns, "pods", "{\"metadata\":{\"name\":\"on\"},\"spec\":{\"serviceAccountName\":\"quiet\","
+        Response off = create(ns, "pods", "{\"metadata\":{\"name\":\"off\"},\"spec\":{\"serviceAccountName\":\"quiet\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}");
+        assertThat(off.status()).isEqualTo(201);
+        assertThat(off.json().path("spec").path("volumes").size()).isZero();
+        assertThat(off.json().path("spec").path("imagePullSecrets").get(0).path("name").asString()).isEqualTo("regcred");
+        Response on = create(ns, "pods", "{\"metadata\":{\"name\":\"on\"},\"spec\":{\"serviceAccountName\":\"quiet\","
                 + "\"automountServiceAccountToken\":true,\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}");
-        assertThat(on.body().path("spec").path("volumes").get(0).path("name").asString()).startsWith("kube-api-access-");
+        assertThat(on.json().path("spec").path("volumes").get(0).path("name").asString()).startsWith("kube-api-access-");
     }
 
     @Test
     void aPodNamingAMissingServiceAccountIsForbiddenAndNotStored() {
         String ns = namespace();
-        Https.Response r = create(ns, "pods", "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"serviceAccountName\":\"ghost\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}");
-        assertThat(r.code()).isEqualTo(403);
+        Response r = create(ns, "pods", "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"serviceAccountName\":\"ghost\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}");
+        assertThat(r.status()).isEqualTo(403);
         assertThat(r.message()).isEqualTo("pods \"p\" is forbidden: error looking up service account " + ns + "/ghost: serviceaccount \"ghost\" not found");
         assertThat(get(ns, "pods", "p")).isNull();
     }
@@ -389,10 +382,10 @@ class ServiceAccountsTest {
         String ns = namespace();
         serviceAccount(ns, "foo");
         eventually("default exists", () -> get(ns, "serviceaccounts", "default") != null);
-        JsonNode pod = create(ns, "pods", "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}").body();
+        JsonNode pod = create(ns, "pods", "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}").json();
         ((ObjectNode) pod.path("spec")).put("serviceAccountName", "foo");
-        Https.Response r = http.admin("PUT", "/api/v1/namespaces/" + ns + "/pods/p", pod);
-        assertThat(r.code()).isEqualTo(422);
+        Response r = admin.put("/api/v1/namespaces/" + ns + "/pods/p", pod);
+        assertThat(r.status()).isEqualTo(422);
         assertThat(r.message()).contains("spec: Forbidden: pod updates may not change fields other than");
     }
 
@@ -403,41 +396,41 @@ class ServiceAccountsTest {
         String ns = namespace();
         serviceAccount(ns, "foo");
         create(ns, "configmaps", "{\"metadata\":{\"name\":\"held\",\"finalizers\":[\"example.com/hold\"]}}");
-        assertThat(http.admin("DELETE", "/api/v1/namespaces/" + ns, null).code()).isEqualTo(200);
+        assertThat(admin.delete("/api/v1/namespaces/" + ns).status()).isEqualTo(200);
         eventually("the service account is gone", () -> get(ns, "serviceaccounts", "foo") == null);
-        Https.Response refused = create(ns, "configmaps", "{\"metadata\":{\"name\":\"late\"}}");
-        assertThat(refused.code()).isEqualTo(403);
+        Response refused = create(ns, "configmaps", "{\"metadata\":{\"name\":\"late\"}}");
+        assertThat(refused.status()).isEqualTo(403);
         assertThat(refused.message()).contains("unable to create new content in namespace " + ns + " because it is being terminated");
-        assertThat(http.admin("GET", "/api/v1/namespaces/" + ns, null).body().path("status").path("phase").asString()).isEqualTo("Terminating");
+        assertThat(admin.get("/api/v1/namespaces/" + ns).json().path("status").path("phase").asString()).isEqualTo("Terminating");
         JsonNode held = get(ns, "configmaps", "held");
         ((ObjectNode) held.path("metadata")).putArray("finalizers");
-        assertThat(http.admin("PUT", "/api/v1/namespaces/" + ns + "/configmaps/held", held).code()).isEqualTo(200);
-        eventually("the namespace is gone", () -> http.admin("GET", "/api/v1/namespaces/" + ns, null).code() == 404);
+        assertThat(admin.put("/api/v1/namespaces/" + ns + "/configmaps/held", held).status()).isEqualTo(200);
+        eventually("the namespace is gone", () -> admin.get("/api/v1/namespaces/" + ns).status() == 404);
     }
 
     // --- issuer discovery -----------------------------------------------------------------------
 
     @Test
     void anOutsidePartyVerifiesATokenWithTheDiscoveredKeys() throws Exception {
-        Https.Response discovery = http.admin("GET", "/.well-known/openid-configuration", null);
-        assertThat(discovery.code()).isEqualTo(200);
-        assertThat(discovery.cacheControl()).isEqualTo("public, max-age=3600");
-        assertThat(discovery.body().path("issuer").asString()).isEqualTo(ServiceAccounts.DEFAULT_ISSUER);
-        assertThat(discovery.body().path("jwks_uri").asString()).isEqualTo(ServiceAccounts.DEFAULT_ISSUER + "/openid/v1/jwks");
-        assertThat(discovery.body().path("id_token_signing_alg_values_supported").get(0).asString()).isEqualTo("RS256");
-        Https.Response jwks = http.admin("GET", "/openid/v1/jwks", null);
-        assertThat(jwks.contentType()).isEqualTo("application/jwk-set+json");
+        Response discovery = admin.get("/.well-known/openid-configuration");
+        assertThat(discovery.status()).isEqualTo(200);
+        assertThat(discovery.header("Cache-Control")).isEqualTo("public, max-age=3600");
+        assertThat(discovery.json().path("issuer").asString()).isEqualTo(ServiceAccounts.DEFAULT_ISSUER);
+        assertThat(discovery.json().path("jwks_uri").asString()).isEqualTo(ServiceAccounts.DEFAULT_ISSUER + "/openid/v1/jwks");
+        assertThat(discovery.json().path("id_token_signing_alg_values_supported").get(0).asString()).isEqualTo("RS256");
+        Response jwks = admin.get("/openid/v1/jwks");
+        assertThat(jwks.header("Content-Type")).isEqualTo("application/jwk-set+json");
 
         String ns = namespace();
         serviceAccount(ns, "foo");
-        String token = tokenRequest(ns, "foo", "{\"audiences\":[\"vault\"]}").body().path("status").path("token").asString();
+        String token = tokenRequest(ns, "foo", "{\"audiences\":[\"vault\"]}").json().path("status").path("token").asString();
 
-        JWKSet keys = JWKSet.parse(Json.string(jwks.body()));
+        JWKSet keys = JWKSet.parse(jwks.text());
         SignedJWT jwt = SignedJWT.parse(token);
         RSAKey key = (RSAKey) keys.getKeyByKeyId(jwt.getHeader().getKeyID());
         assertThat(key).isNotNull();
         assertThat(jwt.verify(new RSASSAVerifier(key))).isTrue();
-        assertThat(jwt.getJWTClaimsSet().getIssuer()).isEqualTo(discovery.body().path("issuer").asString());
+        assertThat(jwt.getJWTClaimsSet().getIssuer()).isEqualTo(discovery.json().path("issuer").asString());
         assertThat(jwt.getJWTClaimsSet().getAudience()).containsExactly("vault");
         assertThat(jwt.getJWTClaimsSet().getSubject()).isEqualTo("system:serviceaccount:" + ns + ":foo");
     }

@@ -63,12 +63,25 @@ public record FieldPath(List<Element> elements) implements Comparable<FieldPath>
         return new FieldPath(e);
     }
 
-    static Key key(ObjectNode item, List<String> keyFields) {
+    /**
+     * The key of an item of a keyed list: its key fields, one it omits at its default; null when the item
+     * is not an object or omits a key field that has no default.
+     */
+    static Key key(JsonNode item, PatchSchema list) {
+        if (!(item instanceof ObjectNode o)) return null;
         TreeMap<String, JsonNode> sorted = new TreeMap<>();
-        for (String k : keyFields) sorted.put(k, item.get(k));
-        ObjectNode o = Json.object();
-        sorted.forEach(o::set);
-        return new Key(Json.string(o));
+        for (String k : list.keys()) {
+            JsonNode v = o.get(k);
+            if (v == null || v.isNull()) {
+                String d = list.keyDefaults().get(k);
+                if (d == null) return null;
+                v = o.stringNode(d);
+            }
+            sorted.put(k, v);
+        }
+        ObjectNode key = Json.object();
+        sorted.forEach(key::set);
+        return new Key(Json.string(key));
     }
 
     static Value value(JsonNode v) { return new Value(Json.string(canonical(v))); }

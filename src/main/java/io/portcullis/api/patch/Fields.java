@@ -54,16 +54,18 @@ final class Fields {
                 walk(e.getValue(), schema.field(e.getKey()), path.child(new FieldPath.Field(e.getKey())), set, maps, strict);
             }
         } else if (node instanceof ArrayNode a && schema.shape() == PatchSchema.Shape.KEYED_LIST) {
-            if (!keyed(a, schema.mergeKey())) {
+            String omitted = omittedKey(a, schema);
+            if (omitted != null) {
                 if (strict) {
-                    throw PatchException.badRequest(path + ": associative list with keys has an element that omits key field \"" + schema.mergeKey() + "\"");
+                    throw PatchException.badRequest(path + ": associative list with keys has an element that omits key field \""
+                            + omitted + "\" (and doesn't have default value)");
                 }
                 set.putIfAbsent(path, a);
                 return;
             }
-            PatchSchema item = PatchSchema.object(schema.fields());
+            PatchSchema item = schema.item();
             for (JsonNode i : a) {
-                FieldPath itemPath = path.child(FieldPath.key((ObjectNode) i, List.of(schema.mergeKey())));
+                FieldPath itemPath = path.child(FieldPath.key(i, schema));
                 set.putIfAbsent(itemPath, i);
                 for (Map.Entry<String, JsonNode> e : i.properties()) {
                     if (e.getValue().isNull()) continue;
@@ -77,11 +79,15 @@ final class Fields {
         }
     }
 
-    private static boolean keyed(ArrayNode a, String key) {
+    /** The first key field an item of the list omits without a default to stand for it; null when every item has its key. */
+    private static String omittedKey(ArrayNode a, PatchSchema list) {
         for (JsonNode i : a) {
-            if (!(i instanceof ObjectNode o) || o.get(key) == null || o.get(key).isNull()) return false;
+            for (String k : list.keys()) {
+                JsonNode v = i.get(k);
+                if ((v == null || v.isNull()) && !list.keyDefaults().containsKey(k)) return k;
+            }
         }
-        return true;
+        return null;
     }
 
     /** The value at path, or null. */
@@ -139,10 +145,10 @@ final class Fields {
                 else removeAll(e.getValue(), schema.field(e.getKey()), p, paths);
             }
             drop.forEach(o::remove);
-        } else if (node instanceof ArrayNode a && schema.shape() == PatchSchema.Shape.KEYED_LIST && keyed(a, schema.mergeKey())) {
-            PatchSchema item = PatchSchema.object(schema.fields());
+        } else if (node instanceof ArrayNode a && schema.shape() == PatchSchema.Shape.KEYED_LIST && omittedKey(a, schema) == null) {
+            PatchSchema item = schema.item();
             for (int i = a.size() - 1; i >= 0; i--) {
-                FieldPath p = path.child(FieldPath.key((ObjectNode) a.get(i), List.of(schema.mergeKey())));
+                FieldPath p = path.child(FieldPath.key(a.get(i), schema));
                 if (paths.contains(p)) a.remove(i);
                 else removeAll(a.get(i), item, p, paths);
             }

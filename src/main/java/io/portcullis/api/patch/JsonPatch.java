@@ -3,7 +3,6 @@ package io.portcullis.api.patch;
 import io.portcullis.api.Json;
 import java.io.OutputStream;
 import java.math.BigDecimal;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import tools.jackson.core.JsonPointer;
@@ -236,16 +235,6 @@ public final class JsonPatch {
     static String identity(JsonNode v) {
         if (v.isNumber()) return new BigDecimal(v.asString()).stripTrailingZeros().toString();
         return Json.string(FieldPath.canonical(v));
-    }
-
-    /** Where each value of {@code key} first stands in a list of objects (items without it are left out). */
-    static Map<String, Integer> positions(ArrayNode list, String key) {
-        Map<String, Integer> at = new HashMap<>();
-        for (int i = 0; i < list.size(); i++) {
-            JsonNode k = list.get(i).get(key);
-            if (k != null) at.putIfAbsent(identity(k), i);
-        }
-        return at;
     }
 
     private static String kind(JsonNode n) {

@@ -1,68 +1,73 @@
 package io.portcullis.api.patch;
 
 import io.portcullis.api.Json;
-import java.util.Iterator;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Upgrading from client-side to server-side apply, as upstream does: an apply's conflicts on
- * fields that the object's kubectl.kubernetes.io/last-applied-configuration sets are not
- * conflicts; the applier takes those fields over.
+ * kubectl's client-side apply annotation, as upstream's server-side apply treats it for the field
+ * manager {@code kubectl} alone (another manager opts out): the fields the annotation sets, at the
+ * value they still have, pass to the applier without a conflict (the upgrade from client-side to
+ * server-side apply), and an apply keeps the annotation of an object that has one equal to the applied
+ * configuration, so that a later client-side apply prunes from there.
  */
-public final class LastApplied {
-    public static final String ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+final class LastApplied {
+    static final String ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+    static final String KUBECTL = "kubectl";
+    /** Upstream's bound on all of an object's annotations together, keys and values. */
+    private static final int ANNOTATIONS_LIMIT = 256 * 1024;
 
     private LastApplied() {}
 
-    /** True when every conflict is on a field the live object's last-applied configuration sets. */
-    public static boolean coversAll(JsonNode live, ApplyConflictException conflicts) {
-        if (live == null) return false;
-        String text = live.path("metadata").path("annotations").path(ANNOTATION).asString("");
-        if (text.isEmpty()) return false;
+    /**
+     * The fields whose conflicts the object's annotation excuses: those it sets that the object still
+     * holds at the same value. Empty without an annotation that reads as an object of the object's
+     * apiVersion.
+     */
+    static Set<FieldPath> excused(ObjectNode live, PatchSchema schema) {
+        String text = annotations(live).path(ANNOTATION).asString("");
+        if (text.isEmpty()) return Set.of();
         JsonNode lastApplied;
         try {
             lastApplied = Json.MAPPER.readTree(text);
         } catch (RuntimeException e) {
-            return false;
+            return Set.of();
         }
-        for (ApplyConflictException.Conflict c : conflicts.conflicts()) {
-            if (!sets(lastApplied, c.path())) return false;
+        if (!(lastApplied instanceof ObjectNode la) || !Json.text(la, "apiVersion").equals(Json.text(live, "apiVersion"))) return Set.of();
+        TreeSet<FieldPath> set;
+        try {
+            set = Fields.of(la, schema, false, true);
+        } catch (PatchException e) {
+            return Set.of();
         }
-        return true;
+        ServerSideApply.Comparison differences = ServerSideApply.Comparison.of(la, live, schema);
+        set.removeAll(differences.changed());
+        set.removeAll(differences.removed());
+        return set;
     }
 
-    private static boolean sets(JsonNode node, FieldPath path) {
-        JsonNode cur = node;
-        for (FieldPath.Element e : path.elements()) {
-            if (cur == null || cur.isNull()) return false;
-            if (e instanceof FieldPath.Field f) {
-                cur = cur.get(f.name());
-            } else if (e instanceof FieldPath.Key k) {
-                cur = find(cur, Json.MAPPER.readTree(k.json()));
-            } else if (e instanceof FieldPath.Value v) {
-                JsonNode want = Json.MAPPER.readTree(v.json());
-                JsonNode hit = null;
-                for (JsonNode item : cur) if (item.equals(want)) hit = item;
-                cur = hit;
-            } else if (e instanceof FieldPath.Index i) {
-                cur = cur.isArray() ? cur.get(i.index()) : null;
-            }
+    /**
+     * Sets the annotation of an object that has one to the applied configuration without the annotation,
+     * as compact JSON with sorted keys and a final newline (how kubectl writes it); drops it instead when
+     * the annotations would then pass upstream's bound.
+     */
+    static void update(ObjectNode obj, ObjectNode applied) {
+        if (!(annotations(obj) instanceof ObjectNode annotations) || annotations.path(ANNOTATION).asString("").isEmpty()) return;
+        ObjectNode config = applied.deepCopy();
+        if (annotations(config) instanceof ObjectNode own) own.remove(ANNOTATION);
+        annotations.put(ANNOTATION, Json.string(FieldPath.canonical(config)) + "\n");
+        long size = 0;
+        for (Map.Entry<String, JsonNode> e : annotations.properties()) {
+            size += e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().asString("").getBytes(StandardCharsets.UTF_8).length;
         }
-        return cur != null && !cur.isNull();
+        if (size > ANNOTATIONS_LIMIT) annotations.remove(ANNOTATION);
     }
 
-    /** The list item whose fields equal every field of the key. */
-    private static JsonNode find(JsonNode list, JsonNode key) {
-        if (!list.isArray()) return null;
-        for (JsonNode item : list) {
-            boolean all = true;
-            for (Iterator<Map.Entry<String, JsonNode>> it = key.properties().iterator(); it.hasNext() && all; ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                all = f.getValue().equals(item.get(f.getKey()));
-            }
-            if (all) return item;
-        }
-        return null;
+    private static JsonNode annotations(JsonNode obj) {
+        return obj.path("metadata").path("annotations");
     }
 }

@@ -24,7 +24,8 @@ public final class PatchSchemas {
 
     private static final PatchSchema CONTAINER = object(Map.of(
             "env", keyedList("name", Map.of()),
-            "ports", keyedList("containerPort", Map.of()),
+            // strategic merge merges ports by number alone; apply tells them apart by number and protocol
+            "ports", keyedList("containerPort", Map.of()).andKey("protocol", "TCP"),
             "volumeMounts", keyedList("mountPath", Map.of()),
             "volumeDevices", keyedList("devicePath", Map.of()),
             "resources", object(Map.of("limits", map(), "requests", map()))));

@@ -148,7 +148,7 @@ public final class StrategicMergePatch {
 
     private static ArrayNode mergeKeyedList(ArrayNode original, ArrayNode patch, PatchSchema schema) {
         String key = schema.mergeKey();
-        PatchSchema item = new PatchSchema(PatchSchema.Shape.OBJECT, null, schema.retainKeys(), schema.fields());
+        PatchSchema item = schema.item();
         for (JsonNode p : patch) {
             JsonNode d = p.get(PATCH);
             if (d != null && d.isString() && d.asString().equals("replace") && p.size() == 1) {

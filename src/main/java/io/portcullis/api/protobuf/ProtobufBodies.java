@@ -44,7 +44,7 @@ public final class ProtobufBodies {
      */
     public ProtobufBodies(List<ResourceType> served) {
         for (ResourceType t : served) {
-            add(t.apiVersion(), t.kind(), t.protobuf());
+            if (t.protobuf() != null) add(t.apiVersion(), t.kind(), t.protobuf());
             add(t.apiVersion(), "DeleteOptions", Meta.DeleteOptions.getDefaultInstance());
             for (ResourceType.Subresource sub : t.subresources()) {
                 if (sub.protobuf() != null) add(sub.apiVersion(), sub.kind(), sub.protobuf());

@@ -100,10 +100,14 @@ public final class BindingIndex {
         }
     }
 
-    /** Bindings of one scope (the cluster, or one namespace) by user name and by group name. */
+    /**
+     * Bindings of one scope (the cluster, or one namespace) by user name and by group name, and by
+     * the role they refer to ({@code Role/<name>} or {@code ClusterRole/<name>}), for who-can.
+     */
     static final class Scope {
         final Map<String, Binding[]> users = new ConcurrentHashMap<>();
         final Map<String, Binding[]> groups = new ConcurrentHashMap<>();
+        final Map<String, Binding[]> roles = new ConcurrentHashMap<>();
 
         Binding[] user(String name) {
             Binding[] b = users.get(name);
@@ -116,7 +120,7 @@ public final class BindingIndex {
         }
 
         boolean isEmpty() {
-            return users.isEmpty() && groups.isEmpty();
+            return users.isEmpty() && groups.isEmpty() && roles.isEmpty();
         }
     }
 
@@ -210,11 +214,21 @@ public final class BindingIndex {
     private static void add(Scope scope, Binding b) {
         for (String u : userKeys(b)) scope.users.compute(u, (k, arr) -> append(arr, b));
         for (String g : groupKeys(b)) scope.groups.compute(g, (k, arr) -> append(arr, b));
+        String role = roleKey(b.roleRef());
+        if (role != null) scope.roles.compute(role, (k, arr) -> append(arr, b));
     }
 
     private static void drop(Scope scope, Binding b) {
         for (String u : userKeys(b)) scope.users.computeIfPresent(u, (k, arr) -> without(arr, b));
         for (String g : groupKeys(b)) scope.groups.computeIfPresent(g, (k, arr) -> without(arr, b));
+        String role = roleKey(b.roleRef());
+        if (role != null) scope.roles.computeIfPresent(role, (k, arr) -> without(arr, b));
+    }
+
+    /** {@code <kind>/<name>} of a role reference; null when it names no kind or name (it grants nothing). */
+    static String roleKey(RoleRef ref) {
+        if (ref == null || ref.getKind() == null || ref.getName() == null) return null;
+        return ref.getKind() + "/" + ref.getName();
     }
 
     private static Binding[] append(Binding[] arr, Binding b) {

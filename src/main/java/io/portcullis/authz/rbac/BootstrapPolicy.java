@@ -28,7 +28,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * identical to upstream's keeps policy written for a cluster working here), and the
  * reconciliation run at each start: missing objects are created, objects annotated
  * {@code rbac.authorization.kubernetes.io/autoupdate: "false"} are left alone, others get missing
- * rules, subjects and aggregation selectors added, never removed.
+ * rules, subjects and aggregation selectors added, never removed. Beside them, the project's own
+ * defaults, all named {@code system:portcullis:*}.
  */
 public final class BootstrapPolicy {
     public static final String AUTOUPDATE = "rbac.authorization.kubernetes.io/autoupdate";
@@ -36,12 +37,20 @@ public final class BootstrapPolicy {
 
     private BootstrapPolicy() {}
 
+    public static final String OWN_PREFIX = "system:portcullis:";
+
+    /** Upstream's default ClusterRoles, then the project's own. */
     public static List<ClusterRole> clusterRoles() {
-        return load("cluster-roles.yaml", ClusterRole.class);
+        List<ClusterRole> all = new ArrayList<>(load("cluster-roles.yaml", ClusterRole.class));
+        all.addAll(load("portcullis-cluster-roles.yaml", ClusterRole.class));
+        return all;
     }
 
+    /** Upstream's default ClusterRoleBindings, then the project's own. */
     public static List<ClusterRoleBinding> clusterRoleBindings() {
-        return load("cluster-role-bindings.yaml", ClusterRoleBinding.class);
+        List<ClusterRoleBinding> all = new ArrayList<>(load("cluster-role-bindings.yaml", ClusterRoleBinding.class));
+        all.addAll(load("portcullis-cluster-role-bindings.yaml", ClusterRoleBinding.class));
+        return all;
     }
 
     /** Parses a List (items) or a single object of YAML into the given kind. */

@@ -28,8 +28,15 @@ public final class RbacPolicy {
     private final RbacAuthorizer authorizer =
             new RbacAuthorizer((ns, name) -> Optional.ofNullable(roles.get(ns + "/" + name)), clusterRoleLister, index);
 
+    private final WhoCan whoCan = new WhoCan(authorizer, index);
+
     public RbacAuthorizer authorizer() {
         return authorizer;
+    }
+
+    /** Who RBAC allows to make a request, from the same roles and bindings as the authorizer. */
+    public WhoCan whoCan() {
+        return whoCan;
     }
 
     /** The ClusterRoles as last seen, for aggregation. */

@@ -13,6 +13,7 @@ import tools.jackson.databind.node.ObjectNode;
  * never mutate it; deep-copy first.
  */
 public final class Item {
+    private static final String ROOT = "/registry/";
     private final String key;
     private final String namespace;
     private final String name;
@@ -31,15 +32,25 @@ public final class Item {
 
     /**
      * An item from stored bytes (which never hold a resourceVersion) under a key
-     * {@code /registry/<group>/<resource>/[<namespace>/]<name>}.
+     * {@code /registry/[<group>/]<resource>/[<namespace>/]<name>}.
      */
     public static Item stored(String key, byte[] stored, long revision) {
-        int resourceEnd = key.indexOf('/', key.indexOf('/', "/registry/".length()) + 1);
-        String rest = key.substring(resourceEnd + 1);
+        String rest = key.substring(resourceEnd(key) + 1);
         int slash = rest.indexOf('/');
         String namespace = slash < 0 ? "" : rest.substring(0, slash);
         String name = slash < 0 ? rest : rest.substring(slash + 1);
         return new Item(key, namespace, name, withResourceVersion(stored, revision), revision, null);
+    }
+
+    /**
+     * Where the resource part of a key ends (the index of its slash; -1 when the key ends first):
+     * after {@code /registry/<resource>}, or after {@code /registry/<group>/<resource>} when the
+     * first segment is a group (groups have a dot, resources never do).
+     */
+    static int resourceEnd(String key) {
+        int first = key.indexOf('/', ROOT.length());
+        if (first < 0 || key.substring(ROOT.length(), first).indexOf('.') < 0) return first;
+        return key.indexOf('/', first + 1);
     }
 
     /** An item from a tree that already carries its resourceVersion. */

@@ -1,10 +1,12 @@
 package io.portcullis.storage.cache;
 
+import io.portcullis.api.ApiException;
 import io.portcullis.api.Statuses;
 import io.portcullis.storage.Store;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +14,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -22,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Derived, in-memory state of everything under /registry/, fed by one store watch, as upstream's
  * cacher: get, list and watch are served from here; writes go to the store. Objects are grouped
- * by resource prefix (/registry/<group>/<resource>/). The cache's revision is the store revision
+ * by resource prefix (/registry/<resource>/, group-qualified for groups outside Kubernetes'). The cache's revision is the store revision
  * of the last event applied.
  *
  * <p>Freshness: a read that must see every acknowledged write learns the store's revision once
@@ -34,6 +37,10 @@ public final class WatchCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WatchCache.class);
     private static final String ROOT = "/registry/";
     private static final int HISTORY = 20_000;
+    private static final Duration POLL = Duration.ofMillis(20);
+    /** A waiter behind the store asks it for a progress report after this long, then at most this often. */
+    private static final long PROGRESS_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long PROGRESS_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /** A watcher: receives events in order on the cache's thread; returns false to be dropped. */
     public interface Sink {
@@ -63,12 +70,15 @@ public final class WatchCache implements AutoCloseable {
     private volatile long revision;
     private volatile boolean closed;
     private final Thread thread;
-    private Store.Watch watch;
+    private volatile Store.Watch watch;
+    private final AtomicLong lastProgressRequest = new AtomicLong(System.nanoTime());
 
     private record Listener(String prefix, Consumer<CacheEvent> consumer) {}
 
     private final class Bucket {
         final TreeMap<String, Item> items = new TreeMap<>();
+        /** Keys whose stored value is not an object (written by hand into etcd, say): why, by key. */
+        final Map<String, String> corrupt = new HashMap<>();
         final ArrayDeque<CacheEvent> history = new ArrayDeque<>();
         long oldest; // events after this revision are all in history
         final List<Watcher> watchers = new CopyOnWriteArrayList<>();
@@ -124,8 +134,9 @@ public final class WatchCache implements AutoCloseable {
             Store.Page page = store.list(ROOT, at, 2000, after);
             at = page.revision();
             for (Store.Entry e : page.entries()) {
-                Item item = decode(e.key(), e.json(), e.modRevision());
-                bucket(e.key()).items.put(e.key(), item);
+                Bucket b = bucket(e.key());
+                Item item = decode(b, e.key(), e.json(), e.modRevision());
+                if (item != null) b.items.put(e.key(), item);
             }
             after = page.continueAfter();
         } while (after != null);
@@ -138,7 +149,7 @@ public final class WatchCache implements AutoCloseable {
         while (!closed) {
             Store.Event e;
             try {
-                e = watch.poll(Duration.ofMillis(250));
+                e = watch.poll(POLL);   // short: a progress report read while idle shows only when poll returns
             } catch (InterruptedException ie) {
                 return;
             } catch (RuntimeException ex) {
@@ -148,6 +159,8 @@ public final class WatchCache implements AutoCloseable {
                 reload();
                 continue;
             }
+            long progress = watch.progress();
+            if (progress > revision) advance(progress);
             if (e == null) continue;
             try {
                 apply(e);
@@ -164,6 +177,7 @@ public final class WatchCache implements AutoCloseable {
             for (Bucket b : buckets.values()) {
                 for (Watcher w : b.watchers) w.close();
                 b.items.clear();
+                b.corrupt.clear();
                 b.history.clear();
             }
             load();
@@ -180,19 +194,38 @@ public final class WatchCache implements AutoCloseable {
         lock.writeLock().lock();
         try {
             Item previous = b.items.get(key);
-            Item item = decode(key, e.entry().json(), e.revision());
+            Item item;
             if (e.type() == Store.Event.Type.DELETE) {
+                b.corrupt.remove(key);
+                item = previous == null ? null : decode(b, key, e.entry().json(), e.revision());
+            } else {
+                b.corrupt.remove(key);
+                item = decode(b, key, e.entry().json(), e.revision());
+            }
+            if (item == null) {
+                // a corrupt value: what was there is gone from every view (derived state forgets it too)
+                b.items.remove(key);
+                revision = e.revision();
+                advanced.signalAll();
+                if (previous == null) return;
+                ce = new CacheEvent(CacheEvent.Type.DELETED, previous, previous);
+                b.history.addLast(ce);
+                if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
+                for (Watcher w : b.watchers) w.deliver(ce);
+            } else if (e.type() == Store.Event.Type.DELETE) {
                 b.items.remove(key);
                 ce = new CacheEvent(CacheEvent.Type.DELETED, item, previous);
             } else {
                 b.items.put(key, item);
                 ce = new CacheEvent(previous == null ? CacheEvent.Type.ADDED : CacheEvent.Type.MODIFIED, item, previous);
             }
-            b.history.addLast(ce);
-            if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
-            revision = e.revision();
-            for (Watcher w : b.watchers) w.deliver(ce);
-            advanced.signalAll();
+            if (item != null) {
+                b.history.addLast(ce);
+                if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
+                revision = e.revision();
+                for (Watcher w : b.watchers) w.deliver(ce);
+                advanced.signalAll();
+            }
         } finally {
             lock.writeLock().unlock();
         }
@@ -215,31 +248,62 @@ public final class WatchCache implements AutoCloseable {
         });
     }
 
-    /** /registry/<group>/<resource>/ of a key or prefix. */
+    /** The resource prefix of a key or prefix: /registry/<resource>/, or /registry/<group>/<resource>/ for a group (it has a dot). */
     private static String bucketOf(String key) {
-        int slash = key.indexOf('/', ROOT.length());
-        slash = slash < 0 ? -1 : key.indexOf('/', slash + 1);
-        return slash < 0 ? key : key.substring(0, slash + 1);
+        int end = Item.resourceEnd(key);
+        return end < 0 ? key : key.substring(0, end + 1);
     }
 
-    private static Item decode(String key, byte[] json, long rev) {
-        return Item.stored(key, json, rev);
+    /** The item, or null when the value is not an object: the key is then recorded as corrupt and logged. */
+    private static Item decode(Bucket b, String key, byte[] json, long rev) {
+        try {
+            return Item.stored(key, json, rev);
+        } catch (RuntimeException e) {
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("unreadable");
+            LOG.warn("the value stored under {} at revision {} is not a valid object ({}); it is left out of reads", key, rev, why);
+            b.corrupt.put(key, why);
+            return null;
+        }
+    }
+
+    /** Every event up to the revision has been applied, as the store reported: the cache is that fresh. */
+    private void advance(long progress) {
+        lock.writeLock().lock();
+        try {
+            if (progress > revision) {
+                revision = progress;
+                advanced.signalAll();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     public long revision() {
         return revision;
     }
 
-    /** Waits until the cache reflects at least the revision; false on timeout. */
+    /**
+     * Waits until the cache reflects at least the revision; false on timeout. A waiter still behind
+     * after a moment asks the store for a progress report, as the revision may have been reached by
+     * writes outside /registry/ (the store's own records, another prefix) that bring no event here.
+     */
     public boolean waitFor(long rev, Duration timeout) {
         if (revision >= rev) return true;
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        long nextRequest = start + PROGRESS_AFTER_NANOS;
         lock.writeLock().lock();
         try {
             while (revision < rev) {
-                long left = deadline - System.nanoTime();
+                long now = System.nanoTime();
+                long left = deadline - now;
                 if (left <= 0) return false;
-                advanced.await(left, TimeUnit.NANOSECONDS);
+                if (now >= nextRequest) {
+                    requestProgress(now);
+                    nextRequest = now + PROGRESS_EVERY_NANOS;
+                }
+                advanced.await(Math.min(left, nextRequest - now), TimeUnit.NANOSECONDS);
             }
             return true;
         } catch (InterruptedException e) {
@@ -248,6 +312,14 @@ public final class WatchCache implements AutoCloseable {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** One progress request for every waiter behind, at most every PROGRESS_EVERY_NANOS. */
+    private void requestProgress(long now) {
+        long last = lastProgressRequest.get();
+        if (now - last < PROGRESS_EVERY_NANOS || !lastProgressRequest.compareAndSet(last, now)) return;
+        Store.Watch w = watch;
+        if (w != null) w.requestProgress();
     }
 
     /** Waits until the cache holds every write acknowledged so far; false on timeout. May block on the store. */
@@ -269,15 +341,26 @@ public final class WatchCache implements AutoCloseable {
         return get(key);
     }
 
+    /** The item under the key; a 500 naming the object when its stored value is not a valid object. */
     public Optional<Item> get(String key) {
         Bucket b = buckets.get(bucketOf(key));
         if (b == null) return Optional.empty();
         lock.readLock().lock();
         try {
+            String corrupt = b.corrupt.get(key);
+            if (corrupt != null) throw corrupt(key, corrupt);
             return Optional.ofNullable(b.items.get(key));
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    private static ApiException corrupt(String key, String why) {
+        Item where = Item.stored(key, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0);
+        String resource = key.substring("/registry/".length(), Item.resourceEnd(key));
+        String object = where.namespace().isEmpty() ? "%s \"%s\"".formatted(resource, where.name())
+                : "%s \"%s\" in namespace \"%s\"".formatted(resource, where.name(), where.namespace());
+        return Statuses.internal(object + " is stored in a form that cannot be read: " + why);
     }
 
     /** Items under the prefix that pass the filter, after the key {@code after} (null: from the start), at most limit (0: all). */

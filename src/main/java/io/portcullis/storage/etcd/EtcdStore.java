@@ -24,13 +24,24 @@ import io.grpc.MethodDescriptor;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.portcullis.pki.ClientTls;
 import io.portcullis.pki.Pem;
 import io.portcullis.storage.Store;
 import io.portcullis.storage.StoreException;
 import io.portcullis.storage.StoreException.Reason;
+import io.portcullis.storage.StoreUnavailableException;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -63,8 +74,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * prefix. The key {@code <prefix>/compact_rev_key} is this store's compaction record and is never
  * listed, watched or written through the {@link Store} methods.
  *
- * <p>Every call waits at most the request timeout for etcd (10 s by default) and then fails with an
- * {@link IllegalStateException}; a write that timed out may still have been applied. Calls made while
+ * <p>Every call waits at most the request timeout for etcd (10 s by default) and then fails with a
+ * {@link StoreUnavailableException}; a write that timed out may still have been applied. Calls made while
  * etcd is unreachable fail the same way, and the store works again once etcd is back. A watch whose
  * stream is lost resumes by itself from the revision after its last event, without gap or
  * duplicate; it ends with an error only when that history has been compacted meanwhile
@@ -141,11 +152,13 @@ public final class EtcdStore implements Store {
         List<URI> uris = parseEndpoints(endpoints);
         boolean https = uris.get(0).getScheme().equals("https");
         if (tls != null && !https) throw new IllegalArgumentException("etcd TLS files are given but the endpoints are not https: " + endpoints);
+        SslContext ssl = https ? sslContext(tls) : null;   // names a file it cannot use
+        dial(uris, tls, timeout);
         ClientBuilder builder = Client.builder().endpoints(uris).interceptor(deadline(timeout))
                 // as etcd's Go client: no limit of its own on what etcd answers (gRPC's default is 4 MiB,
                 // less than a page of large objects or a watch replaying them)
                 .maxInboundMessageSize(Integer.MAX_VALUE);
-        if (https) builder.sslContext(sslContext(tls));
+        if (https) builder.sslContext(ssl);
         EtcdStore store = new EtcdStore(endpoints, root(prefix), timeout, builder.build(), watchQueueBound);
         try {
             GetResponse recorded = store.await(store.kv().get(store.compactKey), "reading the compacted revision");
@@ -155,6 +168,67 @@ public final class EtcdStore implements Store {
             store.close();
             throw new IllegalStateException("cannot use etcd at " + endpoints + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Fails at once, naming each endpoint and why, when none accepts a connection (and, for https,
+     * a TLS handshake with the given files): gRPC would keep trying until the timeout and then say
+     * only that it timed out.
+     */
+    private static void dial(List<URI> uris, Tls tls, Duration timeout) {
+        SSLSocketFactory ssl = uris.get(0).getScheme().equals("https") ? jsse(tls) : null;
+        int millis = (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE);
+        List<String> failures = new ArrayList<>();
+        for (URI uri : uris) {
+            int port = uri.getPort() >= 0 ? uri.getPort() : ssl != null ? 443 : 80;
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(uri.getHost(), port), millis);
+                if (ssl != null) handshake(ssl, socket, uri.getHost(), port, millis);
+                return;
+            } catch (IOException e) {
+                failures.add(uri + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            }
+        }
+        throw new IllegalStateException("cannot reach etcd at " + String.join("; ", failures));
+    }
+
+    /** A TLS handshake as gRPC would make it (the name checked), and a short read for a refused client certificate. */
+    private static void handshake(SSLSocketFactory ssl, Socket socket, String host, int port, int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        try (SSLSocket tlsSocket = (SSLSocket) ssl.createSocket(socket, host, port, false)) {
+            SSLParameters parameters = tlsSocket.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            parameters.setApplicationProtocols(new String[] {"h2"});
+            tlsSocket.setSSLParameters(parameters);
+            tlsSocket.startHandshake();
+            // with TLS 1.3 a refused client certificate shows only as the server's first answer
+            tlsSocket.setSoTimeout(200);
+            try {
+                tlsSocket.getInputStream().read();
+            } catch (SocketTimeoutException quiet) {
+                // the server waits for the client to speak first: the handshake was accepted
+            }
+        }
+    }
+
+    private static SSLSocketFactory jsse(Tls tls) {
+        try {
+            byte[] ca = tls == null || tls.caFile() == null ? null : Files.readAllBytes(tls.caFile());
+            byte[] cert = tls == null || tls.certFile() == null ? null : Files.readAllBytes(tls.certFile());
+            byte[] key = tls == null || tls.keyFile() == null ? null : Files.readAllBytes(tls.keyFile());
+            return ClientTls.context(ca, cert, key, false).getSocketFactory();
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot use the etcd TLS files (" + files(tls) + "): " + e.getMessage(), e);
+        }
+    }
+
+    private static String files(Tls tls) {
+        if (tls == null) return "none given";
+        List<String> named = new ArrayList<>();
+        if (tls.caFile() != null) named.add("CA " + tls.caFile());
+        if (tls.certFile() != null) named.add("certificate " + tls.certFile());
+        if (tls.keyFile() != null) named.add("key " + tls.keyFile());
+        return String.join(", ", named);
     }
 
     private static List<URI> parseEndpoints(String endpoints) {
@@ -179,18 +253,33 @@ public final class EtcdStore implements Store {
     }
 
     private static SslContext sslContext(Tls tls) {
+        SslContextBuilder ssl = GrpcSslContexts.forClient();
+        if (tls != null && tls.caFile() != null) ssl.trustManager(certificates("CA", tls.caFile()));
+        if (tls != null && tls.certFile() != null) {
+            PrivateKey key;
+            try {
+                key = Pem.readPrivateKey(tls.keyFile());
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("etcd client key file " + tls.keyFile() + ": " + e.getMessage(), e);
+            }
+            ssl.keyManager(key, certificates("client certificate", tls.certFile()));
+        }
         try {
-            SslContextBuilder ssl = GrpcSslContexts.forClient();
-            if (tls != null && tls.caFile() != null) ssl.trustManager(certificates(tls.caFile()));
-            if (tls != null && tls.certFile() != null) ssl.keyManager(Pem.readPrivateKey(tls.keyFile()), certificates(tls.certFile()));
             return ssl.build();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read the etcd TLS files: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot use the etcd TLS files (" + files(tls) + "): " + e.getMessage(), e);
         }
     }
 
-    private static X509Certificate[] certificates(Path file) throws IOException {
-        return Pem.readCertificates(file).toArray(X509Certificate[]::new);
+    private static X509Certificate[] certificates(String what, Path file) {
+        List<X509Certificate> certificates;
+        try {
+            certificates = Pem.readCertificates(file);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("etcd " + what + " file " + file + ": " + e.getMessage(), e);
+        }
+        if (certificates.isEmpty()) throw new IllegalArgumentException("etcd " + what + " file " + file + ": no PEM certificate in it");
+        return certificates.toArray(X509Certificate[]::new);
     }
 
     /**
@@ -510,14 +599,14 @@ public final class EtcdStore implements Store {
         try {
             return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new IllegalStateException(this + ": " + doing + " failed: " + e.getCause().getMessage(), e.getCause());
+            throw new StoreUnavailableException(this + ": " + doing + " failed: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             call.cancel(true);
-            throw new IllegalStateException(this + ": " + doing + " got no answer within " + timeout, e);
+            throw new StoreUnavailableException(this + ": " + doing + " got no answer within " + timeout, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             call.cancel(true);
-            throw new IllegalStateException(this + ": interrupted while " + doing, e);
+            throw new StoreUnavailableException(this + ": interrupted while " + doing, e);
         }
     }
 

@@ -40,12 +40,15 @@ final class EtcdWatch implements Watch {
     private static final long MAX_RETRY_MILLIS = 5_000;
     private static final Object CLOSED = new Object();
 
+    /** etcd's word that every event up to the revision has been sent. */
+    private record Progress(long revision) {}
+
     private final EtcdStore store;
     private final String prefix;
     private final ByteSequence from;
     private final ByteSequence end;
     private final int bound;
-    /** Events, then possibly one RuntimeException that ended the watch, or CLOSED. */
+    /** Events and Progress reports, then possibly one RuntimeException that ended the watch, or CLOSED. */
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final Object lock = new Object();
     // guarded by lock; jetcd is never called while holding it, as jetcd calls back under its own lock
@@ -57,6 +60,7 @@ final class EtcdWatch implements Watch {
     // the consumer's
     private volatile boolean closed;
     private RuntimeException failure;
+    private volatile long progress;
 
     EtcdWatch(EtcdStore store, String prefix, ByteSequence from, ByteSequence end, long afterRevision, int bound) {
         this.store = store;
@@ -108,10 +112,18 @@ final class EtcdWatch implements Watch {
         synchronized (lock) {
             if (n != stream || ended) return;
             retryDelay = FIRST_RETRY_MILLIS;   // etcd took the stream
+            if (response.isProgressNotify()) {
+                // every event up to the header's revision was sent before this, on this stream
+                received = Math.max(received, response.getHeader().getRevision());
+                queue.add(new Progress(received));
+                return;
+            }
+            boolean skipped = false;
             for (WatchEvent e : response.getEvents()) {
                 KeyValue kv = e.getKeyValue();
                 received = Math.max(received, kv.getModRevision());
-                if (store.isCompactKey(kv.getKey())) continue;
+                skipped = store.isCompactKey(kv.getKey());
+                if (skipped) continue;
                 if (queue.size() >= bound) {
                     end(new IllegalStateException("watch on " + prefix + " fell more than " + bound
                             + " events behind; watch again after the last revision it delivered"));
@@ -125,6 +137,7 @@ final class EtcdWatch implements Watch {
                 }
                 queue.add(event);
             }
+            if (skipped) queue.add(new Progress(received));   // the store's own record moved the revision
         }
     }
 
@@ -199,13 +212,38 @@ final class EtcdWatch implements Watch {
     public synchronized Event poll(Duration timeout) throws InterruptedException {
         if (failure != null) throw failure;
         if (closed) return null;
+        long deadline = System.nanoTime() + timeout.toNanos();
         Object next = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        while (next instanceof Progress p) {
+            progress = p.revision();
+            next = queue.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
         if (next == null || next == CLOSED) return null;
         if (next instanceof RuntimeException e) {
             failure = e;
             throw e;
         }
         return (Event) next;
+    }
+
+    @Override
+    public long progress() {
+        return progress;
+    }
+
+    /** Sends etcd a progress request on the current stream; none while the stream is being resumed. */
+    @Override
+    public void requestProgress() {
+        Watcher w;
+        synchronized (lock) {
+            w = ended ? null : watcher;
+        }
+        if (w == null) return;
+        try {
+            w.requestProgress();
+        } catch (RuntimeException e) {
+            LOG.debug("progress request on the watch on {} failed: {}", prefix, e.getMessage());
+        }
     }
 
     @Override

@@ -34,7 +34,11 @@ class RbacAuthorizerTest {
         var roles = roles(
                 role("ns1", "secret-reader", rule("get| |secrets|s1")),
                 role("ns1", "deployer", rule("create,update|apps|deployments")));
-        BindingIndex index = BindingIndex.of(List.<RoleBinding>of(
+        return new RbacAuthorizer(roles, clusterRoles, index());
+    }
+
+    static BindingIndex index() {
+        return BindingIndex.of(List.<RoleBinding>of(
                         rb("ns1", "alice-pods", "ClusterRole", "pod-reader", user("alice")),
                         rb("ns1", "devs-secrets", "Role", "secret-reader", group("devs")),
                         rb("ns1", "builder-deploys", "Role", "deployer", sa("", "builder")),
@@ -47,7 +51,6 @@ class RbacAuthorizerTest {
                         crb("sa-pods", "pod-reader", sa("ns2", "builder")),
                         crb("sa-unqualified", "cluster-admin", sa("", "builder")),
                         crb("gone", "no-such-role", user("bob"))));
-        return new RbacAuthorizer(roles, clusterRoles, index);
     }
 
     static Attributes res(UserInfo u, String verb, String group, String resource, String sub, String ns, String name) {

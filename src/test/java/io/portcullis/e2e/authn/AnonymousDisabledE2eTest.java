@@ -3,35 +3,24 @@ package io.portcullis.e2e.authn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /** --anonymous-auth=false: a request without any credential is 401, even for /version; credentials still work. */
+@EndToEnd
 class AnonymousDisabledE2eTest {
-    @TempDir static Path dir;
-    static Server server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = Server.start(ServerConfig.embedded(dir.resolve("data")).withAuthentication(a -> a.withAnonymous(false)));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.embedded(c -> c.withAuthentication(a -> a.withAnonymous(false)));
 
     @Test
     void anonymousCurlIsUnauthorizedEvenForVersion() throws Exception {
         Commands.assumeCurl();
-        Path home = Files.createDirectories(dir.resolve("home"));
+        Path home = Files.createDirectories(server.dir().resolve("home"));
         for (String path : new String[] {"/version", "/api", "/api/v1/namespaces/default/configmaps"}) {
             Commands.Result r = Commands.curl(home, "-s", "--cacert", server.pki().caCertificateFile().toString(),
                     "-w", "\n%{http_code}", server.url() + path);
@@ -47,7 +36,7 @@ class AnonymousDisabledE2eTest {
     @Test
     void theAdminKubeconfigStillWorks() throws Exception {
         Commands.assumeKubectl();
-        Commands.Result r = Commands.kubectl(server.kubeconfig(), Files.createDirectories(dir.resolve("home-admin")), "auth", "whoami", "-o", "json");
+        Commands.Result r = Commands.kubectl(server.kubeconfig(), Files.createDirectories(server.dir().resolve("home-admin")), "auth", "whoami", "-o", "json");
         assertThat(r.exit()).as(r.all()).isZero();
         assertThat(Json.MAPPER.readTree(r.out()).path("status").path("userInfo").path("username").asString()).isEqualTo("portcullis-admin");
     }

@@ -10,6 +10,8 @@ import io.portcullis.pki.CertificateAuthority;
 import io.portcullis.pki.Pem;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Tls;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -31,6 +33,7 @@ import tools.jackson.databind.JsonNode;
  * receiver on loopback sees them, blocking-strict failing requests while its webhook cannot be
  * reached, and the log's rotation by size, backup count and age.
  */
+@EndToEnd
 class AuditBackendsE2eTest {
     static final String WEBHOOK_TOKEN = "audit-receiver-token-1123581321";
     /** Only GET /version is audited: the test knows every event there is. */
@@ -53,7 +56,7 @@ class AuditBackendsE2eTest {
     }
 
     static SSLContext admin(Server server) {
-        return Tls.client(server.pki().caCertificate(), server.pki().adminCertificate(), server.pki().adminKey());
+        return Tls.client(List.of(server.pki().caCertificate()), List.of(server.pki().adminCertificate()), server.pki().adminKey());
     }
 
     Path webhookConfig(String url) throws Exception {

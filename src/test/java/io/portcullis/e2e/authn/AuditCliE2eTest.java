@@ -3,6 +3,7 @@ package io.portcullis.e2e.authn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
+import io.portcullis.testing.EndToEnd;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import tools.jackson.databind.JsonNode;
  * output ({@code --audit-log-path -}) and, batched by {@code --audit-webhook-batch-max-size}, at a
  * webhook receiver on loopback, for a request kubectl made.
  */
+@EndToEnd
 class AuditCliE2eTest {
     @TempDir Path dir;
 

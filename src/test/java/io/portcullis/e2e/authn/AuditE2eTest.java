@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portcullis.api.Json;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Tls;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +26,7 @@ import tools.jackson.databind.JsonNode;
  * of each stage with the fields upstream fills, the Audit-ID header, denied requests, failed
  * authentications, impersonation, watches, and the bodies each level records.
  */
+@EndToEnd
 class AuditE2eTest {
     static final String ALICE_TOKEN = "alice-token-audit-8675309";
     static final String POLICY = """
@@ -58,8 +61,8 @@ class AuditE2eTest {
         server = Server.start(ServerConfig.embedded(dir.resolve("data"))
                 .withAuthentication(a -> a.withTokenAuthFile(tokens))
                 .withAudit(a -> a.withPolicyFile(policy).withLog(log.file().toString(), a.logBuffering())));
-        admin = Tls.client(server.pki().caCertificate(), server.pki().adminCertificate(), server.pki().adminKey());
-        anonymous = Tls.trusting(server.pki().caCertificate());
+        admin = Tls.client(List.of(server.pki().caCertificate()), List.of(server.pki().adminCertificate()), server.pki().adminKey());
+        anonymous = Tls.trusting(List.of(server.pki().caCertificate()));
         send(admin, server.url() + "/api/v1/namespaces", "POST", "{\"metadata\":{\"name\":\"audited\"}}");
     }
 

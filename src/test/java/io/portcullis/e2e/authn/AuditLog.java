@@ -71,6 +71,25 @@ record AuditLog(Path file) {
         }
     }
 
+    /** A kubeconfig for {@code url} that trusts {@code ca} and holds no credential, for kubectl with {@code --token}. */
+    static Path kubeconfigWithoutCredentials(Path file, String url, java.security.cert.X509Certificate ca) throws IOException {
+        String data = java.util.Base64.getEncoder().encodeToString(io.portcullis.pki.Pem.encode(ca).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: portcullis
+                  cluster: {server: "%s", certificate-authority-data: %s}
+                users:
+                - name: nobody
+                  user: {}
+                contexts:
+                - name: portcullis
+                  context: {cluster: portcullis, user: nobody}
+                current-context: portcullis
+                """.formatted(url, data));
+    }
+
     static String auditId(HttpResponse<?> r) {
         return r.headers().firstValue("Audit-ID").orElseThrow(() -> new AssertionError("no Audit-ID header"));
     }

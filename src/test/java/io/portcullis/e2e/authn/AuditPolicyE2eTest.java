@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portcullis.api.Json;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Tls;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +28,7 @@ import tools.jackson.databind.JsonNode;
  * a request was left out is checked after a later, audited request has been written: one log
  * writes events in the order they came.
  */
+@EndToEnd
 class AuditPolicyE2eTest {
     static final String ALICE = "alice-policy-token-1618033";
     static final String BOB = "bob-policy-token-2718281";
@@ -76,8 +79,8 @@ class AuditPolicyE2eTest {
         server = Server.start(ServerConfig.embedded(dir.resolve("data"))
                 .withAuthentication(a -> a.withTokenAuthFile(tokens))
                 .withAudit(a -> a.withPolicyFile(policy).withLog(log.file().toString(), a.logBuffering())));
-        admin = Tls.client(server.pki().caCertificate(), server.pki().adminCertificate(), server.pki().adminKey());
-        plain = Tls.trusting(server.pki().caCertificate());
+        admin = Tls.client(List.of(server.pki().caCertificate()), List.of(server.pki().adminCertificate()), server.pki().adminKey());
+        plain = Tls.trusting(List.of(server.pki().caCertificate()));
     }
 
     @AfterAll

@@ -12,6 +12,8 @@ import io.portcullis.api.Json;
 import io.portcullis.pki.Passwords;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Tls;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,6 +38,7 @@ import tools.jackson.databind.JsonNode;
  * received and every line the server logged (its own code at every level) are searched for every
  * secret value the run used: none may appear.
  */
+@EndToEnd
 class AuditRecordsNoCredentialE2eTest {
     static final String ALICE_TOKEN = "alice-token-2718281828459";
     static final String WRONG_TOKEN = "wrong-token-1414213562373";
@@ -149,8 +152,8 @@ class AuditRecordsNoCredentialE2eTest {
 
     /** Every kind of credential, good and bad; returns the ServiceAccount token the run was issued. */
     static String use(Server server, String oidcToken) throws Exception {
-        SSLContext admin = Tls.client(server.pki().caCertificate(), server.pki().adminCertificate(), server.pki().adminKey());
-        SSLContext plain = Tls.trusting(server.pki().caCertificate());
+        SSLContext admin = Tls.client(List.of(server.pki().caCertificate()), List.of(server.pki().adminCertificate()), server.pki().adminKey());
+        SSLContext plain = Tls.trusting(List.of(server.pki().caCertificate()));
         String secretsUrl = server.url() + "/api/v1/namespaces/default/secrets";
         created(send(admin, secretsUrl, "POST", "{\"metadata\":{\"name\":\"posted\"},\"data\":{\"d\":\"" + base64(SECRET_DATA)
                 + "\"},\"stringData\":{\"s\":\"" + SECRET_STRING_DATA + "\"}}"));
@@ -159,7 +162,7 @@ class AuditRecordsNoCredentialE2eTest {
         assertThat(send(admin, secretsUrl + "/posted", "PATCH", "[{\"op\":\"add\",\"path\":\"/data/j\",\"value\":\"" + base64(JSON_PATCHED)
                 + "\"}]", "Content-Type", "application/json-patch+json").statusCode()).isEqualTo(200);
         assertThat(send(admin, secretsUrl + "/posted", "GET", null).body()).contains(base64(JSON_PATCHED));
-        Path kubeconfig = Commands.clusterOnlyKubeconfig(dir.resolve("token.kubeconfig"), server.url(), server.pki().caCertificate());
+        Path kubeconfig = AuditLog.kubeconfigWithoutCredentials(dir.resolve("token.kubeconfig"), server.url(), server.pki().caCertificate());
         kubectl(server.kubeconfig(), "create", "secret", "generic", "from-kubectl", "--from-literal=k=" + KUBECTL_LITERAL);
         // client-side apply: a create, then a strategic merge patch, each with the manifest in an annotation
         for (String value : List.of(APPLIED, REAPPLIED)) {

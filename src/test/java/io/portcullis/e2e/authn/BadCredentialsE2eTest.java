@@ -15,8 +15,11 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import io.portcullis.pki.Passwords;
-import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +32,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -41,14 +44,15 @@ import tools.jackson.databind.JsonNode;
  * each is 401 with a Status (or what kube-apiserver does), creates nothing, and never shows up
  * in the response or in a log line.
  */
+@EndToEnd
 class BadCredentialsE2eTest {
     static final String ALICE_TOKEN = "alice-token-577215664";
     static final String CAROL_PASSWORD = "carol-password-141421";
-    @TempDir static Path dir;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
     static OidcIssuer issuer;
-    static Server server;
-    static Http http;
-    static Http admin;
+    static Https http;
+    static Https admin;
     static final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     static Level previousLevel;
 
@@ -62,21 +66,20 @@ class BadCredentialsE2eTest {
         root.addAppender(logs);
 
         issuer = OidcIssuer.start();
+        Path dir = server.dir();
         Path tokens = dir.resolve("tokens.csv");
         Files.writeString(tokens, ALICE_TOKEN + ",alice,1001,\"devs\"\n");
         Path basic = dir.resolve("basic.csv");
         Files.writeString(basic, Passwords.hash(CAROL_PASSWORD.toCharArray()) + ",carol,2002\n");
         ServerConfig.Oidc oidc = new ServerConfig.Oidc(issuer.url(), OidcIssuer.CLIENT_ID, "email", "oidc:", "groups", "oidc:",
                 issuer.writeCa(dir.resolve("oidc-ca.pem")), List.of("RS256"), List.of());
-        server = Server.start(ServerConfig.embedded(dir.resolve("data"))
-                .withAuthentication(a -> a.withTokenAuthFile(tokens).withBasicAuthFile(basic).withOidc(oidc)));
-        http = Http.anonymous(server);
-        admin = Http.admin(server);
+        server.start(c -> c.withAuthentication(a -> a.withTokenAuthFile(tokens).withBasicAuthFile(basic).withOidc(oidc)));
+        http = server.anonymous();
+        admin = server.admin();
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) server.close();
         if (issuer != null) issuer.close();
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.detachAppender(logs);
@@ -149,8 +152,8 @@ class BadCredentialsE2eTest {
     }
 
     static List<String> configMapNames() {
-        Http.Response list = admin.get("/api/v1/namespaces/default/configmaps");
-        assertThat(list.status()).as(list.body()).isEqualTo(200);
+        Response list = admin.get("/api/v1/namespaces/default/configmaps");
+        assertThat(list.status()).as(list.text()).isEqualTo(200);
         List<String> names = new ArrayList<>();
         list.json().path("items").forEach(i -> names.add(i.path("metadata").path("name").asString()));
         return names;
@@ -167,11 +170,11 @@ class BadCredentialsE2eTest {
         List<String> before = configMapNames();
         int logged = logs.list.size();
 
-        Http.Response create = http.send("POST", "/api/v1/namespaces/default/configmaps", configMap(name), headers);
-        Http.Response whoami = http.send("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", Http.SELF_SUBJECT_REVIEW, headers);
+        Response create = http.post("/api/v1/namespaces/default/configmaps", configMap(name), headers.toArray(String[]::new));
+        Response whoami = http.whoami(headers.toArray(String[]::new));
 
-        for (Http.Response r : List.of(create, whoami)) {
-            assertThat(r.status()).as(r.body()).isEqualTo(401);
+        for (Response r : List.of(create, whoami)) {
+            assertThat(r.status()).as(r.text()).isEqualTo(401);
             JsonNode status = r.json();
             assertThat(status.path("kind").asString()).isEqualTo("Status");
             assertThat(status.path("apiVersion").asString()).isEqualTo("v1");
@@ -179,8 +182,8 @@ class BadCredentialsE2eTest {
             assertThat(status.path("reason").asString()).isEqualTo("Unauthorized");
             assertThat(status.path("message").asString()).isEqualTo("Unauthorized");
             assertThat(status.path("code").asInt()).isEqualTo(401);
-            if (!secret.isEmpty()) assertThat(r.body()).doesNotContain(secret);
-            for (String credential : credentials(headers)) assertThat(r.body()).doesNotContain(credential);
+            if (!secret.isEmpty()) assertThat(r.text()).doesNotContain(secret);
+            for (String credential : credentials(headers)) assertThat(r.text()).doesNotContain(credential);
         }
         assertThat(configMapNames()).isEqualTo(before).doesNotContain(name);
         assertThat(admin.get("/api/v1/namespaces/default/configmaps/" + name).status()).isEqualTo(404);
@@ -212,13 +215,13 @@ class BadCredentialsE2eTest {
         String name = "cm-unknown-scheme";
         List<String> headers = List.of("Authorization", "Negotiate c2VjcmV0LW5lZ290aWF0ZS10b2tlbg==");
         int logged = logs.list.size();
-        Http.Response create = http.send("POST", "/api/v1/namespaces/default/configmaps", configMap(name), headers);
-        assertThat(create.status()).as(create.body()).isEqualTo(403);
+        Response create = http.post("/api/v1/namespaces/default/configmaps", configMap(name), headers.toArray(String[]::new));
+        assertThat(create.status()).as(create.text()).isEqualTo(403);
         assertThat(create.json().path("reason").asString()).isEqualTo("Forbidden");
         assertThat(create.json().path("message").asString()).isEqualTo("configmaps is forbidden: User \"system:anonymous\" "
                 + "cannot create resource \"configmaps\" in API group \"\" in the namespace \"default\"");
-        assertThat(create.body()).doesNotContain("c2VjcmV0LW5lZ290aWF0ZS10b2tlbg==");
-        assertThat(http.send("GET", "/version", null, headers).status()).isEqualTo(200);
+        assertThat(create.text()).doesNotContain("c2VjcmV0LW5lZ290aWF0ZS10b2tlbg==");
+        assertThat(http.get("/version", headers.toArray(String[]::new)).status()).isEqualTo(200);
         assertThat(admin.get("/api/v1/namespaces/default/configmaps/" + name).status()).isEqualTo(404);
         assertNoLogLineHolds(headers, logged);
     }
@@ -226,11 +229,11 @@ class BadCredentialsE2eTest {
     @Test
     void theGoodCredentialsOfThisServerWorkSoTheRefusalsAboveMeanSomething() {
         for (String authorization : List.of("Bearer " + ALICE_TOKEN, "Bearer " + validIdToken(), basic("carol:" + CAROL_PASSWORD))) {
-            Http.Response r = http.whoami("Authorization", authorization);
-            assertThat(r.status()).as(authorization.substring(0, 6) + ": " + r.body()).isEqualTo(201);
-            assertThat(r.body()).doesNotContain(authorization.substring(authorization.indexOf(' ') + 1));
+            Response r = http.whoami("Authorization", authorization);
+            assertThat(r.status()).as(authorization.substring(0, 6) + ": " + r.text()).isEqualTo(201);
+            assertThat(r.text()).doesNotContain(authorization.substring(authorization.indexOf(' ') + 1));
         }
-        Http.Response r = http.whoami("Authorization", "Bearer " + validIdToken());
+        Response r = http.whoami("Authorization", "Bearer " + validIdToken());
         assertThat(r.json().path("status").path("userInfo").path("username").asString()).isEqualTo("oidc:olga@example.com");
     }
 

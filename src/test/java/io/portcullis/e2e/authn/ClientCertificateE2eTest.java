@@ -9,8 +9,10 @@ import io.portcullis.pki.CertificateSpec;
 import io.portcullis.pki.IssuedCertificate;
 import io.portcullis.pki.Kubeconfig;
 import io.portcullis.pki.Pem;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,16 +21,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 
 /** --client-ca-file end to end: kubectl with a certificate from a test CA, and the certificates that must not work. */
+@EndToEnd
 class ClientCertificateE2eTest {
     static final CertificateAuthority USERS_CA = CertificateAuthority.generate("users-ca");
     static final CertificateAuthority OTHER_CA = CertificateAuthority.generate("other-ca");
@@ -36,29 +38,24 @@ class ClientCertificateE2eTest {
             Instant.now().minus(Duration.ofDays(30)), Instant.now().minus(Duration.ofDays(1)), Clock.systemUTC());
     static final CertificateAuthority FUTURE_CA = CertificateAuthority.generate("future-ca",
             Instant.now().plus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)), Clock.systemUTC());
-    @TempDir static Path dir;
-    static Server server;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
 
     @BeforeAll
     static void start() throws Exception {
-        Path caFile = dir.resolve("users-ca.pem");
+        Path caFile = server.dir().resolve("users-ca.pem");
         Files.writeString(caFile, Pem.encode(USERS_CA.certificate(), EXPIRED_CA.certificate(), FUTURE_CA.certificate()));
-        server = Server.start(ServerConfig.embedded(dir.resolve("data")).withAuthentication(a -> a.withClientCaFile(caFile)));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) server.close();
+        server.start(c -> c.withAuthentication(a -> a.withClientCaFile(caFile)));
     }
 
     static Path kubeconfigFor(String name, IssuedCertificate cert) throws Exception {
-        Path file = dir.resolve(name + ".kubeconfig");
+        Path file = server.dir().resolve(name + ".kubeconfig");
         Kubeconfig.writeAdmin(file, server.url(), server.pki().caCertificate(), cert.certificate(), cert.privateKey(), name);
         return file;
     }
 
     static Path home(String name) throws Exception {
-        return Files.createDirectories(dir.resolve("home-" + name));
+        return Files.createDirectories(server.dir().resolve("home-" + name));
     }
 
     @Test
@@ -118,20 +115,20 @@ class ClientCertificateE2eTest {
     @ParameterizedTest(name = "a client certificate {0} is 401 with a Status and creates nothing")
     @MethodSource("rejectedCertificates")
     void aRejectedCertificateIsUnauthorizedOverHttp(String why, IssuedCertificate cert) {
-        Http client = Http.over(server, Tls.client(server.pki().caCertificate(), cert.certificate(), cert.privateKey()));
-        Http admin = Http.admin(server);
+        Https client = server.anonymous().withClientCertificate(cert.certificate(), cert.privateKey());
+        Https admin = server.admin();
         String name = "cm-" + why.replaceAll("[^a-z]", "");
 
-        Http.Response whoami = client.whoami();
+        Response whoami = client.whoami();
         assertUnauthorized(whoami);
-        Http.Response create = client.post("/api/v1/namespaces/default/configmaps",
+        Response create = client.post("/api/v1/namespaces/default/configmaps",
                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\"}}");
         assertUnauthorized(create);
         assertThat(admin.get("/api/v1/namespaces/default/configmaps/" + name).status()).isEqualTo(404);
     }
 
-    static void assertUnauthorized(Http.Response r) {
-        assertThat(r.status()).as(r.body()).isEqualTo(401);
+    static void assertUnauthorized(Response r) {
+        assertThat(r.status()).as(r.text()).isEqualTo(401);
         JsonNode status = r.json();
         assertThat(status.path("kind").asString()).isEqualTo("Status");
         assertThat(status.path("status").asString()).isEqualTo("Failure");

@@ -41,31 +41,6 @@ final class Commands {
         return run(cmd, Map.of("KUBECONFIG", kubeconfig.toString(), "HOME", home.toString()), home, null);
     }
 
-    /** A kubeconfig that trusts the server's CA and holds no user credential, for --token and --as runs. */
-    static Path clusterOnlyKubeconfig(Path file, String url, java.security.cert.X509Certificate ca) throws IOException {
-        String caData = java.util.Base64.getEncoder().encodeToString(
-                io.portcullis.pki.Pem.encode(ca).getBytes(StandardCharsets.UTF_8));
-        Files.writeString(file, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: portcullis
-                  cluster:
-                    server: %s
-                    certificate-authority-data: %s
-                users:
-                - name: nobody
-                  user: {}
-                contexts:
-                - name: portcullis
-                  context:
-                    cluster: portcullis
-                    user: nobody
-                current-context: portcullis
-                """.formatted(url, caData));
-        return file;
-    }
-
     static Result curl(Path home, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(CURL.toString());

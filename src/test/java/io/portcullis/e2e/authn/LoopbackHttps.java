@@ -4,7 +4,9 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.portcullis.pki.CertificateAuthority;
+import io.portcullis.pki.IssuedCertificate;
 import io.portcullis.pki.Pem;
+import io.portcullis.testing.Tls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -23,8 +25,8 @@ final class LoopbackHttps implements AutoCloseable {
     private LoopbackHttps(String name) throws IOException {
         this.ca = CertificateAuthority.generate(name + "-ca");
         this.server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setHttpsConfigurator(new HttpsConfigurator(
-                Tls.server(ca.issueServer(name, List.of("127.0.0.1", "localhost"), Duration.ofDays(1)))));
+        IssuedCertificate serving = ca.issueServer(name, List.of("127.0.0.1", "localhost"), Duration.ofDays(1));
+        server.setHttpsConfigurator(new HttpsConfigurator(Tls.server(List.of(serving.certificate()), serving.privateKey())));
     }
 
     static LoopbackHttps start(String name) throws IOException {

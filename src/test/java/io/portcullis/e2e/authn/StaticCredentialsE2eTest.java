@@ -5,16 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portcullis.api.Json;
 import io.portcullis.pki.Passwords;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
@@ -23,31 +24,30 @@ import tools.jackson.databind.JsonNode;
  * --token-auth-file, --basic-auth-file and anonymous requests end to end, with kubectl and curl;
  * impersonation with kubectl --as, allowed for the admin and refused for a token user.
  */
+@EndToEnd
 class StaticCredentialsE2eTest {
     static final String ALICE_TOKEN = "alice-token-31415926535";
     static final String CAROL_PASSWORD = "correct horse battery staple";
-    @TempDir static Path dir;
-    static Server server;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
+    /** For the one start that must fail. */
+    @RegisterExtension
+    final TestServer refused = TestServer.notStarted();
     static Path tokenKubeconfig;
 
     @BeforeAll
     static void start() throws Exception {
+        Path dir = server.dir();
         Path tokens = dir.resolve("tokens.csv");
         Files.writeString(tokens, ALICE_TOKEN + ",alice,1001,\"devs,qa\"\n");
         Path basic = dir.resolve("basic.csv");
         Files.writeString(basic, Passwords.hash(CAROL_PASSWORD.toCharArray()) + ",carol,2002,\"ops,db\"\n");
-        server = Server.start(ServerConfig.embedded(dir.resolve("data"))
-                .withAuthentication(a -> a.withTokenAuthFile(tokens).withBasicAuthFile(basic)));
-        tokenKubeconfig = Commands.clusterOnlyKubeconfig(dir.resolve("token.kubeconfig"), server.url(), server.pki().caCertificate());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) server.close();
+        server.start(c -> c.withAuthentication(a -> a.withTokenAuthFile(tokens).withBasicAuthFile(basic)));
+        tokenKubeconfig = server.kubeconfigWithoutCredentials();
     }
 
     static Path home() throws Exception {
-        return Files.createTempDirectory(dir, "home");
+        return Files.createTempDirectory(server.dir(), "home");
     }
 
     static JsonNode userInfo(String selfSubjectReview) {
@@ -102,7 +102,7 @@ class StaticCredentialsE2eTest {
         assertThat(r.err()).contains("Error from server (Forbidden): users \"bob\" is forbidden: "
                 + "User \"alice\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope");
 
-        Http.Response http = Http.anonymous(server).whoami("Authorization", "Bearer " + ALICE_TOKEN, "Impersonate-User", "bob");
+        Response http = server.anonymous().whoami("Authorization", "Bearer " + ALICE_TOKEN, "Impersonate-User", "bob");
         assertThat(http.status()).isEqualTo(403);
         assertThat(http.json().path("reason").asString()).isEqualTo("Forbidden");
         assertThat(http.json().path("message").asString()).isEqualTo("users \"bob\" is forbidden: "
@@ -122,15 +122,15 @@ class StaticCredentialsE2eTest {
             a tab after the token              | "Bearer %s\t"      | alice
             """)
     void theAuthorizationHeaderIsReadAsUpstreamReadsIt(String name, String header, String user) {
-        Http.Response r = Http.anonymous(server).whoami("Authorization", header.formatted(ALICE_TOKEN));
+        Response r = server.anonymous().whoami("Authorization", header.formatted(ALICE_TOKEN));
         if (user.equals("alice")) {
-            assertThat(r.status()).as(r.body()).isEqualTo(201);
-            assertThat(userInfo(r.body()).path("username").asString()).isEqualTo("alice");
+            assertThat(r.status()).as(r.text()).isEqualTo(201);
+            assertThat(userInfo(r.text()).path("username").asString()).isEqualTo("alice");
         } else if (user.equals("401")) {
-            assertThat(r.status()).as(r.body()).isEqualTo(401);
+            assertThat(r.status()).as(r.text()).isEqualTo(401);
             assertThat(r.json().path("reason").asString()).isEqualTo("Unauthorized");
         } else {
-            assertThat(r.status()).as(r.body()).isEqualTo(403);
+            assertThat(r.status()).as(r.text()).isEqualTo(403);
             assertThat(r.json().path("message").asString()).contains("User \"" + user + "\" cannot create resource \"selfsubjectreviews\"");
         }
     }
@@ -138,7 +138,7 @@ class StaticCredentialsE2eTest {
     static Commands.Result curlWhoami(String userAndPassword) throws Exception {
         return Commands.curl(home(), "-s", "--cacert", server.pki().caCertificateFile().toString(), "-w", "\n%{http_code}",
                 "-u", userAndPassword, server.url() + "/apis/authentication.k8s.io/v1/selfsubjectreviews", "-X", "POST",
-                "-H", "Content-Type: application/json", "-d", Http.SELF_SUBJECT_REVIEW);
+                "-H", "Content-Type: application/json", "-d", Https.SELF_SUBJECT_REVIEW);
     }
 
     static String body(Commands.Result curl) {
@@ -190,8 +190,8 @@ class StaticCredentialsE2eTest {
 
     @Test
     void anonymousMayNotCreateASelfSubjectReviewBecauseSystemBasicUserIsForAuthenticatedUsersOnly() {
-        Http.Response r = Http.anonymous(server).whoami();
-        assertThat(r.status()).as(r.body()).isEqualTo(403);
+        Response r = server.anonymous().whoami();
+        assertThat(r.status()).as(r.text()).isEqualTo(403);
         assertThat(r.json().path("message").asString()).isEqualTo("selfsubjectreviews.authentication.k8s.io is forbidden: "
                 + "User \"system:anonymous\" cannot create resource \"selfsubjectreviews\" in API group \"authentication.k8s.io\" at the cluster scope");
     }
@@ -201,7 +201,7 @@ class StaticCredentialsE2eTest {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Commands.Result r = Commands.run(List.of(java.toString(), "-cp", classpath, "io.portcullis.cli.Main", "hash-password"),
-                Map.of(), dir, "s3cret-for-hashing\n");
+                Map.of(), server.dir(), "s3cret-for-hashing\n");
         assertThat(r.exit()).as(r.all()).isZero();
         String hash = r.out().strip();
         assertThat(hash).matches("\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53}");
@@ -213,10 +213,9 @@ class StaticCredentialsE2eTest {
 
     @Test
     void aPlaintextPasswordInTheBasicAuthFileStopsTheServerNamingFileAndLine() throws Exception {
-        Path basic = dir.resolve("plaintext.csv");
+        Path basic = server.dir().resolve("plaintext.csv");
         Files.writeString(basic, Passwords.hash("fine".toCharArray()) + ",erin,1\nhunter2,frank,2\n");
-        ServerConfig config = ServerConfig.embedded(dir.resolve("data-plaintext")).withAuthentication(a -> a.withBasicAuthFile(basic));
-        assertThatThrownBy(() -> Server.start(config).close())
+        assertThatThrownBy(() -> refused.start(c -> c.withAuthentication(a -> a.withBasicAuthFile(basic))))
                 .hasMessageContaining(basic.toString())
                 .hasMessageContaining("line 2")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));

@@ -5,8 +5,10 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import io.portcullis.api.Json;
-import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -17,7 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,17 +27,19 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** OIDC ID tokens from an issuer on loopback and a TokenReview webhook on loopback, end to end with kubectl. */
+@EndToEnd
 class TokenWebhookAndOidcE2eTest {
     static final String WEBHOOK_TOKEN = "webhook-token-1618033";
-    @TempDir static Path dir;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
     static OidcIssuer issuer;
     static LoopbackHttps webhook;
-    static Server server;
     static Path kubeconfig;
 
     @BeforeAll
     static void start() throws Exception {
         issuer = OidcIssuer.start();
+        Path dir = server.dir();
         webhook = LoopbackHttps.start("token-webhook").json("/authenticate", TokenWebhookAndOidcE2eTest::review);
         Path webhookConfig = dir.resolve("webhook.kubeconfig");
         Files.writeString(webhookConfig, """
@@ -58,9 +62,8 @@ class TokenWebhookAndOidcE2eTest {
                 """.formatted(webhook.url(), webhook.writeCa(dir.resolve("webhook-ca.pem"))));
         ServerConfig.Oidc oidc = new ServerConfig.Oidc(issuer.url(), OidcIssuer.CLIENT_ID, "email", "oidc:", "groups", "oidc:",
                 issuer.writeCa(dir.resolve("oidc-ca.pem")), List.of("RS256"), List.of());
-        server = Server.start(ServerConfig.embedded(dir.resolve("data"))
-                .withAuthentication(a -> a.withOidc(oidc).withWebhook(webhookConfig, a.webhookCacheTtl())));
-        kubeconfig = Commands.clusterOnlyKubeconfig(dir.resolve("token.kubeconfig"), server.url(), server.pki().caCertificate());
+        server.start(c -> c.withAuthentication(a -> a.withOidc(oidc).withWebhook(webhookConfig, a.webhookCacheTtl())));
+        kubeconfig = server.kubeconfigWithoutCredentials();
     }
 
     /** The webhook: one token is wanda, everything else is not authenticated. */
@@ -85,13 +88,12 @@ class TokenWebhookAndOidcE2eTest {
 
     @AfterAll
     static void stop() {
-        if (server != null) server.close();
         if (webhook != null) webhook.close();
         if (issuer != null) issuer.close();
     }
 
     static Commands.Result whoami(String token) throws Exception {
-        return Commands.kubectl(kubeconfig, Files.createTempDirectory(dir, "home"), "--token=" + token, "auth", "whoami", "-o", "json");
+        return Commands.kubectl(kubeconfig, Files.createTempDirectory(server.dir(), "home"), "--token=" + token, "auth", "whoami", "-o", "json");
     }
 
     static List<String> groups(JsonNode user) {
@@ -132,7 +134,7 @@ class TokenWebhookAndOidcE2eTest {
         Commands.Result r = whoami(token.get());
         assertThat(r.exit()).isNotZero();
         assertThat(r.err()).contains("error: You must be logged in to the server (Unauthorized)");
-        Http.Response http = Http.anonymous(server).whoami("Authorization", "Bearer " + token.get());
+        Response http = server.anonymous().whoami("Authorization", "Bearer " + token.get());
         assertThat(http.status()).isEqualTo(401);
         assertThat(http.json().path("reason").asString()).isEqualTo("Unauthorized");
     }
@@ -152,7 +154,7 @@ class TokenWebhookAndOidcE2eTest {
     @Test
     void kubectlWithATokenTheWebhookRefusesMustLogIn() throws Exception {
         Commands.assumeKubectl();
-        Commands.Result r = Commands.kubectl(kubeconfig, Files.createTempDirectory(dir, "home"), "--token=webhook-says-no", "auth", "whoami");
+        Commands.Result r = Commands.kubectl(kubeconfig, Files.createTempDirectory(server.dir(), "home"), "--token=webhook-says-no", "auth", "whoami");
         assertThat(r.exit()).isNotZero();
         assertThat(r.err()).contains("error: You must be logged in to the server (Unauthorized)");
     }

@@ -3,6 +3,8 @@ package io.portcullis.e2e.rbac;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,17 +14,18 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /** The default ClusterRoles, read back with kubectl, equal upstream's bootstrap policy after aggregation. */
+@EndToEnd
 class BootstrapClusterRolesTest {
-    @TempDir static Path dir;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
     static Cluster cluster;
     static Map<String, JsonNode> upstream;
 
@@ -32,12 +35,7 @@ class BootstrapClusterRolesTest {
         for (JsonNode item : new YAMLMapper().readTree(Files.readString(policyDir().resolve("cluster-roles.yaml"))).get("items")) {
             upstream.put(item.path("metadata").path("name").asString(), item);
         }
-        cluster = Cluster.start(dir, "viewer-token,viewer,uid-viewer\n");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (cluster != null) cluster.close();
+        cluster = Cluster.start(server, "viewer-token,viewer,uid-viewer\n");
     }
 
     /** ../shared/reference/bootstrappolicy beside the repository, else the shared copy. */

@@ -2,12 +2,13 @@ package io.portcullis.e2e.rbac;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -17,18 +18,20 @@ import org.junit.jupiter.params.provider.CsvSource;
  * role; and, for all four kinds, an update that only touches what the garbage collector uses
  * (finalizers, ownerReferences) needs no escalation.
  */
+@EndToEnd
 class EscalateByNameTest {
     static final String RBAC = "/apis/rbac.authorization.k8s.io/v1";
     static final String TOKEN = "limited-token";
     static final String SECRETS_RULE = """
             {"apiGroups":[""],"resources":["secrets"],"verbs":["delete"]}""";
 
-    @TempDir static Path dir;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
     static Cluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = Cluster.start(dir, TOKEN + ",limited,uid-limited\n");
+        cluster = Cluster.start(server, TOKEN + ",limited,uid-limited\n");
         admin("POST", "/api/v1/namespaces", """
                 {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"names"}}""");
         admin("POST", RBAC + "/clusterroles", """
@@ -43,13 +46,8 @@ class EscalateByNameTest {
                  "subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"limited"}]}""");
     }
 
-    @AfterAll
-    static void stop() {
-        if (cluster != null) cluster.close();
-    }
-
     static void admin(String method, String path, String body) {
-        Cluster.Response r = cluster.asAdmin(method, path, body);
+        Response r = cluster.admin().send(method, path, "application/json", body);
         assertThat(r.status()).as(r.toString()).isBetween(200, 201);
     }
 
@@ -76,18 +74,18 @@ class EscalateByNameTest {
                                                                        String state, int code) {
         String collection = kind.equals("Role") ? RBAC + "/namespaces/names/roles" : RBAC + "/clusterroles";
         String resource = kind.equals("Role") ? "roles" : "clusterroles";
-        cluster.asAdmin("DELETE", collection + "/" + name, null);
+        cluster.admin().delete(collection + "/" + name);
         if (state.equals("existing")) admin("POST", collection, role(kind, name, ""));
 
-        Cluster.Response r = switch (method) {
-            case "POST" -> cluster.withToken(TOKEN, "POST", collection, "application/json", role(kind, name, SECRETS_RULE));
-            case "PUT" -> cluster.withToken(TOKEN, "PUT", collection + "/" + name, "application/json", role(kind, name, SECRETS_RULE));
-            default -> cluster.withToken(TOKEN, "PATCH", collection + "/" + name, "application/merge-patch+json",
+        Response r = switch (method) {
+            case "POST" -> cluster.as(TOKEN).post(collection, role(kind, name, SECRETS_RULE));
+            case "PUT" -> cluster.as(TOKEN).put(collection + "/" + name, role(kind, name, SECRETS_RULE));
+            default -> cluster.as(TOKEN).send("PATCH", collection + "/" + name, "application/merge-patch+json",
                     "{\"rules\":[" + SECRETS_RULE + "]}");
         };
 
         assertThat(r.status()).as(r.toString()).isEqualTo(code);
-        Cluster.Response stored = cluster.asAdmin("GET", collection + "/" + name, null);
+        Response stored = cluster.admin().get(collection + "/" + name);
         if (code == 200) {
             assertThat(stored.json().path("rules").get(0).path("resources").get(0).asString()).isEqualTo("secrets");
             return;
@@ -121,14 +119,14 @@ class EscalateByNameTest {
         admin("POST", RBAC + collection, kind.endsWith("Binding") ? binding(kind, name) : role(kind, name, SECRETS_RULE));
 
         // owned by the namespace "names", which stays, so the garbage collector leaves the object alone
-        String namespaceUid = cluster.get("/api/v1/namespaces/names").path("metadata").path("uid").asString();
+        String namespaceUid = cluster.admin().get("/api/v1/namespaces/names").expect(200).json().path("metadata").path("uid").asString();
         for (String gcOnly : List.of("{\"metadata\":{\"finalizers\":[\"example.com/keep\"]}}", "{\"metadata\":{\"finalizers\":null}}",
                 "{\"metadata\":{\"ownerReferences\":[{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"name\":\"names\",\"uid\":\""
                         + namespaceUid + "\"}]}}")) {
-            Cluster.Response r = cluster.withToken(TOKEN, "PATCH", path, "application/merge-patch+json", gcOnly);
+            Response r = cluster.as(TOKEN).send("PATCH", path, "application/merge-patch+json", gcOnly);
             assertThat(r.status()).as(gcOnly + ": " + r).isEqualTo(200);
         }
-        Cluster.Response labelled = cluster.withToken(TOKEN, "PATCH", path, "application/merge-patch+json",
+        Response labelled = cluster.as(TOKEN).send("PATCH", path, "application/merge-patch+json",
                 "{\"metadata\":{\"labels\":{\"a\":\"b\"}}}");
         assertThat(labelled.status()).as("any other change is checked: " + labelled).isEqualTo(403);
     }

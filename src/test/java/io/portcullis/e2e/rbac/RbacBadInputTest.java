@@ -2,21 +2,24 @@ package io.portcullis.e2e.rbac;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Malformed RBAC objects and access reviews are refused with upstream's Status, and nothing is stored. */
+@EndToEnd
 class RbacBadInputTest {
     static final String RBAC = "/apis/rbac.authorization.k8s.io/v1";
     static final String ROLES = RBAC + "/namespaces/default/roles";
@@ -25,17 +28,13 @@ class RbacBadInputTest {
     static final String CLUSTER_BINDINGS = RBAC + "/clusterrolebindings";
     static final String AUTHZ = "/apis/authorization.k8s.io/v1";
 
-    @TempDir static Path dir;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
     static Cluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = Cluster.start(dir, "unused-token,nobody,uid-nobody\n");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (cluster != null) cluster.close();
+        cluster = Cluster.start(server, "unused-token,nobody,uid-nobody\n");
     }
 
     /**
@@ -45,7 +44,7 @@ class RbacBadInputTest {
     static Map<String, String> snapshot() {
         Map<String, String> all = new TreeMap<>();
         for (String path : List.of(ROLES, BINDINGS, CLUSTER_ROLES, CLUSTER_BINDINGS)) {
-            for (JsonNode item : cluster.get(path).path("items")) {
+            for (JsonNode item : cluster.admin().get(path).expect(200).json().path("items")) {
                 if (item.has("aggregationRule")) continue;
                 all.put(path + "/" + item.path("metadata").path("name").asString(),
                         item.path("metadata").path("resourceVersion").asString());
@@ -192,12 +191,12 @@ class RbacBadInputTest {
     @MethodSource("cases")
     void badInputIsRefusedWithUpstreamsStatusAndChangesNothing(Case c) {
         Map<String, String> before = snapshot();
-        Cluster.Response r = cluster.asAdmin("POST", c.path(), c.body());
+        Response r = cluster.admin().post(c.path(), c.body());
         assertRefused(r, c);
         assertThat(snapshot()).isEqualTo(before);
     }
 
-    static void assertRefused(Cluster.Response r, Case c) {
+    static void assertRefused(Response r, Case c) {
         assertThat(r.status()).as(r.toString()).isEqualTo(c.code());
         JsonNode status = r.json();
         assertThat(status.path("kind").asString()).as(r.toString()).isEqualTo("Status");
@@ -213,50 +212,50 @@ class RbacBadInputTest {
 
     @Test
     void changingTheRoleRefOfABindingIsRefusedAndTheBindingIsUnchanged() {
-        Cluster.Response created = cluster.asAdmin("POST", BINDINGS, binding("RoleBinding", "stable", TO_ROLE, ALICE));
+        Response created = cluster.admin().post(BINDINGS, binding("RoleBinding", "stable", TO_ROLE, ALICE));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        JsonNode stored = cluster.get(BINDINGS + "/stable");
+        JsonNode stored = cluster.admin().get(BINDINGS + "/stable").expect(200).json();
         Map<String, String> before = snapshot();
 
         ObjectNode changed = (ObjectNode) stored.deepCopy();
         ((ObjectNode) changed.get("roleRef")).put("name", "other");
-        Cluster.Response put = cluster.asAdmin("PUT", BINDINGS + "/stable", changed);
+        Response put = cluster.admin().put(BINDINGS + "/stable", changed);
         assertRefused(put, invalid("put", null, null, "RoleBinding.rbac.authorization.k8s.io \"stable\" is invalid: roleRef: Invalid value: ",
                 ": cannot change roleRef"));
 
         ObjectNode toClusterRole = (ObjectNode) stored.deepCopy();
         ((ObjectNode) toClusterRole.get("roleRef")).put("kind", "ClusterRole");
-        Cluster.Response kind = cluster.asAdmin("PUT", BINDINGS + "/stable", toClusterRole);
+        Response kind = cluster.admin().put(BINDINGS + "/stable", toClusterRole);
         assertRefused(kind, invalid("put", null, null, "RoleBinding.rbac.authorization.k8s.io \"stable\" is invalid: roleRef: Invalid value: ",
                 ": cannot change roleRef"));
 
-        assertThat(cluster.get(BINDINGS + "/stable")).isEqualTo(stored);
+        assertThat(cluster.admin().get(BINDINGS + "/stable").expect(200).json()).isEqualTo(stored);
         assertThat(snapshot()).isEqualTo(before);
     }
 
     @Test
     void changingTheRoleRefOfAClusterRoleBindingIsRefusedAndTheBindingIsUnchanged() {
-        Cluster.Response created = cluster.asAdmin("POST", CLUSTER_BINDINGS, binding("ClusterRoleBinding", "stable", TO_VIEW, ALICE));
+        Response created = cluster.admin().post(CLUSTER_BINDINGS, binding("ClusterRoleBinding", "stable", TO_VIEW, ALICE));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        JsonNode stored = cluster.get(CLUSTER_BINDINGS + "/stable");
+        JsonNode stored = cluster.admin().get(CLUSTER_BINDINGS + "/stable").expect(200).json();
         Map<String, String> before = snapshot();
 
         ObjectNode changed = (ObjectNode) stored.deepCopy();
         ((ObjectNode) changed.get("roleRef")).put("name", "edit");
-        Cluster.Response put = cluster.asAdmin("PUT", CLUSTER_BINDINGS + "/stable", changed);
+        Response put = cluster.admin().put(CLUSTER_BINDINGS + "/stable", changed);
         assertRefused(put, invalid("put", null, null,
                 "ClusterRoleBinding.rbac.authorization.k8s.io \"stable\" is invalid: roleRef: Invalid value: ", ": cannot change roleRef"));
 
-        assertThat(cluster.get(CLUSTER_BINDINGS + "/stable")).isEqualTo(stored);
+        assertThat(cluster.admin().get(CLUSTER_BINDINGS + "/stable").expect(200).json()).isEqualTo(stored);
         assertThat(snapshot()).isEqualTo(before);
     }
 
     @Test
     void aValidRoleIsAcceptedSoTheRefusalsAboveAreAboutTheirInput() {
-        Cluster.Response r = cluster.asAdmin("POST", ROLES, role("fine", """
+        Response r = cluster.admin().post(ROLES, role("fine", """
                 {"verbs":["get"],"apiGroups":[""],"resources":["pods"]}"""));
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
-        Cluster.Response review = cluster.asAdmin("POST", AUTHZ + "/subjectaccessreviews",
+        Response review = cluster.admin().post(AUTHZ + "/subjectaccessreviews",
                 review("SubjectAccessReview", "{\"user\":\"alice\",\"resourceAttributes\":" + RESOURCE + "}"));
         assertThat(review.status()).as(review.toString()).isEqualTo(201);
         assertThat(review.json().path("status").path("allowed").asBoolean()).isFalse();
@@ -264,18 +263,18 @@ class RbacBadInputTest {
 
     @Test
     void theRefusedRoleRefChangeShowsTheNewRefAsUpstreamDoes() {
-        Cluster.Response created = cluster.asAdmin("POST", BINDINGS, binding("RoleBinding", "shown", TO_ROLE, ALICE));
+        Response created = cluster.admin().post(BINDINGS, binding("RoleBinding", "shown", TO_ROLE, ALICE));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        ObjectNode changed = (ObjectNode) cluster.get(BINDINGS + "/shown").deepCopy();
+        ObjectNode changed = (ObjectNode) cluster.admin().get(BINDINGS + "/shown").expect(200).json().deepCopy();
         ((ObjectNode) changed.get("roleRef")).put("name", "other");
-        assertRefused(cluster.asAdmin("PUT", BINDINGS + "/shown", changed), invalid("put", null, null,
+        assertRefused(cluster.admin().put(BINDINGS + "/shown", changed), invalid("put", null, null,
                 "RoleBinding.rbac.authorization.k8s.io \"shown\" is invalid: roleRef: Invalid value: "
                         + "rbac.RoleRef{APIGroup:\"rbac.authorization.k8s.io\", Kind:\"Role\", Name:\"other\"}: cannot change roleRef"));
     }
 
     @Test
     void aReviewWithBothKindsOfAttributesShowsTheValueAsUpstreamDoes() {
-        Cluster.Response r = cluster.asAdmin("POST", AUTHZ + "/subjectaccessreviews", review("SubjectAccessReview",
+        Response r = cluster.admin().post(AUTHZ + "/subjectaccessreviews", review("SubjectAccessReview",
                 "{\"user\":\"alice\",\"resourceAttributes\":" + RESOURCE + ",\"nonResourceAttributes\":" + NON_RESOURCE + "}"));
         assertRefused(r, invalid("both", null, null, "SubjectAccessReview.authorization.k8s.io \"\" is invalid: "
                 + "spec.nonResourceAttributes: Invalid value: authorization.NonResourceAttributes{Path:\"/healthz\", Verb:\"get\"}: "

@@ -2,15 +2,16 @@ package io.portcullis.e2e.rbac;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.Https.Response;
+import io.portcullis.testing.TestServer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -20,6 +21,7 @@ import tools.jackson.databind.JsonNode;
  * system:serviceaccount:NS:NAME in groups system:serviceaccounts and system:serviceaccounts:NS is
  * authorized exactly like that ServiceAccount's own token, since RBAC sees only the name and groups.
  */
+@EndToEnd
 class RbacKubectlTest {
     static final String FOO = "system:serviceaccount:default:foo";
     static final String BAR = "system:serviceaccount:team-a:bar";
@@ -34,12 +36,13 @@ class RbacKubectlTest {
             maker-token,maker,uid-maker
             """;
 
-    @TempDir static Path dir;
+    @RegisterExtension
+    static final TestServer server = TestServer.notStarted();
     static Cluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = Cluster.start(dir, TOKENS);
+        cluster = Cluster.start(server, TOKENS);
         for (String ns : List.of("team-a", "team-b", "esc", "esc2", "recon")) ok(cluster.kubectl("create", "namespace", ns));
         ok(cluster.kubectlWithInput("""
                 apiVersion: v1
@@ -52,11 +55,6 @@ class RbacKubectlTest {
                 """, "apply", "-f", "-"));
         ok(cluster.kubectl("create", "role", "pod-reader", "--verb=get,list", "--resource=pods", "-n", "default"));
         ok(cluster.kubectl("create", "rolebinding", "foo-reads-pods", "--role=pod-reader", "--serviceaccount=default:foo", "-n", "default"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (cluster != null) cluster.close();
     }
 
     static Cluster.Run ok(Cluster.Run run) {
@@ -150,7 +148,10 @@ class RbacKubectlTest {
                 "pods []", "[get list]",
                 "selfsubjectreviews.authentication.k8s.io []", "[create]",
                 "selfsubjectaccessreviews.authorization.k8s.io []", "[create]",
-                "selfsubjectrulesreviews.authorization.k8s.io []", "[create]"));
+                "selfsubjectrulesreviews.authorization.k8s.io []", "[create]",
+                // system:portcullis:policy-reviewer (system:authenticated): the answer decides what the asker sees
+                "accessmatrixreviews.policy.portcullis.io []", "[create]",
+                "whocanreviews.policy.portcullis.io []", "[create]"));
         // system:discovery and system:public-info-viewer (system:authenticated), and
         // system:service-account-issuer-discovery (system:serviceaccounts)
         assertThat(urls).as(run.out()).contains(
@@ -219,15 +220,15 @@ class RbacKubectlTest {
 
     @Test
     void anonymousMayReadVersionAndHealthzButNotDiscovery() {
-        Cluster.Response version = cluster.anonymously("GET", "/version");
+        Response version = cluster.anonymous().get("/version");
         assertThat(version.status()).as(version.toString()).isEqualTo(200);
         assertThat(version.json().path("gitVersion").asString()).startsWith("v1.32");
 
-        Cluster.Response healthz = cluster.anonymously("GET", "/healthz");
+        Response healthz = cluster.anonymous().get("/healthz");
         assertThat(healthz.status()).as(healthz.toString()).isEqualTo(200);
-        assertThat(healthz.body()).isEqualTo("ok");
+        assertThat(healthz.text()).isEqualTo("ok");
 
-        Cluster.Response api = cluster.anonymously("GET", "/api");
+        Response api = cluster.anonymous().get("/api");
         assertThat(api.status()).as(api.toString()).isEqualTo(403);
         JsonNode status = api.json();
         assertThat(status.path("kind").asString()).isEqualTo("Status");
@@ -306,13 +307,15 @@ class RbacKubectlTest {
               namespace: recon
             """;
 
+    static final String RECON = "/apis/rbac.authorization.k8s.io/v1/namespaces/recon";
+
     @Test
     void authReconcileCreatesARoleAndBindingAndIsIdempotent() {
         Cluster.Run first = ok(cluster.kubectlWithInput(RECONCILE, "auth", "reconcile", "-f", "-"));
         assertThat(first.out()).contains("role.rbac.authorization.k8s.io/deployer reconciled",
                 "rolebinding.rbac.authorization.k8s.io/deployer reconciled");
-        JsonNode role = cluster.get("/apis/rbac.authorization.k8s.io/v1/namespaces/recon/roles/deployer");
-        JsonNode binding = cluster.get("/apis/rbac.authorization.k8s.io/v1/namespaces/recon/rolebindings/deployer");
+        JsonNode role = cluster.admin().get(RECON + "/roles/deployer").expect(200).json();
+        JsonNode binding = cluster.admin().get(RECON + "/rolebindings/deployer").expect(200).json();
         assertThat(role.path("rules").get(0).path("verbs").toString()).isEqualTo("[\"get\",\"list\",\"create\",\"update\"]");
         assertThat(binding.path("subjects").get(0).path("name").asString()).isEqualTo("ci");
         assertThat(ok(cluster.kubectl("auth", "can-i", "create", "configmaps", "-n", "recon",
@@ -320,9 +323,9 @@ class RbacKubectlTest {
 
         Cluster.Run second = ok(cluster.kubectlWithInput(RECONCILE, "auth", "reconcile", "-f", "-"));
         assertThat(second.out()).doesNotContain("reconciliation required");
-        assertThat(cluster.get("/apis/rbac.authorization.k8s.io/v1/namespaces/recon/roles/deployer").path("metadata")
+        assertThat(cluster.admin().get(RECON + "/roles/deployer").expect(200).json().path("metadata")
                 .path("resourceVersion")).isEqualTo(role.path("metadata").path("resourceVersion"));
-        assertThat(cluster.get("/apis/rbac.authorization.k8s.io/v1/namespaces/recon/rolebindings/deployer").path("metadata")
+        assertThat(cluster.admin().get(RECON + "/rolebindings/deployer").expect(200).json().path("metadata")
                 .path("resourceVersion")).isEqualTo(binding.path("metadata").path("resourceVersion"));
     }
 }

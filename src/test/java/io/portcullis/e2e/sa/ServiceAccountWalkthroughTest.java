@@ -3,8 +3,8 @@ package io.portcullis.e2e.sa;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
-import io.portcullis.server.Server;
-import io.portcullis.server.ServerConfig;
+import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -34,6 +34,7 @@ import tools.jackson.databind.JsonNode;
  * server, as kube-apiserver, tries the certificate first; so the tokens are used through their
  * own kubeconfig users ({@code kubectl config set-credentials foo --token=...}, {@code --user=foo}).
  */
+@EndToEnd
 class ServiceAccountWalkthroughTest {
     static final Path KUBECTL = Path.of("/usr/bin/kubectl");
     static final Duration KUBECTL_TIMEOUT = Duration.ofSeconds(60);
@@ -44,126 +45,127 @@ class ServiceAccountWalkthroughTest {
             + " in API group \"\" in the namespace \"default\"";
     static final String MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+    @RegisterExtension
+    final TestServer server = TestServer.notStarted();
+
     @BeforeAll
     static void needsKubectl() {
         Assumptions.assumeTrue(Files.isExecutable(KUBECTL), "kubectl is not installed at " + KUBECTL);
     }
 
     @Test
-    void withLegacyTokenSecretsEveryAccountGetsATokenSecretAndBothItsTokensDieWithIt(@TempDir Path dir) throws Exception {
-        try (Server server = Server.start(ServerConfig.embedded(dir.resolve("data")).withServiceAccounts(sa -> sa.withLegacyTokenSecrets(true)))) {
-            Kubectl kubectl = new Kubectl(server, dir.resolve("home"));
+    void withLegacyTokenSecretsEveryAccountGetsATokenSecretAndBothItsTokensDieWithIt() throws Exception {
+        server.start(c -> c.withServiceAccounts(sa -> sa.withLegacyTokenSecrets(true)));
+        Kubectl kubectl = new Kubectl(server.kubeconfig(), server.dir().resolve("home"));
 
-            Pattern defaultWithSecret = Pattern.compile("(?m)^default\\s+1\\s+");
-            Result accounts = kubectl.eventually("default is listed with its token secret",
-                    r -> r.ok() && defaultWithSecret.matcher(r.out()).find(), "get", "serviceaccounts");
-            assertThat(accounts.out()).containsPattern("(?m)^NAME\\s+SECRETS\\s+AGE$");
+        Pattern defaultWithSecret = Pattern.compile("(?m)^default\\s+1\\s+");
+        Result accounts = kubectl.eventually("default is listed with its token secret",
+                r -> r.ok() && defaultWithSecret.matcher(r.out()).find(), "get", "serviceaccounts");
+        assertThat(accounts.out()).containsPattern("(?m)^NAME\\s+SECRETS\\s+AGE$");
 
-            assertThat(kubectl.run("create", "serviceaccount", "foo").expectOk().out()).isEqualTo("serviceaccount/foo created\n");
+        assertThat(kubectl.run("create", "serviceaccount", "foo").expectOk().out()).isEqualTo("serviceaccount/foo created\n");
 
-            Result described = kubectl.eventually("foo shows its token secret", r -> r.ok() && r.out().contains("foo-token-"),
-                    "describe", "serviceaccount", "foo");
-            Matcher mountable = Pattern.compile("(?m)^Mountable secrets:\\s+(foo-token-[a-z0-9]{5})$").matcher(described.out());
-            assertThat(mountable.find()).as("Mountable secrets in\n%s", described.out()).isTrue();
-            String secretName = mountable.group(1);
-            assertThat(described.out())
-                    .containsPattern("(?m)^Name:\\s+foo$")
-                    .containsPattern("(?m)^Namespace:\\s+default$")
-                    .containsPattern("(?m)^Tokens:\\s+" + secretName + "$");
+        Result described = kubectl.eventually("foo shows its token secret", r -> r.ok() && r.out().contains("foo-token-"),
+                "describe", "serviceaccount", "foo");
+        Matcher mountable = Pattern.compile("(?m)^Mountable secrets:\\s+(foo-token-[a-z0-9]{5})$").matcher(described.out());
+        assertThat(mountable.find()).as("Mountable secrets in\n%s", described.out()).isTrue();
+        String secretName = mountable.group(1);
+        assertThat(described.out())
+                .containsPattern("(?m)^Name:\\s+foo$")
+                .containsPattern("(?m)^Namespace:\\s+default$")
+                .containsPattern("(?m)^Tokens:\\s+" + secretName + "$");
 
-            Result secret = kubectl.run("describe", "secret", secretName).expectOk();
-            long caBytes = Files.size(server.pki().directory().resolve("ca.crt"));
-            assertThat(secret.out())
-                    .containsPattern("(?m)^Type:\\s+kubernetes.io/service-account-token$")
-                    .containsPattern("kubernetes.io/service-account.name: foo")
-                    .containsPattern("(?m)^ca.crt:\\s+" + caBytes + " bytes$")
-                    .containsPattern("(?m)^namespace:\\s+7 bytes$");
-            Matcher printed = Pattern.compile("(?m)^token:\\s+(\\S+)$").matcher(secret.out());
-            assertThat(printed.find()).as("token in\n%s", secret.out()).isTrue();
-            String legacyToken = printed.group(1);
-            assertThat(claims(legacyToken).path("iss").asString()).isEqualTo("kubernetes/serviceaccount");
+        Result secret = kubectl.run("describe", "secret", secretName).expectOk();
+        long caBytes = Files.size(server.pki().directory().resolve("ca.crt"));
+        assertThat(secret.out())
+                .containsPattern("(?m)^Type:\\s+kubernetes.io/service-account-token$")
+                .containsPattern("kubernetes.io/service-account.name: foo")
+                .containsPattern("(?m)^ca.crt:\\s+" + caBytes + " bytes$")
+                .containsPattern("(?m)^namespace:\\s+7 bytes$");
+        Matcher printed = Pattern.compile("(?m)^token:\\s+(\\S+)$").matcher(secret.out());
+        assertThat(printed.find()).as("token in\n%s", secret.out()).isTrue();
+        String legacyToken = printed.group(1);
+        assertThat(claims(legacyToken).path("iss").asString()).isEqualTo("kubernetes/serviceaccount");
 
-            Result asAdmin = kubectl.run("--token=" + legacyToken, "auth", "whoami").expectOk();
-            assertThat(asAdmin.out()).as("the kubeconfig's client certificate is tried before --token")
-                    .containsPattern("(?m)^Username\\s+portcullis-admin$");
+        Result asAdmin = kubectl.run("--token=" + legacyToken, "auth", "whoami").expectOk();
+        assertThat(asAdmin.out()).as("the kubeconfig's client certificate is tried before --token")
+                .containsPattern("(?m)^Username\\s+portcullis-admin$");
 
-            kubectl.run("config", "set-credentials", "foo", "--token=" + legacyToken).expectOk();
-            assertIsFoo(kubectl.run("--user=foo", "auth", "whoami").expectOk());
+        kubectl.run("config", "set-credentials", "foo", "--token=" + legacyToken).expectOk();
+        assertIsFoo(kubectl.run("--user=foo", "auth", "whoami").expectOk());
 
-            Result pods = kubectl.run("--user=foo", "get", "pods");
-            assertThat(pods.exit()).isEqualTo(1);
-            assertThat(pods.err()).contains("Error from server (Forbidden): " + FORBIDDEN);
+        Result pods = kubectl.run("--user=foo", "get", "pods");
+        assertThat(pods.exit()).isEqualTo(1);
+        assertThat(pods.err()).contains("Error from server (Forbidden): " + FORBIDDEN);
 
-            String boundToken = kubectl.run("create", "token", "foo").expectOk().out().strip();
-            JsonNode bound = claims(boundToken);
-            assertThat(bound.path("sub").asString()).isEqualTo(SA_USER);
-            long now = Instant.now().getEpochSecond();
-            assertThat(bound.path("exp").asLong()).as("exp of the TokenRequest token").isBetween(now + 3000, now + 3700);
-            assertThat(bound.path("exp").asLong() - bound.path("iat").asLong()).isEqualTo(3600);
-            kubectl.run("config", "set-credentials", "foo-requested", "--token=" + boundToken).expectOk();
-            assertIsFoo(kubectl.run("--user=foo-requested", "auth", "whoami").expectOk());
+        String boundToken = kubectl.run("create", "token", "foo").expectOk().out().strip();
+        JsonNode bound = claims(boundToken);
+        assertThat(bound.path("sub").asString()).isEqualTo(SA_USER);
+        long now = Instant.now().getEpochSecond();
+        assertThat(bound.path("exp").asLong()).as("exp of the TokenRequest token").isBetween(now + 3000, now + 3700);
+        assertThat(bound.path("exp").asLong() - bound.path("iat").asLong()).isEqualTo(3600);
+        kubectl.run("config", "set-credentials", "foo-requested", "--token=" + boundToken).expectOk();
+        assertIsFoo(kubectl.run("--user=foo-requested", "auth", "whoami").expectOk());
 
-            Path pod = dir.resolve("pod.yaml");
-            Files.writeString(pod, """
-                    apiVersion: v1
-                    kind: Pod
-                    metadata:
-                      name: app
-                    spec:
-                      serviceAccountName: foo
-                      containers:
-                      - name: app
-                        image: busybox
-                    """);
-            assertThat(kubectl.run("create", "-f", pod.toString()).expectOk().out()).isEqualTo("pod/app created\n");
-            assertProjectedVolume(kubectl.run("get", "pod", "app", "-o", "yaml").expectOk().out(),
-                    kubectl.run("get", "pod", "app", "-o", "json").expectOk().out());
+        Path pod = server.dir().resolve("pod.yaml");
+        Files.writeString(pod, """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: app
+                spec:
+                  serviceAccountName: foo
+                  containers:
+                  - name: app
+                    image: busybox
+                """);
+        assertThat(kubectl.run("create", "-f", pod.toString()).expectOk().out()).isEqualTo("pod/app created\n");
+        assertProjectedVolume(kubectl.run("get", "pod", "app", "-o", "yaml").expectOk().out(),
+                kubectl.run("get", "pod", "app", "-o", "json").expectOk().out());
 
-            kubectl.run("delete", "serviceaccount", "foo").expectOk();
-            long deleted = System.nanoTime();
-            TimeUnit.NANOSECONDS.sleep(Math.max(0, deleted + Duration.ofSeconds(1).toNanos() - System.nanoTime()));
-            for (String user : List.of("foo", "foo-requested")) {
-                Result refused = kubectl.run("--user=" + user, "auth", "whoami");
-                assertThat(refused.exit()).as("%s a second after the deletion", user).isEqualTo(1);
-                assertThat(refused.err()).as("%s a second after the deletion", user).contains(UNAUTHORIZED);
-                assertThat(kubectl.run("--user=" + user, "get", "pods").err()).contains(UNAUTHORIZED);
-            }
-            Result gone = kubectl.eventually("the token secret is deleted", r -> !r.ok(), "get", "secret", secretName);
-            assertThat(gone.err()).contains("Error from server (NotFound): secrets \"" + secretName + "\" not found");
-            assertThat(kubectl.run("get", "secrets", "-o", "name").expectOk().out()).doesNotContain("foo-token-");
+        kubectl.run("delete", "serviceaccount", "foo").expectOk();
+        long deleted = System.nanoTime();
+        TimeUnit.NANOSECONDS.sleep(Math.max(0, deleted + Duration.ofSeconds(1).toNanos() - System.nanoTime()));
+        for (String user : List.of("foo", "foo-requested")) {
+            Result refused = kubectl.run("--user=" + user, "auth", "whoami");
+            assertThat(refused.exit()).as("%s a second after the deletion", user).isEqualTo(1);
+            assertThat(refused.err()).as("%s a second after the deletion", user).contains(UNAUTHORIZED);
+            assertThat(kubectl.run("--user=" + user, "get", "pods").err()).contains(UNAUTHORIZED);
         }
+        Result gone = kubectl.eventually("the token secret is deleted", r -> !r.ok(), "get", "secret", secretName);
+        assertThat(gone.err()).contains("Error from server (NotFound): secrets \"" + secretName + "\" not found");
+        assertThat(kubectl.run("get", "secrets", "-o", "name").expectOk().out()).doesNotContain("foo-token-");
     }
 
     @Test
-    void withoutLegacyTokenSecretsNoSecretAppearsAndCreateTokenGivesTheToken(@TempDir Path dir) throws Exception {
-        try (Server server = Server.start(ServerConfig.embedded(dir.resolve("data")).withServiceAccounts(sa -> sa.withLegacyTokenSecrets(false)))) {
-            Kubectl kubectl = new Kubectl(server, dir.resolve("home"));
+    void withoutLegacyTokenSecretsNoSecretAppearsAndCreateTokenGivesTheToken() throws Exception {
+        server.start(c -> c.withServiceAccounts(sa -> sa.withLegacyTokenSecrets(false)));
+        Kubectl kubectl = new Kubectl(server.kubeconfig(), server.dir().resolve("home"));
 
-            Result accounts = kubectl.eventually("default is listed", r -> r.ok() && r.out().contains("default"),
-                    "get", "serviceaccounts");
-            assertThat(accounts.out()).containsPattern("(?m)^default\\s+0\\s+");
+        Result accounts = kubectl.eventually("default is listed", r -> r.ok() && r.out().contains("default"),
+                "get", "serviceaccounts");
+        assertThat(accounts.out()).containsPattern("(?m)^default\\s+0\\s+");
 
-            kubectl.run("create", "serviceaccount", "foo").expectOk();
-            // The token controller would have needed well under this to add a Secret.
-            Thread.sleep(1500);
-            assertThat(kubectl.run("get", "sa", "foo", "-o", "jsonpath={.secrets}").expectOk().out()).isEmpty();
-            assertThat(kubectl.run("describe", "serviceaccount", "foo").expectOk().out())
-                    .containsPattern("(?m)^Mountable secrets:\\s+<none>$")
-                    .containsPattern("(?m)^Tokens:\\s+<none>$");
-            assertThat(kubectl.run("get", "secrets", "-o", "name").expectOk().out()).doesNotContain("-token-");
+        kubectl.run("create", "serviceaccount", "foo").expectOk();
+        // The token controller would have needed well under this to add a Secret.
+        Thread.sleep(1500);
+        assertThat(kubectl.run("get", "sa", "foo", "-o", "jsonpath={.secrets}").expectOk().out()).isEmpty();
+        assertThat(kubectl.run("describe", "serviceaccount", "foo").expectOk().out())
+                .containsPattern("(?m)^Mountable secrets:\\s+<none>$")
+                .containsPattern("(?m)^Tokens:\\s+<none>$");
+        assertThat(kubectl.run("get", "secrets", "-o", "name").expectOk().out()).doesNotContain("-token-");
 
-            String token = kubectl.run("create", "token", "foo", "--duration=10m").expectOk().out().strip();
-            JsonNode c = claims(token);
-            assertThat(c.path("exp").asLong() - c.path("iat").asLong()).isEqualTo(600);
-            assertThat(c.path("kubernetes.io").path("serviceaccount").path("name").asString()).isEqualTo("foo");
-            kubectl.run("config", "set-credentials", "foo", "--token=" + token).expectOk();
-            assertIsFoo(kubectl.run("--user=foo", "auth", "whoami").expectOk());
-            assertThat(kubectl.run("--user=foo", "get", "pods").err()).contains(FORBIDDEN);
+        String token = kubectl.run("create", "token", "foo", "--duration=10m").expectOk().out().strip();
+        JsonNode c = claims(token);
+        assertThat(c.path("exp").asLong() - c.path("iat").asLong()).isEqualTo(600);
+        assertThat(c.path("kubernetes.io").path("serviceaccount").path("name").asString()).isEqualTo("foo");
+        kubectl.run("config", "set-credentials", "foo", "--token=" + token).expectOk();
+        assertIsFoo(kubectl.run("--user=foo", "auth", "whoami").expectOk());
+        assertThat(kubectl.run("--user=foo", "get", "pods").err()).contains(FORBIDDEN);
 
-            kubectl.run("delete", "serviceaccount", "foo").expectOk();
-            Thread.sleep(1000);
-            assertThat(kubectl.run("--user=foo", "auth", "whoami").err()).contains(UNAUTHORIZED);
-        }
+        kubectl.run("delete", "serviceaccount", "foo").expectOk();
+        Thread.sleep(1000);
+        assertThat(kubectl.run("--user=foo", "auth", "whoami").err()).contains(UNAUTHORIZED);
     }
 
     static void assertIsFoo(Result whoami) {
@@ -221,10 +223,10 @@ class ServiceAccountWalkthroughTest {
         private final Path kubeconfig;
         private final Path home;
 
-        Kubectl(Server server, Path home) throws IOException {
+        Kubectl(Path adminKubeconfig, Path home) throws IOException {
             this.home = Files.createDirectories(home);
             this.kubeconfig = home.resolve("kubeconfig");
-            Files.copy(server.kubeconfig(), kubeconfig);
+            Files.copy(adminKubeconfig, kubeconfig);
         }
 
         Result run(String... args) throws IOException, InterruptedException {

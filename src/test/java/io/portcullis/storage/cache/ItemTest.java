@@ -18,7 +18,7 @@ class ItemTest {
             text that looks like it    | {"data":{"k":"\\"metadata\\":{"},"metadata":{"name":"a"}}
             """)
     void theResourceVersionLandsInTheTopLevelMetadataOnly(String name, String stored) {
-        Item item = Item.stored("/registry/core/configmaps/ns1/a", stored.getBytes(StandardCharsets.UTF_8), 42);
+        Item item = Item.stored("/registry/configmaps/ns1/a", stored.getBytes(StandardCharsets.UTF_8), 42);
         var tree = Json.objectTree(item.json());
         assertThat(tree.path("metadata").path("resourceVersion").asString()).isEqualTo("42");
         tree.withObject("metadata").remove("resourceVersion");
@@ -31,9 +31,11 @@ class ItemTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            /registry/core/namespaces/default                         | ''  | default
-            /registry/rbac.authorization.k8s.io/roles/ns/r:x          | ns  | r:x
-            /registry/rbac.authorization.k8s.io/clusterroles/system:a | ''  | system:a
+            /registry/namespaces/default                       | ''  | default
+            /registry/roles/ns/r:x                             | ns  | r:x
+            /registry/clusterroles/system:a                    | ''  | system:a
+            /registry/example.com/widgets/ns/w                 | ns  | w
+            /registry/example.com/clusterwidgets/w             | ''  | w
             """)
     void namespaceAndNameComeFromTheKey(String key, String namespace, String name) {
         Item item = Item.stored(key, "{\"metadata\":{}}".getBytes(StandardCharsets.UTF_8), 1);

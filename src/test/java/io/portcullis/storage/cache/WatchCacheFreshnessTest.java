@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The freshness protocol between the watch cache and a store that may be remote. */
 class WatchCacheFreshnessTest {
-    private static final String KEY = "/registry/core/configmaps/default/a";
+    private static final String KEY = "/registry/configmaps/default/a";
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @TempDir
@@ -63,11 +63,11 @@ class WatchCacheFreshnessTest {
         store = SqliteStore.open(dir.resolve("store.db"));
         cache = WatchCache.start(store);
         List<String> heard = new CopyOnWriteArrayList<>();
-        WatchCache.Registration r = cache.addListener("/registry/core/configmaps/", e -> heard.add(e.item().name()));
+        WatchCache.Registration r = cache.addListener("/registry/configmaps/", e -> heard.add(e.item().name()));
         store.create(KEY, json("a"));
         assertThat(cache.waitFresh(WAIT)).isTrue();
         r.close();
-        store.create("/registry/core/configmaps/default/b", json("b"));
+        store.create("/registry/configmaps/default/b", json("b"));
         assertThat(cache.waitFresh(WAIT)).isTrue();
 
         assertThat(heard).containsExactly("a");

@@ -2,6 +2,7 @@ package io.portcullis.storage.etcd;
 
 import io.portcullis.storage.Store;
 import io.portcullis.storage.StoreContractTest;
+import io.portcullis.testing.EndToEnd;
 
 import java.nio.file.Path;
 
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The contract against a fresh one-member etcd per test; reopening connects again to the same member. */
+@EndToEnd
 class EtcdStoreContractTest extends StoreContractTest {
 
     private EtcdCluster etcd;

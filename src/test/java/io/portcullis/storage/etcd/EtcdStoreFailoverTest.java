@@ -8,6 +8,7 @@ import io.portcullis.storage.Store.Event;
 import io.portcullis.storage.Store.Watch;
 import io.portcullis.storage.StoreException;
 import io.portcullis.storage.StoreException.Reason;
+import io.portcullis.testing.EndToEnd;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** EtcdStore while members of a three-member cluster crash and come back; each test leaves all three running. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
+@EndToEnd
 class EtcdStoreFailoverTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(3);

@@ -17,6 +17,7 @@ import io.portcullis.storage.Store.Event;
 import io.portcullis.storage.Store.Watch;
 import io.portcullis.storage.StoreException;
 import io.portcullis.storage.StoreException.Reason;
+import io.portcullis.testing.EndToEnd;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +39,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** What EtcdStore does beyond the contract, each test on a fresh one-member etcd. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@EndToEnd
 class EtcdStoreTest {
 
     static final Duration WAIT = Duration.ofSeconds(10);
@@ -344,7 +346,8 @@ class EtcdStoreTest {
         }
         EtcdStore.Tls noClientCertificate = new EtcdStore.Tls(caFile, null, null);
         assertThatThrownBy(() -> EtcdStore.connect(etcd.endpoints(), noClientCertificate, "/registry", SHORT_TIMEOUT, 10))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot use etcd");
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot reach etcd at " + etcd.endpoints())
+                .hasMessageContaining("bad_certificate");
     }
 
     static Reason catchReason(ThrowingCallable call) {
