@@ -1,6 +1,7 @@
 package io.portcullis.cli;
 
 import io.portcullis.admission.Admission;
+import io.portcullis.audit.Buffering;
 import io.portcullis.pki.Passwords;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
@@ -146,6 +147,33 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--encryption-provider-config-automatic-reload", arity = "0..1", description = "Read --encryption-provider-config "
                 + "again when it changes, checked every minute (default: ${DEFAULT-VALUE}).")
         boolean encryptionReload = false;
+        @Option(names = "--audit-policy-file", description = "Audit policy (audit.k8s.io/v1 Policy); without it nothing is audited.")
+        Path auditPolicyFile;
+        @Option(names = "--audit-log-path", description = "Write audit events to this file, one JSON event a line; '-' for standard output.")
+        String auditLogPath;
+        @Option(names = "--audit-log-maxage", description = "Days to keep rotated audit logs (default: 0, any age).")
+        int auditLogMaxAge;
+        @Option(names = "--audit-log-maxbackup", description = "How many rotated audit logs to keep (default: 0, all).")
+        int auditLogMaxBackup;
+        @Option(names = "--audit-log-maxsize", description = "Megabytes an audit log may reach before it is rotated (default: 0, meaning 100).")
+        int auditLogMaxSize;
+        @Option(names = "--audit-log-mode", description = "When the log's buffer is full: batch drops the event, blocking makes the request wait, "
+                + "blocking-strict also fails requests while the log cannot be written (default: ${DEFAULT-VALUE}).")
+        String auditLogMode = "blocking";
+        @Option(names = "--audit-log-batch-buffer-size", description = "Events the log's buffer holds (default: ${DEFAULT-VALUE}).")
+        int auditLogBufferSize = Buffering.DEFAULT_BUFFER_SIZE;
+        @Option(names = "--audit-webhook-config-file", description = "kubeconfig of a webhook that receives audit events as EventLists.")
+        Path auditWebhookConfig;
+        @Option(names = "--audit-webhook-mode", description = "As --audit-log-mode, for the webhook's buffer (default: ${DEFAULT-VALUE}).")
+        String auditWebhookMode = "batch";
+        @Option(names = "--audit-webhook-batch-buffer-size", description = "Events the webhook's buffer holds (default: ${DEFAULT-VALUE}).")
+        int auditWebhookBufferSize = Buffering.DEFAULT_BUFFER_SIZE;
+        @Option(names = "--audit-webhook-batch-max-size", description = "Most events in one webhook request (default: ${DEFAULT-VALUE}).")
+        int auditWebhookBatchMaxSize = Buffering.webhook().maxBatchSize();
+        @Option(names = "--audit-webhook-batch-max-wait", description = "Longest wait for a webhook batch to fill (default: 30s).")
+        String auditWebhookBatchMaxWait = "30s";
+        @Option(names = "--audit-webhook-initial-backoff", description = "Wait before retrying a failed webhook request, 1.5 times longer each time (default: 10s).")
+        String auditWebhookInitialBackoff = "10s";
         @CommandLine.Mixin
         EtcdOptions etcd = new EtcdOptions();
         @Option(names = "--etcd-compaction-interval", description = "How often etcd's history is compacted, shared by every replica; 0 never (default: ${DEFAULT-VALUE}).")
@@ -225,6 +253,8 @@ public final class Main implements Callable<Integer> {
             existing("--authentication-token-webhook-config-file", authnWebhookConfig);
             existing("--authorization-webhook-config-file", authzWebhookConfig);
             existing("--service-account-signing-key-file", saSigningKeyFile);
+            existing("--audit-policy-file", auditPolicyFile);
+            existing("--audit-webhook-config-file", auditWebhookConfig);
             for (Path p : saKeyFiles) existing("--service-account-key-file", p);
             existing("--encryption-provider-config", encryptionProviderConfig);
             if (encryptionReload && encryptionProviderConfig == null) {
@@ -260,7 +290,22 @@ public final class Main implements Callable<Integer> {
             }
             return new ServerConfig(dataDir, serving, authentication, authorization,
                     new ServerConfig.Admission(enableAdmissionPlugins, disableAdmissionPlugins), sa, storage, leaderElection(),
-                    ServerConfig.Encryption.defaults().withProviderConfig(encryptionProviderConfig, encryptionReload));
+                    ServerConfig.Encryption.defaults().withProviderConfig(encryptionProviderConfig, encryptionReload), audit());
+        }
+
+        private ServerConfig.Audit audit() {
+            notNegative("--audit-log-maxage", auditLogMaxAge);
+            notNegative("--audit-log-maxbackup", auditLogMaxBackup);
+            notNegative("--audit-log-maxsize", auditLogMaxSize);
+            Buffering log = Buffering.of("log", auditLogMode, auditLogBufferSize, auditLogBufferSize, Duration.ZERO);
+            Buffering webhook = Buffering.of("webhook", auditWebhookMode, auditWebhookBufferSize, auditWebhookBatchMaxSize,
+                    Durations.parse("--audit-webhook-batch-max-wait", auditWebhookBatchMaxWait));
+            return new ServerConfig.Audit(auditPolicyFile, auditLogPath, auditLogMaxAge, auditLogMaxBackup, auditLogMaxSize, log,
+                    auditWebhookConfig, Durations.parse("--audit-webhook-initial-backoff", auditWebhookInitialBackoff), webhook);
+        }
+
+        private static void notNegative(String flag, int value) {
+            if (value < 0) throw new IllegalArgumentException(flag + " " + value + " can't be a negative number");
         }
 
         /** As kube-controller-manager checks them: the lease outlasts the renew deadline, which outlasts a retry with jitter. */

@@ -4,6 +4,9 @@ import io.fabric8.kubernetes.api.model.Status;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
 import io.portcullis.api.Statuses;
+import io.portcullis.audit.AuditEvent;
+import io.portcullis.audit.Auditor;
+import io.portcullis.audit.Event;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -54,6 +58,9 @@ final class Exchange {
     private volatile boolean bodyHandlerSet;
     private byte[] body = new byte[0];
     volatile int status;
+    private final String auditId;
+    private final Instant received = Instant.now();
+    private volatile AuditEvent audit = AuditEvent.NONE;
 
     /** Takes over a request just arrived, on its event loop; {@code ended} runs once when the exchange is over. */
     Exchange(HttpServerRequest req, Runnable ended) {
@@ -65,6 +72,10 @@ final class Exchange {
         if (bodyExpected || req.getHeader("Upgrade") != null) req.pause();
         onDone.add(ended);
         HttpServerResponse r = req.response();
+        // as upstream: the client's Audit-ID, else a new one, and it is echoed on every response
+        String id = req.getHeader("Audit-ID");
+        this.auditId = id == null || id.isEmpty() ? Auditor.newAuditId() : id;
+        r.putHeader("Audit-ID", auditId);
         r.endHandler(v -> done());
         r.closeHandler(v -> done());
         r.exceptionHandler(e -> done());
@@ -89,6 +100,23 @@ final class Exchange {
             run = List.copyOf(onDone);
         }
         run.forEach(Runnable::run);
+    }
+
+    /** What the audit event records of the transport, read when a request is audited. */
+    Event.Origin auditOrigin() {
+        return Event.Origin.of(auditId, received, req.uri(), req.getHeader("User-Agent"), req.getHeader("X-Forwarded-For"),
+                req.getHeader("X-Real-Ip"), remoteAddress());
+    }
+
+    /** The request's audit event: it sees the response go out, and ResponseComplete when the exchange is over. */
+    AuditEvent audit(AuditEvent event) {
+        audit = event;
+        if (event != AuditEvent.NONE) onDone(() -> event.completed(bodyRead ? body : null, req.getHeader("Content-Type")));
+        return event;
+    }
+
+    AuditEvent audit() {
+        return audit;
     }
 
     String method() {
@@ -241,6 +269,7 @@ final class Exchange {
             req.toWebSocket().onSuccess(ws -> {
                 ws.closeHandler(v -> done());
                 ws.exceptionHandler(e -> done());
+                audit.responseStarted(101);
                 start.accept(EventStream.of(ws, this::onDone));
             }).onFailure(e -> fail(Statuses.badRequest("cannot upgrade to a WebSocket: " + e.getMessage())));
             return;
@@ -249,6 +278,7 @@ final class Exchange {
         status = 200;
         r.setStatusCode(200).putHeader("Content-Type", JSON).putHeader("Cache-Control", "no-cache, private");
         if (!http2()) r.setChunked(true);
+        audit.responseStarted(200);
         start.accept(EventStream.of(r, this::onDone));
         if (!r.headWritten() && !r.ended()) r.write(Buffer.buffer());
     }
@@ -293,6 +323,8 @@ final class Exchange {
         HttpServerResponse r = req.response();
         if (r.ended() || r.closed()) return;
         status = code;
+        io.netty.buffer.ByteBuf sent = bytes;
+        audit.responded(code, contentType, () -> io.netty.buffer.ByteBufUtil.getBytes(sent));
         if (pretty() && contentType.startsWith(JSON)) {
             bytes = io.netty.buffer.Unpooled.wrappedBuffer(Json.pretty(io.netty.buffer.ByteBufUtil.getBytes(bytes)));
         }

@@ -3,6 +3,8 @@ package io.portcullis.server;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.GroupResource;
 import io.portcullis.api.Statuses;
+import io.portcullis.audit.AuditEvent;
+import io.portcullis.audit.Auditor;
 import io.portcullis.authn.AuthenticationException;
 import io.portcullis.authn.Authenticator;
 import io.portcullis.authn.Credentials;
@@ -20,6 +22,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -27,16 +30,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every request walks the same path, in this order: request info and deadline, authentication
- * (with the authenticated group), routing (which settles a resource request's scope),
- * impersonation, flow control, authorization, then the route's handler (admission, registry and
- * storage happen behind it).
- * This class alone knows the order.
+ * (with the authenticated group), audit (from here on every request is recorded, as the user who
+ * authenticated; a failed authentication is recorded too), routing (which settles a resource
+ * request's scope), impersonation, flow control, authorization, then the route's handler
+ * (admission, registry and storage happen behind it). This class alone knows the order.
  */
 final class Pipeline {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
     private final Authenticator authenticator;
     private final Authorizer authorizer;
+    private final Auditor auditor;
     private final Router router;
     private final Rest rest;
     private final NonResource nonResource;
@@ -49,11 +53,12 @@ final class Pipeline {
     private final Duration requestTimeout;
     private final Failures failures;
 
-    Pipeline(Authenticator authenticator, Authorizer authorizer, Router router, Rest rest, NonResource nonResource,
+    Pipeline(Authenticator authenticator, Authorizer authorizer, Auditor auditor, Router router, Rest rest, NonResource nonResource,
              Metrics metrics, Executor workers, boolean blockingAuthentication, Connections connections, BodyBudget bodies,
              FlowControl flowControl, Duration requestTimeout, Failures failures) {
         this.authenticator = authenticator;
         this.authorizer = authorizer;
+        this.auditor = auditor;
         this.router = router;
         this.rest = rest;
         this.nonResource = nonResource;
@@ -93,15 +98,18 @@ final class Pipeline {
      * authorization; then the body, if any; then the handler.
      */
     private void admit(Exchange ex, RequestInfo info) {
-        UserInfo authenticated = authenticate(ex);
+        UserInfo authenticated = authenticate(ex, info);
         // as upstream: the credential goes no further than authentication
         ex.removeHeaders("Authorization", "X-Remote-User", "X-Remote-Group", "X-Remote-Uid");
+        // RequestReceived now; the exchange records the response, and ResponseComplete when it is over
+        AuditEvent audit = ex.audit(auditor.begin(authenticated, info, ex::auditOrigin));
         // a path the kind is not served at ends here, before anything is authorized for it
         Route route = info.resourceRequest() ? router.route(ex.method(), info) : null;
         UserInfo user = authenticated;
         Map<String, List<String>> impersonation = ex.impersonationHeaders();
         if (Impersonation.requested(impersonation)) {
             user = Impersonation.apply(user, impersonation, authorizer);
+            audit.impersonated(user);
             ex.removeImpersonationHeaders();
         }
         UserInfo admitted = user;
@@ -114,7 +122,7 @@ final class Pipeline {
 
     /** Authorization; then the body, if any; then the handler. */
     private void serve(Exchange ex, RequestInfo info, Route route, UserInfo user) {
-        authorize(attributes(user, info));
+        authorize(attributes(user, info), ex.audit());
         if (ex.bodyExpected()) {
             ex.readBody(bodies, () -> submit(ex, info, () -> dispatch(ex, info, route, user)));
         } else if (Context.isOnEventLoopThread() && (route == null || rest.servesInline(info))) {
@@ -145,9 +153,12 @@ final class Pipeline {
             ex.fail(Statuses.serverTimeout(new GroupResource(info.apiGroup(), info.resource()), info.verb()));
         } catch (RuntimeException e) {
             LOG.error("request {} {} failed", ex.method(), info.path(), e);
+            // what Go would call a panic: a Panic event instead of ResponseComplete
+            ex.audit().panicked(e);
             ex.failInternal(e);
         } catch (Error e) {
             try {
+                ex.audit().panicked(e);
                 ex.failInternal(e);
             } catch (Throwable ignored) {
                 // the connection may be as broken as the heap; the client sees it closed
@@ -156,23 +167,27 @@ final class Pipeline {
         }
     }
 
-    private UserInfo authenticate(Exchange ex) {
+    /** The user; else a 401, audited without a user, as upstream. */
+    private UserInfo authenticate(Exchange ex, RequestInfo info) {
         long start = System.nanoTime();
         Credentials credentials = new Credentials(ex.peerCertificates(), ex.headers("Authorization"));
         String result = "error";
         try {
-            UserInfo user = authenticator.authenticate(credentials).orElseThrow(Statuses::unauthorized);
-            result = "success";
-            return user;
+            Optional<UserInfo> user = authenticator.authenticate(credentials);
+            if (user.isPresent()) {
+                result = "success";
+                return user.get();
+            }
         } catch (AuthenticationException e) {
             // the reason goes to the log, never the credential; the client sees a plain 401
             LOG.debug("authentication failed: {}", e.getMessage());
             result = "failure";
-            throw Statuses.unauthorized();
         } finally {
             metrics.authenticationAttempt(result);
             metrics.authenticationDuration.labelValues(result).observe((System.nanoTime() - start) / 1e9);
         }
+        auditor.unauthenticated(info, ex::auditOrigin, credentials);
+        throw Statuses.unauthorized();
     }
 
     static Attributes attributes(UserInfo user, RequestInfo info) {
@@ -181,14 +196,16 @@ final class Pipeline {
                 info.subresource(), info.authorizedName(), info.path());
     }
 
-    private void authorize(Attributes attributes) {
+    private void authorize(Attributes attributes, AuditEvent audit) {
         Authorizer.Verdict verdict;
         try {
             verdict = authorizer.authorize(attributes);
         } catch (AuthorizationException e) {
             LOG.warn("authorization could not be evaluated: {}", e.getMessage());
+            audit.authorizationFailed();
             throw Statuses.internal("authorization could not be evaluated");
         }
+        audit.authorized(verdict.decision() == Decision.ALLOW, verdict.reason());
         if (verdict.decision() != Decision.ALLOW) throw ForbiddenMessages.forbidden(attributes, verdict.reason());
     }
 

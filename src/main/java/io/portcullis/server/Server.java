@@ -10,6 +10,10 @@ import io.portcullis.api.OpenApi;
 import io.portcullis.api.OpenApiV2;
 import io.portcullis.api.protobuf.ProtobufBodies;
 import io.portcullis.api.ResourceType;
+import io.portcullis.audit.Auditor;
+import io.portcullis.audit.BufferedSink;
+import io.portcullis.audit.Policy;
+import io.portcullis.audit.Sink;
 import io.portcullis.authn.Authenticator;
 import io.portcullis.authn.Authenticators;
 import io.portcullis.authn.BasicAuthenticator;
@@ -41,6 +45,7 @@ import io.portcullis.authz.rbac.EscalationCheck;
 import io.portcullis.pki.ClusterPki;
 import io.portcullis.pki.Kubeconfig;
 import io.portcullis.pki.Pem;
+import io.portcullis.pki.WebhookConfig;
 import io.portcullis.registry.Reviews;
 import io.portcullis.registry.ServedKinds;
 import io.portcullis.registry.ObjectStore;
@@ -245,7 +250,8 @@ public final class Server implements AutoCloseable {
         List<ResourceType> reviewKinds = ServedKinds.reviews();
         List<ResourceType> served = new ArrayList<>(stored);
         served.addAll(reviewKinds);
-        Bodies bodies = new Bodies(new ProtobufBodies(served));
+        ProtobufBodies protobuf = new ProtobufBodies(served);
+        Bodies bodies = new Bodies(protobuf);
         accessRecorder.load(config.dataDir().resolve(ACCESS_RECORDS));
         this.leastPrivilege = rbac.leastPrivilege();
         Reviews reviews = new Reviews(tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer(), rbac.whoCan(),
@@ -276,11 +282,13 @@ public final class Server implements AutoCloseable {
         boolean blocking = config.authorization().modes().contains("Webhook") || config.authentication().webhookConfigFile() != null
                 || config.authentication().oidc() != null || !store.currentRevisionIsLocal();
         Connections connections = new Connections(vertx, serving.headerTimeout(), serving.idleTimeout());
+        Auditor auditor = auditor(config.audit(), protobuf);
+        closeables.add(auditor);
         // as upstream: a request waits for a seat at most a quarter of --request-timeout
         FlowControl flowControl = new FlowControl(serving.maxRequestsInflight(), serving.maxMutatingRequestsInflight(),
                 serving.requestTimeout().isZero() ? Duration.ofSeconds(15) : serving.requestTimeout().dividedBy(4), vertx, metrics);
         // every request's decision is recorded for least-privilege reports; reviews ask the chain unrecorded
-        Pipeline pipeline = new Pipeline(authenticator, Authorizers.recording(authorizer, accessRecorder), new Router(routes), rest,
+        Pipeline pipeline = new Pipeline(authenticator, Authorizers.recording(authorizer, accessRecorder), auditor, new Router(routes), rest,
                 nonResource, metrics, workers, blocking, connections, BodyBudget.ofHeap(), flowControl, serving.requestTimeout(), failures);
         http.connectionHandler(connections::opened);
         http.requestHandler(pipeline::handle);
@@ -461,6 +469,21 @@ public final class Server implements AutoCloseable {
             });
         }
         return Authorizers.firstDecision(chain);
+    }
+
+    /** The policy, and the log and the webhook behind their buffers; without a policy nothing is audited, as upstream. */
+    private static Auditor auditor(ServerConfig.Audit c, ProtobufBodies protobuf) throws IOException {
+        if (c.policyFile() == null) {
+            if (c.logPath() != null || c.webhookConfigFile() != null) LOG.warn("no --audit-policy-file: no audit events are recorded");
+            return Auditor.off();
+        }
+        Policy policy = Policy.load(c.policyFile());
+        WebhookConfig webhook = c.webhookConfigFile() == null ? null : WebhookConfig.load("--audit-webhook-config-file", c.webhookConfigFile());
+        List<Sink> sinks = new ArrayList<>();
+        if (c.logPath() != null) sinks.add(BufferedSink.log(c.logPath(), c.logMaxAge(), c.logMaxBackups(), c.logMaxSize(), c.logBuffering(), protobuf));
+        if (webhook != null) sinks.add(BufferedSink.webhook(webhook.server(), webhook.tls(), webhook.token(), c.webhookInitialBackoff(),
+                c.webhookBuffering(), protobuf));
+        return new Auditor(policy, sinks);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.portcullis.server;
 
+import io.portcullis.audit.Buffering;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.function.UnaryOperator;
  */
 public record ServerConfig(Path dataDir, Serving serving, Authentication authentication, Authorization authorization,
                            Admission admission, ServiceAccounts serviceAccounts, Storage storage, LeaderElection leaderElection,
-                           Encryption encryption) {
+                           Encryption encryption, Audit audit) {
 
     /**
      * Where objects live: SQLite in the data directory, or, when --etcd-servers is given
@@ -234,51 +235,85 @@ public record ServerConfig(Path dataDir, Serving serving, Authentication authent
         }
     }
 
+    /**
+     * Auditing: --audit-policy-file (null: nothing is audited), --audit-log-path ("-" for standard
+     * output; null for no log) with its rotation (--audit-log-maxage in days, --audit-log-maxbackup,
+     * --audit-log-maxsize in MB) and buffer (--audit-log-mode, --audit-log-batch-buffer-size), and
+     * --audit-webhook-config-file (null for no webhook) with --audit-webhook-initial-backoff and its
+     * buffer (--audit-webhook-mode, --audit-webhook-batch-*).
+     */
+    public record Audit(Path policyFile, String logPath, int logMaxAge, int logMaxBackups, int logMaxSize, Buffering logBuffering,
+                        Path webhookConfigFile, Duration webhookInitialBackoff, Buffering webhookBuffering) {
+        public static Audit defaults() {
+            return new Audit(null, null, 0, 0, 0, Buffering.log(), null, Duration.ofSeconds(10), Buffering.webhook());
+        }
+
+        public Audit withPolicyFile(Path file) {
+            return new Audit(file, logPath, logMaxAge, logMaxBackups, logMaxSize, logBuffering, webhookConfigFile, webhookInitialBackoff,
+                    webhookBuffering);
+        }
+
+        public Audit withLog(String path, Buffering buffering) {
+            return new Audit(policyFile, path, logMaxAge, logMaxBackups, logMaxSize, buffering, webhookConfigFile, webhookInitialBackoff,
+                    webhookBuffering);
+        }
+
+        public Audit withWebhook(Path configFile, Buffering buffering) {
+            return new Audit(policyFile, logPath, logMaxAge, logMaxBackups, logMaxSize, logBuffering, configFile, webhookInitialBackoff,
+                    buffering);
+        }
+    }
+
     /** Defaults for an embedded server: the data directory given, loopback, a free port. */
     public static ServerConfig embedded(Path dataDir) {
         return new ServerConfig(dataDir, Serving.defaults().withSecurePort(0), Authentication.defaults(), Authorization.defaults(),
                 Admission.defaults(), ServiceAccounts.defaults(), Storage.defaults(), LeaderElection.defaults(),
-                Encryption.defaults());
+                Encryption.defaults(), Audit.defaults());
     }
 
     public ServerConfig withServing(UnaryOperator<Serving> change) {
         return new ServerConfig(dataDir, change.apply(serving), authentication, authorization, admission, serviceAccounts, storage,
-                leaderElection, encryption);
+                leaderElection, encryption, audit);
     }
 
     public ServerConfig withAuthentication(UnaryOperator<Authentication> change) {
         return new ServerConfig(dataDir, serving, change.apply(authentication), authorization, admission, serviceAccounts, storage,
-                leaderElection, encryption);
+                leaderElection, encryption, audit);
     }
 
     public ServerConfig withAuthorization(UnaryOperator<Authorization> change) {
         return new ServerConfig(dataDir, serving, authentication, change.apply(authorization), admission, serviceAccounts, storage,
-                leaderElection, encryption);
+                leaderElection, encryption, audit);
     }
 
     public ServerConfig withAdmission(UnaryOperator<Admission> change) {
         return new ServerConfig(dataDir, serving, authentication, authorization, change.apply(admission), serviceAccounts, storage,
-                leaderElection, encryption);
+                leaderElection, encryption, audit);
     }
 
     public ServerConfig withServiceAccounts(UnaryOperator<ServiceAccounts> change) {
         return new ServerConfig(dataDir, serving, authentication, authorization, admission, change.apply(serviceAccounts), storage,
-                leaderElection, encryption);
+                leaderElection, encryption, audit);
     }
 
     public ServerConfig withStorage(UnaryOperator<Storage> change) {
         return new ServerConfig(dataDir, serving, authentication, authorization, admission, serviceAccounts, change.apply(storage),
-                leaderElection, encryption);
+                leaderElection, encryption, audit);
     }
 
     public ServerConfig withLeaderElection(UnaryOperator<LeaderElection> change) {
         return new ServerConfig(dataDir, serving, authentication, authorization, admission, serviceAccounts, storage,
-                change.apply(leaderElection), encryption);
+                change.apply(leaderElection), encryption, audit);
     }
 
     public ServerConfig withEncryption(UnaryOperator<Encryption> change) {
         return new ServerConfig(dataDir, serving, authentication, authorization, admission, serviceAccounts, storage, leaderElection,
-                change.apply(encryption));
+                change.apply(encryption), audit);
+    }
+
+    public ServerConfig withAudit(UnaryOperator<Audit> change) {
+        return new ServerConfig(dataDir, serving, authentication, authorization, admission, serviceAccounts, storage, leaderElection,
+                encryption, change.apply(audit));
     }
 
     public ServerConfig withPort(int port) {

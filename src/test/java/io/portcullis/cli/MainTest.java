@@ -79,6 +79,21 @@ class MainTest {
         assertThat(alone.err()).isEqualTo("portcullis: --encryption-provider-config-automatic-reload must be set with --encryption-provider-config\n");
     }
 
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            --audit-log-mode                  | fast | invalid audit log mode fast, allowed modes are "batch,blocking,blocking-strict"
+            --audit-webhook-mode              | sync | invalid audit webhook mode sync, allowed modes are "batch,blocking,blocking-strict"
+            --audit-log-maxage                | -1   | --audit-log-maxage -1 can't be a negative number
+            --audit-log-maxbackup             | -2   | --audit-log-maxbackup -2 can't be a negative number
+            --audit-log-maxsize               | -3   | --audit-log-maxsize -3 can't be a negative number
+            --audit-log-batch-buffer-size     | 0    | invalid audit batch log buffer size 0, must be a positive number
+            --audit-webhook-batch-buffer-size | 0    | invalid audit batch webhook buffer size 0, must be a positive number
+            --audit-webhook-batch-max-size    | 0    | invalid audit batch webhook max batch size 0, must be a positive number
+            """)
+    void aBadAuditFlagStopsTheServerBeforeItStartsInUpstreamsWords(String flag, String value, String message) {
+        assertRefused(message, flag, value);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             etcd TLS without etcd            | --etcd-cafile=/etc/hostname                                                    | --etcd-cafile, --etcd-certfile and --etcd-keyfile need --etcd-servers
@@ -90,6 +105,10 @@ class MainTest {
             the deadline within a retry      | --leader-elect-renew-deadline=2s --leader-elect-retry-period=2s                | --leader-elect-renew-deadline 2s must be greater than --leader-elect-retry-period 2s times 1.2
             """)
     void badStorageAndLeaderElectionFlagsStopTheServerNamingTheFlag(String name, String flags, String message) {
+        assertRefused(message, flags.split(" "));
+    }
+
+    private void assertRefused(String message, String... flags) {
         Path dataDir = dir.resolve("data");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream saved = System.err;
@@ -97,7 +116,7 @@ class MainTest {
         try {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("server", "--data-dir", dataDir.toString(), "--secure-port", "0"));
-            args.addAll(java.util.List.of(flags.split(" ")));
+            args.addAll(java.util.List.of(flags));
             exit = new CommandLine(new Main()).execute(args.toArray(String[]::new));
         } finally {
             System.setErr(saved);

@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Discovery;
 import io.portcullis.api.Json;
+import io.portcullis.audit.Auditor;
+import io.portcullis.audit.Event;
+import io.portcullis.audit.Level;
+import io.portcullis.audit.Policy;
+import io.portcullis.audit.Sink;
+import io.portcullis.audit.Stage;
 import io.portcullis.authn.UserInfo;
 import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Decision;
@@ -19,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -45,6 +52,14 @@ class PipelineFailuresTest {
     private volatile Supplier<Error> thrown;
     private volatile boolean queueFull;
     private final HttpClient client = HttpClient.newHttpClient();
+    /** Every request is audited at Metadata, into this list. */
+    private final List<Event> audited = new CopyOnWriteArrayList<>();
+    private final Auditor auditor = new Auditor(new Policy(List.of(Policy.Rule.all(Level.METADATA)), Set.of(), false), List.of(new Sink() {
+        @Override public boolean process(Event event) {
+            return audited.add(event);
+        }
+        @Override public void close() {}
+    }));
 
     @BeforeEach
     void start() throws Exception {
@@ -65,7 +80,7 @@ class PipelineFailuresTest {
         };
         Metrics metrics = new Metrics();
         NonResource nonResource = new NonResource(new Discovery(List.of()), () -> null, () -> null, metrics, () -> "", Map.of(), Map.of(), Map.of());
-        Pipeline pipeline = new Pipeline(credentials -> Optional.of(UserInfo.of("someone")), authorizer, new Router(List.of()), null,
+        Pipeline pipeline = new Pipeline(credentials -> Optional.of(UserInfo.of("someone")), authorizer, auditor, new Router(List.of()), null,
                 nonResource, metrics, task -> {
                     if (queueFull) throw new RejectedExecutionException("full (the test)");
                     worker.execute(task);
@@ -95,6 +110,23 @@ class PipelineFailuresTest {
         assertThat(workerThreads).as("one worker thread served both").hasSize(1);
         assertThat(failures.failed()).as("the heap recovered once the request was dropped").isFalse();
         assertThat(fatal.get()).isZero();
+    }
+
+    @Test
+    void anErrorInARequestIsAuditedAsAPanicInsteadOfResponseComplete() throws Exception {
+        thrown = StackOverflowError::new;
+        HttpResponse<String> failed = get("/version");
+        assertThat(failed.statusCode()).isEqualTo(500);
+        String id = failed.headers().firstValue("Audit-ID").orElseThrow();
+        thrown = null;
+        get("/version"); // once it is answered, the failed request's exchange is long over
+        List<Event> events = audited.stream().filter(e -> e.origin().auditId().equals(id)).toList();
+        assertThat(events).extracting(Event::stage).containsExactly(Stage.REQUEST_RECEIVED, Stage.PANIC);
+        Event.ResponseStatus status = events.get(1).responseStatus();
+        assertThat(status.code()).isEqualTo(500);
+        assertThat(status.reason()).isEqualTo("InternalError");
+        assertThat(status.message()).isEqualTo("APIServer panic'd: java.lang.StackOverflowError");
+        assertThat(events.get(1).user().name()).isEqualTo("someone");
     }
 
     @Test

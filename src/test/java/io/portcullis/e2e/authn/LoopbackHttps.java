@@ -41,6 +41,22 @@ final class LoopbackHttps implements AutoCloseable {
         return this;
     }
 
+    /** A request a {@link #recording} route received. */
+    record Received(String authorization, String contentType, String body) {}
+
+    /** Every request to {@code path} is added to {@code into} and answered 200 with {@code {}}. */
+    LoopbackHttps recording(String path, List<Received> into) {
+        server.createContext(path, ex -> {
+            String authorization = ex.getRequestHeaders().getFirst("Authorization");
+            String contentType = ex.getRequestHeaders().getFirst("Content-Type");
+            respond(ex, body -> {
+                into.add(new Received(authorization, contentType, body));
+                return "{}";
+            });
+        });
+        return this;
+    }
+
     String url() {
         return "https://127.0.0.1:" + server.getAddress().getPort();
     }
