@@ -39,7 +39,10 @@ public final class ServedKinds {
 
     /** The stored kinds' types alone, for what must know them before the server is assembled (encryption at rest reads keys). */
     public static List<ResourceType> storedTypes() {
-        return stored(null, null).stream().map(Strategy::type).toList();
+        SubresourceHandler none = (objects, ctx, namespace, name, body, warn) -> {
+            throw new IllegalStateException("types only");
+        };
+        return stored(null, none).stream().map(Strategy::type).toList();
     }
 
     /** Create-only kinds that are answered, never stored (the review APIs). */
