@@ -8,6 +8,7 @@ import io.portcullis.api.Json;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
 import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -40,6 +42,7 @@ import tools.jackson.databind.JsonNode;
 @EndToEnd
 @Timeout(240)
 class EncryptionAtRestE2eTest {
+    @RegisterExtension final TestServer fixture = TestServer.notStarted();
     static final Path KUBECTL = Path.of("/usr/bin/kubectl");
     static final String KEY1 = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
     static final String KEY2 = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
@@ -98,8 +101,8 @@ class EncryptionAtRestE2eTest {
     }
 
     void start(boolean automaticReload) throws Exception {
-        server = Server.start(ServerConfig.embedded(dataDir)
-                .withEncryption(e -> e.withProviderConfig(config, automaticReload).withReloadInterval(Duration.ofMillis(100))));
+        server = fixture.start(c -> ServerConfig.embedded(dataDir)
+                .withEncryption(e -> e.withProviderConfig(config, automaticReload).withReloadInterval(Duration.ofMillis(100)))).server();
     }
 
     void restart() throws Exception {

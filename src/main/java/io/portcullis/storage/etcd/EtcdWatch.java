@@ -178,10 +178,18 @@ final class EtcdWatch implements Watch {
         }
     }
 
-    /** What jetcd itself retries: the member unreachable or gone, or its leader lost. */
+    /**
+     * What jetcd itself retries: the member unreachable or gone, or its leader lost; and a
+     * connection that broke under the stream (gRPC reports a closed channel as UNKNOWN).
+     */
     private static boolean isTransient(Throwable error) {
-        return error instanceof EtcdException e
-                && (e.getErrorCode() == ErrorCode.UNAVAILABLE || e.getErrorCode() == ErrorCode.INTERNAL);
+        if (error instanceof EtcdException e && (e.getErrorCode() == ErrorCode.UNAVAILABLE || e.getErrorCode() == ErrorCode.INTERNAL)) {
+            return true;
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException) return true;
+        }
+        return false;
     }
 
     /** Under the lock: no more streams; the consumer gets the error after what is queued. */

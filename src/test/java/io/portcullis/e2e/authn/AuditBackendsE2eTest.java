@@ -11,6 +11,7 @@ import io.portcullis.pki.Pem;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
 import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import io.portcullis.testing.Tls;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -25,6 +26,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -35,6 +37,7 @@ import tools.jackson.databind.JsonNode;
  */
 @EndToEnd
 class AuditBackendsE2eTest {
+    @RegisterExtension final TestServer fixture = TestServer.notStarted();
     static final String WEBHOOK_TOKEN = "audit-receiver-token-1123581321";
     /** Only GET /version is audited: the test knows every event there is. */
     static final String VERSION_ONLY = """
@@ -52,7 +55,7 @@ class AuditBackendsE2eTest {
     }
 
     Server start(UnaryOperator<ServerConfig.Audit> audit) throws Exception {
-        return Server.start(ServerConfig.embedded(dir.resolve("data")).withAudit(audit));
+        return fixture.start(c -> ServerConfig.embedded(dir.resolve("data")).withAudit(audit)).server();
     }
 
     static SSLContext admin(Server server) {

@@ -9,6 +9,7 @@ import io.portcullis.api.Json;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
 import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import io.portcullis.testing.Tls;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -28,6 +30,7 @@ import tools.jackson.databind.JsonNode;
  */
 @EndToEnd
 class AuditE2eTest {
+    @RegisterExtension static final TestServer fixture = TestServer.notStarted();
     static final String ALICE_TOKEN = "alice-token-audit-8675309";
     static final String POLICY = """
             apiVersion: audit.k8s.io/v1
@@ -58,9 +61,9 @@ class AuditE2eTest {
         Path tokens = dir.resolve("tokens.csv");
         Files.writeString(tokens, ALICE_TOKEN + ",alice,1001,\"devs\"\n");
         log = new AuditLog(dir.resolve("logs/audit.log"));
-        server = Server.start(ServerConfig.embedded(dir.resolve("data"))
+        server = fixture.start(c -> ServerConfig.embedded(dir.resolve("data"))
                 .withAuthentication(a -> a.withTokenAuthFile(tokens))
-                .withAudit(a -> a.withPolicyFile(policy).withLog(log.file().toString(), a.logBuffering())));
+                .withAudit(a -> a.withPolicyFile(policy).withLog(log.file().toString(), a.logBuffering()))).server();
         admin = Tls.client(List.of(server.pki().caCertificate()), List.of(server.pki().adminCertificate()), server.pki().adminKey());
         anonymous = Tls.trusting(List.of(server.pki().caCertificate()));
         send(admin, server.url() + "/api/v1/namespaces", "POST", "{\"metadata\":{\"name\":\"audited\"}}");

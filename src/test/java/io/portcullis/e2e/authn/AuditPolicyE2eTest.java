@@ -9,6 +9,7 @@ import io.portcullis.api.Json;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
 import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import io.portcullis.testing.Tls;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -30,6 +32,7 @@ import tools.jackson.databind.JsonNode;
  */
 @EndToEnd
 class AuditPolicyE2eTest {
+    @RegisterExtension static final TestServer fixture = TestServer.notStarted();
     static final String ALICE = "alice-policy-token-1618033";
     static final String BOB = "bob-policy-token-2718281";
     static final String CAROL = "carol-policy-token-3141592";
@@ -76,9 +79,9 @@ class AuditPolicyE2eTest {
         Path tokens = Files.writeString(dir.resolve("tokens.csv"), ALICE + ",alice,1001,\"devs,system:masters\"\n"
                 + BOB + ",bob,1002,\"auditors,system:masters\"\n" + CAROL + ",carol,1003,\"auditors,system:masters\"\n");
         log = new AuditLog(dir.resolve("audit.log"));
-        server = Server.start(ServerConfig.embedded(dir.resolve("data"))
+        server = fixture.start(c -> ServerConfig.embedded(dir.resolve("data"))
                 .withAuthentication(a -> a.withTokenAuthFile(tokens))
-                .withAudit(a -> a.withPolicyFile(policy).withLog(log.file().toString(), a.logBuffering())));
+                .withAudit(a -> a.withPolicyFile(policy).withLog(log.file().toString(), a.logBuffering()))).server();
         admin = Tls.client(List.of(server.pki().caCertificate()), List.of(server.pki().adminCertificate()), server.pki().adminKey());
         plain = Tls.trusting(List.of(server.pki().caCertificate()));
     }

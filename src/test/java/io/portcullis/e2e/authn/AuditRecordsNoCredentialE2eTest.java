@@ -13,6 +13,7 @@ import io.portcullis.pki.Passwords;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
 import io.portcullis.testing.EndToEnd;
+import io.portcullis.testing.TestServer;
 import io.portcullis.testing.Tls;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -40,6 +42,7 @@ import tools.jackson.databind.JsonNode;
  */
 @EndToEnd
 class AuditRecordsNoCredentialE2eTest {
+    @RegisterExtension final TestServer fixture = TestServer.notStarted();
     static final String ALICE_TOKEN = "alice-token-2718281828459";
     static final String WRONG_TOKEN = "wrong-token-1414213562373";
     static final String CAROL_PASSWORD = "carol-password-1732050807";
@@ -118,11 +121,11 @@ class AuditRecordsNoCredentialE2eTest {
             Path auditLog = dir.resolve("audit.log");
             Path auditHook = kubeconfig(dir.resolve("audit-webhook.kubeconfig"), auditWebhook, "/audit", AUDIT_WEBHOOK_TOKEN);
             Path tokenHook = kubeconfig(dir.resolve("token-webhook.kubeconfig"), tokenWebhook, "/authenticate", "");
-            Server server = Server.start(ServerConfig.embedded(dir.resolve("data"))
+            Server server = fixture.start(c -> ServerConfig.embedded(dir.resolve("data"))
                     .withAuthentication(a -> a.withTokenAuthFile(tokens).withBasicAuthFile(basic).withOidc(oidc)
                             .withWebhook(tokenHook, Duration.ofSeconds(10)))
                     .withAudit(a -> a.withPolicyFile(policy).withLog(auditLog.toString(), a.logBuffering())
-                            .withWebhook(auditHook, new io.portcullis.audit.Buffering(a.webhookBuffering().mode(), 1000, 50, Duration.ofMillis(200)))));
+                            .withWebhook(auditHook, new io.portcullis.audit.Buffering(a.webhookBuffering().mode(), 1000, 50, Duration.ofMillis(200))))).server();
             try {
                 String sa = use(server, oidcToken);
                 secrets.add(sa);
