@@ -2,11 +2,7 @@ package io.portcullis.registry;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
-import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import io.portcullis.api.Json;
 import io.portcullis.api.ResourceType;
@@ -176,12 +172,15 @@ public final class LeastPrivilegeReviewKind {
         @JsonProperty("reason") String reason;
     }
 
-    /** Ready to apply: roles before the bindings that refer to them. */
+    /**
+     * Ready to apply: whole rbac.authorization.k8s.io/v1 objects, roles before the bindings that
+     * refer to them. Published as untyped objects, so that the RBAC kinds keep one schema, described with their own group.
+     */
     public static final class Suggestion {
-        @JsonProperty("clusterRoles") List<ClusterRole> clusterRoles;
-        @JsonProperty("clusterRoleBindings") List<ClusterRoleBinding> clusterRoleBindings;
-        @JsonProperty("roles") List<Role> roles;
-        @JsonProperty("roleBindings") List<RoleBinding> roleBindings;
+        @JsonProperty("clusterRoles") List<Object> clusterRoles;
+        @JsonProperty("clusterRoleBindings") List<Object> clusterRoleBindings;
+        @JsonProperty("roles") List<Object> roles;
+        @JsonProperty("roleBindings") List<Object> roleBindings;
     }
 
     /** A held rule, narrowed to what went unused, and the binding that grants it. */
