@@ -69,6 +69,8 @@ public final class WatchCache implements AutoCloseable {
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile long revision;
+    /** Every event up to here is applied and heard by the listeners (derived state): what freshness waits for. */
+    private volatile long settled;
     private volatile boolean closed;
     private final Thread thread;
     private volatile Store.Watch watch;
@@ -146,6 +148,7 @@ public final class WatchCache implements AutoCloseable {
             after = page.continueAfter();
         } while (after != null);
         revision = at;
+        settled = at;
         for (Bucket b : buckets.values()) b.oldest = at;
         watch = store.watch(ROOT, at);
     }
@@ -212,12 +215,12 @@ public final class WatchCache implements AutoCloseable {
                 // a corrupt value: what was there is gone from every view (derived state forgets it too)
                 b.items.remove(key);
                 revision = e.revision();
-                advanced.signalAll();
-                if (previous == null) return;
-                ce = new CacheEvent(CacheEvent.Type.DELETED, previous, previous);
-                b.history.addLast(ce);
-                if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
-                for (Watcher w : b.watchers) w.deliver(ce);
+                ce = previous == null ? null : new CacheEvent(CacheEvent.Type.DELETED, previous, previous);
+                if (ce != null) {
+                    b.history.addLast(ce);
+                    if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
+                    for (Watcher w : b.watchers) w.deliver(ce);
+                }
             } else if (e.type() == Store.Event.Type.DELETE) {
                 b.items.remove(key);
                 ce = new CacheEvent(CacheEvent.Type.DELETED, item, previous);
@@ -230,19 +233,34 @@ public final class WatchCache implements AutoCloseable {
                 if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
                 revision = e.revision();
                 for (Watcher w : b.watchers) w.deliver(ce);
-                advanced.signalAll();
             }
         } finally {
             lock.writeLock().unlock();
         }
-        for (Listener l : listeners) {
-            if (key.startsWith(l.prefix)) {
-                try {
-                    l.consumer.accept(ce);
-                } catch (RuntimeException ex) {
-                    LOG.error("cache listener on {} failed", l.prefix, ex);
+        if (ce != null) {
+            for (Listener l : listeners) {
+                if (key.startsWith(l.prefix)) {
+                    try {
+                        l.consumer.accept(ce);
+                    } catch (RuntimeException ex) {
+                        LOG.error("cache listener on {} failed", l.prefix, ex);
+                    }
                 }
             }
+        }
+        settle(e.revision());
+    }
+
+    /** Listeners have heard everything up to the revision: freshness waiters may go on. */
+    private void settle(long rev) {
+        lock.writeLock().lock();
+        try {
+            if (rev > settled) {
+                settled = rev;
+                advanced.signalAll();
+            }
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 
@@ -285,8 +303,9 @@ public final class WatchCache implements AutoCloseable {
     private void advance(long progress) {
         lock.writeLock().lock();
         try {
-            if (progress > revision) {
-                revision = progress;
+            if (progress > revision) revision = progress;
+            if (progress > settled) {
+                settled = progress;
                 advanced.signalAll();
             }
         } finally {
@@ -304,13 +323,13 @@ public final class WatchCache implements AutoCloseable {
      * writes outside /registry/ (the store's own records, another prefix) that bring no event here.
      */
     public boolean waitFor(long rev, Duration timeout) {
-        if (revision >= rev) return true;
+        if (settled >= rev) return true;
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         long nextRequest = start + PROGRESS_AFTER_NANOS;
         lock.writeLock().lock();
         try {
-            while (revision < rev) {
+            while (settled < rev) {
                 long now = System.nanoTime();
                 long left = deadline - now;
                 if (left <= 0) return false;
@@ -347,7 +366,7 @@ public final class WatchCache implements AutoCloseable {
      * a store whose revision is a memory read. A remote store's caller waits with {@link #waitFresh}.
      */
     public boolean fresh() {
-        return store.currentRevisionIsLocal() && revision >= store.currentRevision();
+        return store.currentRevisionIsLocal() && settled >= store.currentRevision();
     }
 
     /** The item as of the newest acknowledged write: at once when the cache is known fresh, else after waiting for it (503 on timeout). */
