@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +47,7 @@ public final class AccessRecorder {
     private final Map<String, Subject> subjects = new ConcurrentHashMap<>();
     private final AtomicBoolean evictingSubjects = new AtomicBoolean();
     private volatile boolean changed;
+    private volatile String id = UUID.randomUUID().toString();
 
     public AccessRecorder(int maxSubjects, int maxRequestsPerSubject, Clock clock) {
         if (maxSubjects < 1 || maxRequestsPerSubject < 1) throw new IllegalArgumentException("the bounds must be positive");
@@ -102,6 +104,16 @@ public final class AccessRecorder {
         }
     }
 
+    /**
+     * Where a least-privilege answer reads one subject's records: a recorder itself, or the records
+     * of every replica merged.
+     */
+    @FunctionalInterface
+    public interface Source {
+        /** A recorder holding the subject's records (empty when it was never seen); the caller only reads it. */
+        AccessRecorder forSubject(String subject);
+    }
+
     /** Records one decision; {@code allowed} is whether the request may proceed. */
     public void record(Attributes a, boolean allowed) {
         String name = a.user().name();
@@ -116,6 +128,7 @@ public final class AccessRecorder {
         if (c == null) c = s.add(key, now);
         c.hit(allowed, now);
         if (s.lastSeen != now) s.lastSeen = now;
+        if (!s.changed) s.changed = true;
         if (!changed) changed = true;
     }
 
@@ -146,6 +159,7 @@ public final class AccessRecorder {
         final AtomicBoolean evicting = new AtomicBoolean();
         volatile List<String> groups = List.of();
         volatile long lastSeen;
+        volatile boolean changed = true;   // since the last takeChanged
 
         Subject(long now) {
             this.lastSeen = now;   // the newest: never the one evicted for its own arrival
@@ -167,7 +181,7 @@ public final class AccessRecorder {
     private static final class Counts {
         final AtomicLong allowed = new AtomicLong();
         final AtomicLong denied = new AtomicLong();
-        final long firstSeen;
+        volatile long firstSeen;
         volatile long lastSeen;
         volatile long lastAllowed;   // 0: never
         volatile long lastDenied;
@@ -231,46 +245,112 @@ public final class AccessRecorder {
 
     // ---- persistence ----
 
+    /**
+     * This recorder's own name, kept in its file: the key its records are shared under when
+     * several replicas merge theirs (a new one for a recorder that starts without a file).
+     */
+    public String id() {
+        return id;
+    }
+
+    /**
+     * The names of the subjects recorded since the last call (or since {@link #load}), each once;
+     * for a sharer that writes only what changed.
+     */
+    public List<String> takeChanged() {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Subject> e : subjects.entrySet()) {
+            if (e.getValue().changed) {
+                e.getValue().changed = false;
+                out.add(e.getKey());
+            }
+        }
+        return out;
+    }
+
     /** Writes every record to {@code file} (0600, replaced atomically). */
     public void save(Path file) throws IOException {
         changed = false;
         ObjectNode root = Json.object();
         root.put("format", FORMAT);
+        root.put("id", id);
         ArrayNode list = root.putArray("subjects");
-        for (Map.Entry<String, Subject> e : subjects.entrySet()) {
-            ObjectNode s = list.addObject();
-            s.put("name", e.getKey());
-            ArrayNode groups = s.putArray("groups");
-            e.getValue().groups.forEach(groups::add);
-            ArrayNode requests = s.putArray("requests");
-            for (Map.Entry<Request, Counts> r : e.getValue().requests.entrySet()) {
-                Request q = r.getKey();
-                Counts c = r.getValue();
-                ObjectNode o = requests.addObject();
-                o.put("verb", q.verb());
-                if (q.resourceRequest()) {
-                    o.put("apiGroup", q.apiGroup());
-                    o.put("resource", q.resource());
-                    if (!q.subresource().isEmpty()) o.put("subresource", q.subresource());
-                    if (!q.namespace().isEmpty()) o.put("namespace", q.namespace());
-                    if (!q.name().isEmpty()) o.put("name", q.name());
-                } else {
-                    o.put("path", q.path());
-                }
-                o.put("allowed", c.allowed.get());
-                o.put("denied", c.denied.get());
-                o.put("firstSeen", c.firstSeen);
-                o.put("lastSeen", c.lastSeen);
-                if (c.lastAllowed != 0) o.put("lastAllowed", c.lastAllowed);
-                if (c.lastDenied != 0) o.put("lastDenied", c.lastDenied);
-            }
+        for (String name : subjects.keySet()) {
+            ObjectNode s = subjectJson(name);
+            if (s != null) list.add(s);
         }
         SecureFiles.writePrivate(file, Json.string(root));
     }
 
     /**
-     * Adds the records of {@code file}, written by {@link #save}; a missing file adds nothing. A file
-     * that cannot be read is logged and left out (the records only inform; the next save replaces it).
+     * One subject's records as JSON ({@code name}, {@code groups}, {@code requests}), as the file
+     * holds them and {@link #merge} takes them; null when the subject is not recorded.
+     */
+    public ObjectNode subjectJson(String name) {
+        Subject subject = subjects.get(name);
+        if (subject == null) return null;
+        ObjectNode s = Json.object();
+        s.put("name", name);
+        ArrayNode groups = s.putArray("groups");
+        subject.groups.forEach(groups::add);
+        ArrayNode requests = s.putArray("requests");
+        for (Map.Entry<Request, Counts> r : subject.requests.entrySet()) {
+            Request q = r.getKey();
+            Counts c = r.getValue();
+            ObjectNode o = requests.addObject();
+            o.put("verb", q.verb());
+            if (q.resourceRequest()) {
+                o.put("apiGroup", q.apiGroup());
+                o.put("resource", q.resource());
+                if (!q.subresource().isEmpty()) o.put("subresource", q.subresource());
+                if (!q.namespace().isEmpty()) o.put("namespace", q.namespace());
+                if (!q.name().isEmpty()) o.put("name", q.name());
+            } else {
+                o.put("path", q.path());
+            }
+            o.put("allowed", c.allowed.get());
+            o.put("denied", c.denied.get());
+            o.put("firstSeen", c.firstSeen);
+            o.put("lastSeen", c.lastSeen);
+            if (c.lastAllowed != 0) o.put("lastAllowed", c.lastAllowed);
+            if (c.lastDenied != 0) o.put("lastDenied", c.lastDenied);
+        }
+        return s;
+    }
+
+    /**
+     * Adds one subject's records, as {@link #subjectJson} gives them (another replica's, or this
+     * one's from its file): counts add up, the earliest first and the latest last sightings win,
+     * the groups are the ones given. The subject counts as changed.
+     */
+    public void merge(JsonNode s) {
+        String name = s.path("name").asString("");
+        Subject subject = subjects.computeIfAbsent(name, k -> new Subject(0));
+        List<String> groups = new ArrayList<>();
+        s.path("groups").forEach(g -> groups.add(g.asString("")));
+        if (!groups.isEmpty() || subject.groups.isEmpty()) subject.groups = List.copyOf(groups);
+        for (JsonNode o : s.path("requests")) {
+            Request q = o.has("path")
+                    ? new Request(false, o.path("verb").asString(""), "", "", "", "", "", o.path("path").asString(""))
+                    : new Request(true, o.path("verb").asString(""), o.path("apiGroup").asString(""), o.path("resource").asString(""),
+                            o.path("subresource").asString(""), o.path("namespace").asString(""), o.path("name").asString(""), "");
+            long first = o.path("firstSeen").asLong(0);
+            Counts c = subject.requests.computeIfAbsent(q, k -> new Counts(first));
+            c.allowed.addAndGet(o.path("allowed").asLong(0));
+            c.denied.addAndGet(o.path("denied").asLong(0));
+            if (first < c.firstSeen) c.firstSeen = first;
+            c.lastSeen = Math.max(c.lastSeen, o.path("lastSeen").asLong(0));
+            c.lastAllowed = Math.max(c.lastAllowed, o.path("lastAllowed").asLong(0));
+            c.lastDenied = Math.max(c.lastDenied, o.path("lastDenied").asLong(0));
+            subject.lastSeen = Math.max(subject.lastSeen, c.lastSeen);
+        }
+        subject.changed = true;
+    }
+
+    /**
+     * Adds the records of {@code file}, written by {@link #save}, and takes its id; a missing file
+     * adds nothing. A file that cannot be read is logged and left out (the records only inform; the
+     * next save replaces it).
      */
     public void load(Path file) {
         JsonNode root;
@@ -286,27 +366,9 @@ public final class AccessRecorder {
             LOG.warn("access records {} are not in the format {}, starting without them", file, FORMAT);
             return;
         }
-        for (JsonNode s : root.path("subjects")) {
-            String name = s.path("name").asString("");
-            Subject subject = subjects.computeIfAbsent(name, k -> new Subject(0));
-            List<String> groups = new ArrayList<>();
-            s.path("groups").forEach(g -> groups.add(g.asString("")));
-            subject.groups = List.copyOf(groups);
-            for (JsonNode o : s.path("requests")) {
-                Request q = o.has("path")
-                        ? new Request(false, o.path("verb").asString(""), "", "", "", "", "", o.path("path").asString(""))
-                        : new Request(true, o.path("verb").asString(""), o.path("apiGroup").asString(""), o.path("resource").asString(""),
-                                o.path("subresource").asString(""), o.path("namespace").asString(""), o.path("name").asString(""), "");
-                Counts c = new Counts(o.path("firstSeen").asLong(0));
-                c.allowed.set(o.path("allowed").asLong(0));
-                c.denied.set(o.path("denied").asLong(0));
-                c.lastSeen = o.path("lastSeen").asLong(0);
-                c.lastAllowed = o.path("lastAllowed").asLong(0);
-                c.lastDenied = o.path("lastDenied").asLong(0);
-                subject.requests.put(q, c);
-                subject.lastSeen = Math.max(subject.lastSeen, c.lastSeen);
-            }
-        }
+        String saved = root.path("id").asString("");
+        if (!saved.isEmpty()) id = saved;
+        for (JsonNode s : root.path("subjects")) merge(s);
         changed = false;
     }
 }

@@ -118,6 +118,9 @@ public final class Main implements Callable<Integer> {
         String authzAuthorizedTtl = "5m";
         @Option(names = "--authorization-webhook-cache-unauthorized-ttl", description = "Cache for denied webhook answers (default: 30s).")
         String authzUnauthorizedTtl = "30s";
+        @Option(names = "--access-records-interval", description = "How often the requests each subject was authorized and denied "
+                + "for are saved to the data directory and, on etcd, shared with the other replicas (default: 1m).")
+        String accessRecordsInterval = "1m";
         @Option(names = "--enable-admission-plugins", split = ",", description = "Admission plugins to run besides the default ones "
                 + "(NamespaceLifecycle and ServiceAccount, both on by default); they run in kube-apiserver's order whatever this one is.")
         List<String> enableAdmissionPlugins = new ArrayList<>();
@@ -279,7 +282,11 @@ public final class Main implements Callable<Integer> {
                     anonymousAuth, oidc, authnWebhookConfig, Durations.parse("--authentication-token-webhook-cache-ttl", authnWebhookCacheTtl));
             ServerConfig.Authorization authorization = new ServerConfig.Authorization(authorizationModes, authzWebhookConfig,
                     Durations.parse("--authorization-webhook-cache-authorized-ttl", authzAuthorizedTtl),
-                    Durations.parse("--authorization-webhook-cache-unauthorized-ttl", authzUnauthorizedTtl));
+                    Durations.parse("--authorization-webhook-cache-unauthorized-ttl", authzUnauthorizedTtl),
+                    Durations.parse("--access-records-interval", accessRecordsInterval));
+            if (authorization.accessRecordsInterval().isZero()) {
+                throw new IllegalArgumentException("--access-records-interval must be greater than zero");
+            }
             ServerConfig.ServiceAccounts sa = new ServerConfig.ServiceAccounts(saSigningKeyFile, saKeyFiles, saIssuers, apiAudiences,
                     saLookup, saMaxExpiration == null ? null : Durations.parse("--service-account-max-token-expiration", saMaxExpiration),
                     saExtend, saJwksUri, legacyTokenSecrets);

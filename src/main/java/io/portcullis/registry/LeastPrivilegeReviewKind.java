@@ -44,7 +44,7 @@ public final class LeastPrivilegeReviewKind {
                 io.portcullis.api.patch.PatchSchemas.ONLY_METADATA, null);
     }
 
-    static ObjectNode status(ObjectNode review, ResourceType t, UserInfo requester, AccessRecorder recorder, LeastPrivilege leastPrivilege,
+    static ObjectNode status(ObjectNode review, ResourceType t, UserInfo requester, AccessRecorder.Source records, LeastPrivilege leastPrivilege,
                              Authorizer authorizer, List<String> modes, Clock clock) {
         JsonNode spec = review.path("spec");
         String subject = spec.path("subject").asString("");
@@ -74,10 +74,28 @@ public final class LeastPrivilegeReviewKind {
             clusterBindings = allowed(authorizer, requester, "clusterrolebindings") && allowed(authorizer, requester, "clusterroles");
         }
         Instant from = since.isMissingNode() || since.isNull() ? null : clock.instant().minusSeconds(since.asLong());
-        LeastPrivilege.Report report = leastPrivilege.report(recorder, subject, from, ns, clusterBindings);
+        LeastPrivilege.Report report = leastPrivilege.report(records.forSubject(subject), subject, from, ns, clusterBindings);
 
+        ObjectNode status = status(report);
+        List<String> notes = new ArrayList<>();
+        if (report.incomplete()) {
+            notes.add("ClusterRoleBindings are not shown: " + ForbiddenMessages.of(
+                    Attributes.resource(requester, "list", LeastPrivilege.RBAC, "clusterrolebindings", "", "", ""), ""));
+        }
+        String others = WhoCanReviewKind.otherAuthorizers(modes);
+        if (!others.isEmpty()) notes.add(others);
+        if (!notes.isEmpty()) status.put("reason", String.join("; ", notes));
+        return status;
+    }
+
+    /**
+     * A report as the review's status: since, allowedRequests, suggestion, unused, denied,
+     * allowedToAll and incomplete (the reason is the caller's). Also how the command writes a
+     * report it made itself, from an audit log.
+     */
+    public static ObjectNode status(LeastPrivilege.Report report) {
         ObjectNode status = Json.object();
-        if (from != null) status.put("since", from.toString());
+        if (report.since() != null) status.put("since", report.since().toString());
         status.put("allowedRequests", report.allowedRequests());
         ObjectNode suggestion = status.putObject("suggestion");
         LeastPrivilege.Suggestion s = report.suggestion();
@@ -101,15 +119,7 @@ public final class LeastPrivilegeReviewKind {
         }
         requests(status.putArray("denied"), report.denied());
         requests(status.putArray("allowedToAll"), report.allowedToAll());
-        List<String> notes = new ArrayList<>();
-        if (report.incomplete()) {
-            status.put("incomplete", true);
-            notes.add("ClusterRoleBindings are not shown: " + ForbiddenMessages.of(
-                    Attributes.resource(requester, "list", LeastPrivilege.RBAC, "clusterrolebindings", "", "", ""), ""));
-        }
-        String others = WhoCanReviewKind.otherAuthorizers(modes);
-        if (!others.isEmpty()) notes.add(others);
-        if (!notes.isEmpty()) status.put("reason", String.join("; ", notes));
+        if (report.incomplete()) status.put("incomplete", true);
         return status;
     }
 

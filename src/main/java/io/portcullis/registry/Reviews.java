@@ -41,7 +41,7 @@ public final class Reviews {
     private final WhoCan whoCan;
     private final List<String> authorizationModes;
     private final List<ResourceType> resources;
-    private final AccessRecorder recorder;
+    private final AccessRecorder.Source records;
     private final LeastPrivilege leastPrivilege;
 
     /**
@@ -51,10 +51,10 @@ public final class Reviews {
      * @param whoCan RBAC read backwards, for WhoCanReview
      * @param authorizationModes --authorization-mode, which WhoCanReview states when RBAC is not alone
      * @param resources the stored kinds, the rows of AccessMatrixReview
-     * @param recorder the requests seen, and leastPrivilege reading them against RBAC, for LeastPrivilegeReview
+     * @param records the requests seen (this replica's, or every replica's), and leastPrivilege reading them against RBAC, for LeastPrivilegeReview
      */
     public Reviews(TokenAuthenticator tokens, List<String> apiAudiences, Authorizer authorizer, RuleResolver rules, WhoCan whoCan,
-                   List<String> authorizationModes, List<ResourceType> resources, AccessRecorder recorder, LeastPrivilege leastPrivilege) {
+                   List<String> authorizationModes, List<ResourceType> resources, AccessRecorder.Source records, LeastPrivilege leastPrivilege) {
         this.tokens = tokens;
         this.apiAudiences = List.copyOf(apiAudiences);
         this.authorizer = authorizer;
@@ -62,7 +62,7 @@ public final class Reviews {
         this.whoCan = whoCan;
         this.authorizationModes = List.copyOf(authorizationModes);
         this.resources = List.copyOf(resources);
-        this.recorder = recorder;
+        this.records = records;
         this.leastPrivilege = leastPrivilege;
     }
 
@@ -84,7 +84,7 @@ public final class Reviews {
             case "selfsubjectrulesreviews" -> rulesReview(review, requester);
             case "whocanreviews" -> WhoCanReviewKind.status(review, t, requester, whoCan, authorizer, authorizationModes);
             case "accessmatrixreviews" -> AccessMatrixReviewKind.status(review, t, requester, resources, authorizer, rules);
-            case "leastprivilegereviews" -> LeastPrivilegeReviewKind.status(review, t, requester, recorder, leastPrivilege, authorizer,
+            case "leastprivilegereviews" -> LeastPrivilegeReviewKind.status(review, t, requester, records, leastPrivilege, authorizer,
                     authorizationModes, Clock.systemUTC());
             default -> throw new IllegalArgumentException("not a review kind: " + t.resource());
         };

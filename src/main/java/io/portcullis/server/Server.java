@@ -106,8 +106,8 @@ public final class Server implements AutoCloseable {
     /** How often etcd is asked whether it answers, and how stale the last answer may be for /readyz/etcd. */
     private static final Duration ETCD_PROBE_EVERY = Duration.ofSeconds(1);
     private static final Duration ETCD_PROBE_STALE = Duration.ofSeconds(3);
-    /** How often the access records are written to the data directory (when they changed), besides at shutdown. */
-    private static final Duration ACCESS_RECORDS_INTERVAL = Duration.ofMinutes(1);
+    /** On etcd, the records of a replica silent for this many intervals are removed by the others. */
+    private static final int ACCESS_RECORDS_RETENTION_INTERVALS = 10;
     static final String ACCESS_RECORDS = "access-records.json";
 
     private final ServerConfig config;
@@ -129,6 +129,8 @@ public final class Server implements AutoCloseable {
     private volatile boolean stopping;
     private final AccessRecorder accessRecorder = AccessRecorder.bounded();
     private LeastPrivilege leastPrivilege;
+    /** On etcd, every replica's access records; null on SQLite. */
+    private SharedAccessRecords sharedAccessRecords;
 
     private Server(ServerConfig config) throws IOException {
         this.config = config;
@@ -254,8 +256,15 @@ public final class Server implements AutoCloseable {
         Bodies bodies = new Bodies(protobuf);
         accessRecorder.load(config.dataDir().resolve(ACCESS_RECORDS));
         this.leastPrivilege = rbac.leastPrivilege();
+        Duration recordsInterval = config.authorization().accessRecordsInterval();
+        AccessRecorder.Source records = subject -> accessRecorder;
+        if (backing instanceof EtcdStore) {
+            sharedAccessRecords = new SharedAccessRecords(store, accessRecorder,
+                    recordsInterval.multipliedBy(ACCESS_RECORDS_RETENTION_INTERVALS), Clock.systemUTC());
+            records = sharedAccessRecords;
+        }
         Reviews reviews = new Reviews(tokens, serviceAccounts.apiAudiences(), authorizer, rbac.authorizer(), rbac.whoCan(),
-                config.authorization().modes(), stored, accessRecorder, leastPrivilege);
+                config.authorization().modes(), stored, records, leastPrivilege);
         for (ResourceType t : reviewKinds) routes.add(new Route.Review(t, reviews));
         Discovery discovery = new Discovery(served);
         // built on first use: they read every model class, which start-up need not wait for
@@ -298,8 +307,10 @@ public final class Server implements AutoCloseable {
             throw new IOException("cannot listen on " + serving.bindAddress() + ":" + serving.securePort() + ": " + rootMessage(e), e);
         }
         scheduleCompaction(config.storage().compactionInterval());
-        vertx.setPeriodic(ACCESS_RECORDS_INTERVAL.toMillis(), id -> workers.execute(() -> {
+        // written on a worker on a timer, never on a request's path
+        vertx.setPeriodic(recordsInterval.toMillis(), id -> workers.execute(() -> {
             if (accessRecorder.changed()) saveAccessRecords();
+            if (sharedAccessRecords != null) sharedAccessRecords.flush();
         }));
         this.url = "https://" + ("0.0.0.0".equals(serving.bindAddress()) || "::".equals(serving.bindAddress()) ? "127.0.0.1" : host)
                 + ":" + http.actualPort();
@@ -697,7 +708,10 @@ public final class Server implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (http != null) saveAccessRecords();   // only a server that served has records to keep
+        if (http != null) {   // only a server that served has records to keep
+            saveAccessRecords();
+            if (sharedAccessRecords != null) sharedAccessRecords.flush();
+        }
         if (store != null) store.close();
         if (vertx != null) {
             try {

@@ -158,23 +158,30 @@ public record ServerConfig(Path dataDir, Serving serving, Authentication authent
     public record Oidc(String issuerUrl, String clientId, String usernameClaim, String usernamePrefix, String groupsClaim,
                        String groupsPrefix, Path caFile, List<String> signingAlgs, List<String> requiredClaims) {}
 
-    /** What they may do: --authorization-mode in order, and the SubjectAccessReview webhook's kubeconfig and cache TTLs. */
+    /**
+     * What they may do: --authorization-mode in order, the SubjectAccessReview webhook's kubeconfig and
+     * cache TTLs; and how often the access records are saved (and shared, on etcd): --access-records-interval.
+     */
     public record Authorization(List<String> modes, Path webhookConfigFile, Duration webhookCacheAuthorizedTtl,
-                                Duration webhookCacheUnauthorizedTtl) {
+                                Duration webhookCacheUnauthorizedTtl, Duration accessRecordsInterval) {
         public Authorization {
             modes = List.copyOf(modes);
         }
 
         public static Authorization defaults() {
-            return new Authorization(List.of("RBAC"), null, Duration.ofMinutes(5), Duration.ofSeconds(30));
+            return new Authorization(List.of("RBAC"), null, Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(1));
         }
 
         public Authorization withModes(List<String> m) {
-            return new Authorization(m, webhookConfigFile, webhookCacheAuthorizedTtl, webhookCacheUnauthorizedTtl);
+            return new Authorization(m, webhookConfigFile, webhookCacheAuthorizedTtl, webhookCacheUnauthorizedTtl, accessRecordsInterval);
         }
 
         public Authorization withWebhook(Path configFile, Duration authorizedTtl, Duration unauthorizedTtl) {
-            return new Authorization(modes, configFile, authorizedTtl, unauthorizedTtl);
+            return new Authorization(modes, configFile, authorizedTtl, unauthorizedTtl, accessRecordsInterval);
+        }
+
+        public Authorization withAccessRecordsInterval(Duration interval) {
+            return new Authorization(modes, webhookConfigFile, webhookCacheAuthorizedTtl, webhookCacheUnauthorizedTtl, interval);
         }
     }
 

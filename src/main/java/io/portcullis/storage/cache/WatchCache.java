@@ -37,6 +37,11 @@ import org.slf4j.LoggerFactory;
 public final class WatchCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WatchCache.class);
     private static final String ROOT = "/registry/";
+    /**
+     * The server's own records that change often, are never served as a kind and are read from
+     * the store when needed: their events only move the cache's revision.
+     */
+    public static final String UNCACHED = "/registry/portcullis.io/uncached/";
     private static final int HISTORY = 20_000;
     private static final Duration POLL = Duration.ofMillis(20);
     /** A waiter behind the store asks it for a progress report after this long, then at most this often. */
@@ -141,6 +146,7 @@ public final class WatchCache implements AutoCloseable {
             Store.Page page = store.list(ROOT, at, 2000, after);
             at = page.revision();
             for (Store.Entry e : page.entries()) {
+                if (e.key().startsWith(UNCACHED)) continue;
                 Bucket b = bucket(e.key());
                 Item item = decode(b, e, e.modRevision());
                 if (item != null) b.items.put(e.key(), item);
@@ -197,6 +203,10 @@ public final class WatchCache implements AutoCloseable {
 
     private void apply(Store.Event e) {
         String key = e.entry().key();
+        if (key.startsWith(UNCACHED)) {
+            advance(e.revision());
+            return;
+        }
         Bucket b = bucket(key);
         CacheEvent ce;
         lock.writeLock().lock();
