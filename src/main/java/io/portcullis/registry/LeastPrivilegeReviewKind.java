@@ -30,7 +30,8 @@ import tools.jackson.databind.node.ObjectNode;
  * requests the server saw it make in the last spec.sinceSeconds (all recorded when absent), in
  * spec.namespace only when set: status.suggestion, the Roles, ClusterRoles and bindings that allow
  * exactly what it was allowed; status.unused, the rules it holds through its bindings and did not
- * use, each with its binding; status.denied, what it was refused (see {@link LeastPrivilege}).
+ * use, each with its binding; status.denied, what it was refused; status.allowed, every request it
+ * was allowed, with its counts (see {@link LeastPrivilege}).
  * Asking takes what a who-can takes: to list the RoleBindings and Roles (of the namespace, or of
  * every namespace) and, for ClusterRoleBindings to count, those and ClusterRoles; a namespaced
  * review without the latter is marked incomplete, a cluster-wide one is refused.
@@ -90,7 +91,7 @@ public final class LeastPrivilegeReviewKind {
 
     /**
      * A report as the review's status: since, allowedRequests, suggestion, unused, denied,
-     * allowedToAll and incomplete (the reason is the caller's). Also how the command writes a
+     * allowedToAll, allowed and incomplete (the reason is the caller's). Also how the command writes a
      * report it made itself, from an audit log.
      */
     public static ObjectNode status(LeastPrivilege.Report report) {
@@ -119,6 +120,7 @@ public final class LeastPrivilegeReviewKind {
         }
         requests(status.putArray("denied"), report.denied());
         requests(status.putArray("allowedToAll"), report.allowedToAll());
+        requests(status.putArray("allowed"), report.allowed());
         if (report.incomplete()) status.put("incomplete", true);
         return status;
     }
@@ -178,6 +180,7 @@ public final class LeastPrivilegeReviewKind {
         @JsonProperty("unused") List<UnusedRule> unused;
         @JsonProperty("denied") List<ObservedRequest> denied;
         @JsonProperty("allowedToAll") List<ObservedRequest> allowedToAll;
+        @JsonProperty("allowed") List<ObservedRequest> allowed;
         @JsonProperty("incomplete") Boolean incomplete;
         @JsonProperty("reason") String reason;
     }

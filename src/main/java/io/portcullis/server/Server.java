@@ -308,10 +308,11 @@ public final class Server implements AutoCloseable {
         }
         scheduleCompaction(config.storage().compactionInterval());
         // written on a worker on a timer, never on a request's path
-        vertx.setPeriodic(recordsInterval.toMillis(), id -> workers.execute(() -> {
+        long recordsTimer = vertx.setPeriodic(recordsInterval.toMillis(), id -> workers.execute(() -> {
             if (accessRecorder.changed()) saveAccessRecords();
             if (sharedAccessRecords != null) sharedAccessRecords.flush();
         }));
+        closeables.add(() -> vertx.cancelTimer(recordsTimer));   // before the workers stop taking tasks
         this.url = "https://" + ("0.0.0.0".equals(serving.bindAddress()) || "::".equals(serving.bindAddress()) ? "127.0.0.1" : host)
                 + ":" + http.actualPort();
         this.kubeconfig = config.dataDir().resolve("admin.kubeconfig");

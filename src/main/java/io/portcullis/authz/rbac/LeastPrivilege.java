@@ -105,11 +105,17 @@ public final class LeastPrivilege {
     public record Unused(Binding binding, PolicyRule rule, List<String> usedVerbs) {}
 
     /**
-     * The whole answer for one subject and window. {@code incomplete} when ClusterRoleBindings were
-     * left out of {@code unused}.
+     * The whole answer for one subject and window. {@code allowed} lists every request allowed in
+     * the window (those allowed to everybody too, also in {@code allowedToAll}); {@code incomplete}
+     * when ClusterRoleBindings were left out of {@code unused}.
      */
     public record Report(String subject, Instant since, String namespace, Suggestion suggestion, List<Unused> unused,
-                         List<Observed> denied, List<Observed> allowedToAll, int allowedRequests, boolean incomplete) {
+                         List<Observed> denied, List<Observed> allowedToAll, List<Observed> allowed, boolean incomplete) {
+        /** How many distinct requests were allowed in the window. */
+        public int allowedRequests() {
+            return allowed.size();
+        }
+
         /** Whether the subject was denied anything in the window. */
         public boolean anyDenied() {
             return !denied.isEmpty();
@@ -137,17 +143,19 @@ public final class LeastPrivilege {
         List<Request> needed = new ArrayList<>();
         List<Observed> toAll = new ArrayList<>();
         List<Observed> denied = new ArrayList<>();
+        List<Observed> seen = new ArrayList<>();
         for (Observed o : recorder.observed(subject, from)) {
             Request r = o.request();
             if (!ns.isEmpty() && !(r.resourceRequest() && r.namespace().equals(ns))) continue;
             if (o.deniedSince(from)) denied.add(o);
             if (!o.allowedSince(from)) continue;
             allowed.add(r);
+            seen.add(o);
             if (rbac.authorize(r.attributes(everybody)).decision() == Decision.ALLOW) toAll.add(o);
             else needed.add(r);
         }
         List<Unused> unused = unused(user, allowed, ns, clusterBindings);
-        return new Report(subject, since, ns, suggest(subject, needed), unused, denied, toAll, allowed.size(), !clusterBindings);
+        return new Report(subject, since, ns, suggest(subject, needed), unused, denied, toAll, seen, !clusterBindings);
     }
 
     // ---- (a) the suggestion ----
