@@ -116,24 +116,28 @@ public final class AccessRecorder {
 
     /** Records one decision; {@code allowed} is whether the request may proceed. */
     public void record(Attributes a, boolean allowed) {
-        String name = a.user().name();
-        Subject s = subjects.get(name);
-        if (s == null) s = addSubject(name);
-        List<String> groups = a.user().groups();
+        record(a.user().name(), a.user().groups(), Request.of(a), allowed, clock.millis());
+    }
+
+    /**
+     * Records one decision for {@code subject}, in {@code groups}, made at {@code atMillis} (as an
+     * audit log tells it); the sightings keep the earliest and the latest time whatever the order.
+     */
+    public void record(String subject, List<String> groups, Request key, boolean allowed, long atMillis) {
+        Subject s = subjects.get(subject);
+        if (s == null) s = addSubject(subject, atMillis);
         // shared fields are written only when they change: readers on other cores keep their cache lines
         if (s.groups != groups) s.groups = groups;
-        Request key = Request.of(a);
         Counts c = s.requests.get(key);
-        long now = clock.millis();
-        if (c == null) c = s.add(key, now);
-        c.hit(allowed, now);
-        if (s.lastSeen != now) s.lastSeen = now;
+        if (c == null) c = s.add(key, atMillis);
+        c.hit(allowed, atMillis);
+        if (s.lastSeen < atMillis) s.lastSeen = atMillis;
         if (!s.changed) s.changed = true;
         if (!changed) changed = true;
     }
 
-    private Subject addSubject(String name) {
-        Subject s = subjects.computeIfAbsent(name, k -> new Subject(clock.millis()));
+    private Subject addSubject(String name, long now) {
+        Subject s = subjects.computeIfAbsent(name, k -> new Subject(now));
         if (subjects.size() > maxSubjects && evictingSubjects.compareAndSet(false, true)) {
             try {
                 evictOldest(subjects, maxSubjects, e -> e.lastSeen);
@@ -194,12 +198,13 @@ public final class AccessRecorder {
         void hit(boolean ok, long now) {
             if (ok) {
                 allowed.incrementAndGet();
-                if (lastAllowed != now) lastAllowed = now;
+                if (lastAllowed < now) lastAllowed = now;
             } else {
                 denied.incrementAndGet();
-                if (lastDenied != now) lastDenied = now;
+                if (lastDenied < now) lastDenied = now;
             }
-            if (lastSeen != now) lastSeen = now;
+            if (lastSeen < now) lastSeen = now;
+            if (firstSeen > now) firstSeen = now;
         }
 
         Observed observed(Request r) {

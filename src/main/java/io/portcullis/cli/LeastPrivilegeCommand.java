@@ -21,6 +21,11 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * {@code portcullis least-privilege}: a LeastPrivilegeReview, printed as the suggested objects in
  * YAML (ready for {@code kubectl apply -f -}) followed, as YAML comments, by what the subject holds
  * and did not use and what it was denied.
+ *
+ * <p>With {@code --from-audit-log}, the requests come from audit logs instead of the server's
+ * records, and the answer is made here by the same code the server runs, against a policy listed
+ * from the server named by the kubeconfig (any Kubernetes API server: the caller must be allowed to
+ * list the RBAC objects), or read from {@code --policy-file} without any server.
  */
 @Command(name = "least-privilege", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Suggest the smallest Roles and bindings that allow what a subject was seen doing, "
@@ -40,6 +45,14 @@ final class LeastPrivilegeCommand implements Callable<Integer> {
     Path kubeconfig;
     @Option(names = {"-o", "--output"}, description = "yaml or json: the whole LeastPrivilegeReview instead.")
     String output;
+    @Option(names = "--from-audit-log", paramLabel = "FILE", split = ",", description = "Read the requests from these audit.k8s.io/v1 "
+            + "JSON-lines logs (--audit-log-path of this server or of kube-apiserver; rotated backups and .gz files too, in any order) "
+            + "instead of the server's records.")
+    List<Path> auditLogs;
+    @Option(names = "--policy-file", paramLabel = "FILE", description = "With --from-audit-log: the Roles, ClusterRoles and bindings "
+            + "to judge against, as YAML or JSON (kubectl get clusterroles,clusterrolebindings,roles,rolebindings -A -o yaml), "
+            + "instead of listing them from the server.")
+    Path policyFile;
 
     @Override
     public Integer call() {
@@ -49,6 +62,7 @@ final class LeastPrivilegeCommand implements Callable<Integer> {
                 throw new ApiClient.Failure("error: unable to match a printer suitable for the output format \"" + output
                         + "\", allowed formats are: json,yaml");
             }
+            if (policyFile != null && auditLogs == null) throw new ApiClient.Failure("error: --policy-file is only used with --from-audit-log");
             ObjectNode review = Json.object();
             review.put("apiVersion", "policy.portcullis.io/v1alpha1");
             review.put("kind", "LeastPrivilegeReview");
@@ -56,8 +70,15 @@ final class LeastPrivilegeCommand implements Callable<Integer> {
             spec.put("subject", subject);
             if (since != null) spec.put("sinceSeconds", seconds(since));
             if (namespace != null) spec.put("namespace", namespace);
-            ApiClient api = ApiClient.load(kubeconfig);
-            JsonNode answer = api.post(WhoCanCommand.API + "leastprivilegereviews", review);
+            JsonNode answer;
+            if (auditLogs == null) {
+                answer = ApiClient.load(kubeconfig).post(WhoCanCommand.API + "leastprivilegereviews", review);
+            } else {
+                review.putObject("metadata");
+                review.set("status", AuditLogReport.status(subject, auditLogs, since == null ? null : seconds(since), namespace,
+                        policyFile, kubeconfig));
+                answer = review;
+            }
             if (output == null) print(out, subject, answer.path("status"));
             else if (output.equals("json")) out.print(new String(Json.pretty(Json.bytes(answer)), StandardCharsets.UTF_8) + "\n");
             else out.print(new YAMLMapper().writeValueAsString(answer));

@@ -31,6 +31,20 @@ public final class RbacPolicy {
     private final WhoCan whoCan = new WhoCan(authorizer, index);
     private final LeastPrivilege leastPrivilege = new LeastPrivilege(authorizer, index);
 
+    /**
+     * A policy of these objects as they are (ClusterRoles with their aggregated rules already in
+     * them, as a server lists them): for answers made outside a server, from a listing or a file.
+     */
+    public static RbacPolicy of(List<Role> roles, List<ClusterRole> clusterRoles, List<RoleBinding> roleBindings,
+                                List<ClusterRoleBinding> clusterRoleBindings) {
+        RbacPolicy p = new RbacPolicy();
+        for (Role r : roles) p.roles.put(r.getMetadata().getNamespace() + "/" + r.getMetadata().getName(), r);
+        for (ClusterRole r : clusterRoles) p.clusterRoles.put(r.getMetadata().getName(), r);
+        for (RoleBinding b : roleBindings) p.index.put(b);
+        for (ClusterRoleBinding b : clusterRoleBindings) p.index.put(b);
+        return p;
+    }
+
     public RbacAuthorizer authorizer() {
         return authorizer;
     }
