@@ -1,5 +1,6 @@
 package io.portcullis.e2e.rbac;
 
+import io.portcullis.server.ServerConfig;
 import io.portcullis.testing.Https;
 import io.portcullis.testing.TestServer;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * A test server with token-file users, driven the way a user would: the real kubectl with the admin
@@ -31,9 +33,14 @@ final class Cluster {
 
     /** Starts {@code server} with a --token-auth-file holding {@code tokenCsv}. */
     static Cluster start(TestServer server, String tokenCsv) throws IOException {
+        return start(server, tokenCsv, UnaryOperator.identity());
+    }
+
+    /** Starts {@code server} with a --token-auth-file holding {@code tokenCsv}, and the configuration changed by {@code more}. */
+    static Cluster start(TestServer server, String tokenCsv, UnaryOperator<ServerConfig> more) throws IOException {
         Path tokens = Files.writeString(server.dir().resolve("tokens.csv"), tokenCsv);
         Path home = Files.createDirectories(server.dir().resolve("home"));
-        server.start(c -> c.withAuthentication(a -> a.withTokenAuthFile(tokens)));
+        server.start(c -> more.apply(c.withAuthentication(a -> a.withTokenAuthFile(tokens))));
         return new Cluster(server, home);
     }
 
