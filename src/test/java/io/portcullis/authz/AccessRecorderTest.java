@@ -129,6 +129,60 @@ class AccessRecorderTest {
         assertThat(back.observed(FOO.name(), null)).isEqualTo(r.observed(FOO.name(), null));
         assertThat(back.observed("alice", null)).isEqualTo(r.observed("alice", null));
         assertThat(back.groups("alice")).isEqualTo(ALICE.groups());
+        assertThat(back.id()).isEqualTo(r.id()).isNotEqualTo(new AccessRecorder(10, 10, clock).id());
+    }
+
+    @Test
+    void mergedRecordsAddTheirCountsAndKeepTheWidestSightings() {
+        Ticking clock = new Ticking();
+        AccessRecorder here = new AccessRecorder(10, 10, clock);
+        AccessRecorder there = new AccessRecorder(10, 10, clock);
+        there.record(get(FOO, "configmaps", "prod", "a"), true);
+        clock.millis += 1000;
+        here.record(get(FOO, "configmaps", "prod", "a"), true);
+        here.record(get(FOO, "configmaps", "prod", "a"), false);
+        there.record(get(FOO, "secrets", "prod", "s"), false);
+        clock.millis += 1000;
+        there.record(get(FOO, "configmaps", "prod", "a"), true);
+
+        AccessRecorder merged = new AccessRecorder(10, 10, clock);
+        merged.merge(here.subjectJson(FOO.name()));
+        merged.merge(there.subjectJson(FOO.name()));
+        List<Observed> seen = merged.observed(FOO.name(), null);
+        assertThat(seen).extracting(o -> o.request().describe() + " " + o.allowed() + "/" + o.denied())
+                .containsExactly("get configmaps/a in prod 3/1", "get secrets/s in prod 0/1");
+        Observed cm = seen.get(0);
+        assertThat(cm.firstSeen()).isEqualTo(Instant.ofEpochMilli(1_000_000));
+        assertThat(cm.lastAllowed()).isEqualTo(Instant.ofEpochMilli(1_002_000));
+        assertThat(cm.lastDenied()).isEqualTo(Instant.ofEpochMilli(1_001_000));
+        assertThat(merged.groups(FOO.name())).isEqualTo(FOO.groups());
+        assertThat(here.subjectJson("nobody")).isNull();
+    }
+
+    @Test
+    void theSubjectsChangedSinceTheLastAskingAreTakenOnce() {
+        Ticking clock = new Ticking();
+        AccessRecorder r = new AccessRecorder(10, 10, clock);
+        r.record(get(FOO, "configmaps", "prod", "a"), true);
+        r.record(get(ALICE, "configmaps", "prod", "a"), true);
+        assertThat(r.takeChanged()).containsExactlyInAnyOrder(FOO.name(), "alice");
+        assertThat(r.takeChanged()).isEmpty();
+        r.record(get(ALICE, "pods", "prod", ""), false);
+        assertThat(r.takeChanged()).containsExactly("alice");
+    }
+
+    @Test
+    void decisionsFromALogKeepTheirOwnTimesInAnyOrder() {
+        AccessRecorder r = new AccessRecorder(10, 10, new Ticking());
+        Request q = new Request(true, "get", "", "pods", "", "prod", "", "");
+        r.record(FOO.name(), FOO.groups(), q, true, 5_000);
+        r.record(FOO.name(), FOO.groups(), q, true, 2_000);
+        r.record(FOO.name(), FOO.groups(), q, false, 3_000);
+        assertThat(r.observed(FOO.name(), null)).singleElement().satisfies(o -> {
+            assertThat(o.firstSeen()).isEqualTo(Instant.ofEpochMilli(2_000));
+            assertThat(o.lastSeen()).isEqualTo(Instant.ofEpochMilli(5_000));
+            assertThat(o.lastDenied()).isEqualTo(Instant.ofEpochMilli(3_000));
+        });
     }
 
     @Test
