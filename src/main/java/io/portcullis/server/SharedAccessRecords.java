@@ -31,7 +31,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>Bounded: a replica holds at most its recorder's subjects (a subject it evicts loses its key),
  * and the keys of a replica that has not written for {@code retention} are removed by the others
- * (a replica that comes back writes its records again from its data directory). The tree is left
+ * (a replica that comes back, or finds its keys removed, writes its records again). The tree is left
  * out of the watch cache ({@link WatchCache#UNCACHED}): it is read from the store, by a review.
  */
 final class SharedAccessRecords implements AccessRecorder.Source {
@@ -46,6 +46,7 @@ final class SharedAccessRecords implements AccessRecorder.Source {
     private final Clock clock;
     /** The subject keys this replica wrote; touched by the flushing thread only. */
     private final Set<String> written = new HashSet<>();
+    private boolean started;
 
     SharedAccessRecords(Store store, AccessRecorder recorder, Duration retention, Clock clock) {
         this.store = store;
@@ -79,7 +80,19 @@ final class SharedAccessRecords implements AccessRecorder.Source {
      */
     synchronized void flush() {
         try {
-            for (String subject : recorder.takeChanged()) {
+            Set<String> subjects = new java.util.LinkedHashSet<>(recorder.takeChanged());
+            Optional<Store.Entry> alive = store.get(RECORDERS + recorder.id());
+            if (!started) {
+                // the keys written before a restart (or a crash) are still this replica's to replace or remove
+                alive.ifPresent(e -> Json.tree(e.json()).path("keys").forEach(k -> written.add(k.asString(""))));
+                started = true;
+            }
+            if (alive.isEmpty()) {
+                // new, or silent long enough for the others to have removed its keys: write everything
+                written.clear();
+                subjects.addAll(recorder.subjects());
+            }
+            for (String subject : subjects) {
                 ObjectNode json = recorder.subjectJson(subject);
                 if (json == null) continue;
                 String key = subjectKey(subject, recorder.id());
@@ -93,11 +106,11 @@ final class SharedAccessRecords implements AccessRecorder.Source {
                 delete(key);
                 written.remove(key);
             }
-            ObjectNode alive = Json.object();
-            alive.put("savedAt", clock.millis());
-            ArrayNode keys = alive.putArray("keys");
+            ObjectNode heartbeat = Json.object();
+            heartbeat.put("savedAt", clock.millis());
+            ArrayNode keys = heartbeat.putArray("keys");
             written.stream().sorted().forEach(keys::add);
-            put(RECORDERS + recorder.id(), Json.bytes(alive));
+            put(RECORDERS + recorder.id(), Json.bytes(heartbeat));
             removeStale();
         } catch (RuntimeException e) {
             LOG.warn("sharing the access records: {}", e.getMessage());

@@ -35,7 +35,7 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Two replicas on one etcd: a least-privilege answer from either covers the requests both served,
  * each counted once, across a restart; the records of a replica gone for longer than the
- * retention leave the answers and etcd.
+ * retention leave the answers and etcd, and come back with it.
  */
 @EndToEnd
 @Timeout(300)
@@ -128,6 +128,12 @@ class SharedAccessRecordsTest {
         assertThat(recorded(a, "list", "configmaps")).isEqualTo(3);
         await("b's keys are removed", () -> keys().stream().noneMatch(k -> k.endsWith("/" + gone)));
         assertThat(keys()).anyMatch(k -> k.endsWith("/" + a.server().accessRecorder().id()));
+
+        // back, it finds its keys gone and writes its records again, under the same name
+        b.start(onEtcd());
+        assertThat(b.server().accessRecorder().id()).isEqualTo(gone);
+        await("b's records are back", () -> recorded(a, "list", "pods") == 2);
+        assertThat(recorded(b, "list", "configmaps")).isEqualTo(3);
     }
 
     /** How often the worker was allowed {@code verb resource}, by the replica's answer. */
