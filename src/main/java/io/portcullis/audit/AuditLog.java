@@ -81,15 +81,28 @@ public final class AuditLog {
 
     /** The stageTimestamp of the file's first event; an empty file sorts first. */
     private static Instant firstTimestamp(Path file) throws BadLogException {
+        Instant[] first = {Instant.MIN};
+        lines(file, (n, line) -> {
+            first[0] = timestamp(event(file, n, line), file, n);
+            return false;
+        });
+        return first[0];
+    }
+
+    /** Takes one line and its number; false to stop reading. */
+    private interface LineReader {
+        boolean line(int n, String text) throws BadLogException;
+    }
+
+    /** Each line of the file that is not blank, in order. */
+    private static void lines(Path file, LineReader reader) throws BadLogException {
         try (BufferedReader r = open(file)) {
             String line;
             int n = 0;
             while ((line = r.readLine()) != null) {
                 n++;
-                if (line.isBlank()) continue;
-                return timestamp(event(file, n, line), file, n);
+                if (!line.isBlank() && !reader.line(n, line)) return;
             }
-            return Instant.MIN;
         } catch (IOException e) {
             throw unreadable(file, e);
         }
@@ -140,24 +153,17 @@ public final class AuditLog {
         }
 
         void file(Path file) throws BadLogException {
-            try (BufferedReader r = open(file)) {
-                String line;
-                int n = 0;
-                while ((line = r.readLine()) != null) {
-                    n++;
-                    if (line.isBlank()) continue;
-                    events++;
-                    if (plain && !line.contains(subject)) {
-                        // not parsed, but a cut or foreign line still stops the reading
-                        String t = line.strip();
-                        if (!t.startsWith("{") || !t.endsWith("}")) event(file, n, t);
-                        continue;
-                    }
+            lines(file, (n, line) -> {
+                events++;
+                if (plain && !line.contains(subject)) {
+                    // not parsed, but a cut or foreign line still stops the reading
+                    String t = line.strip();
+                    if (!t.startsWith("{") || !t.endsWith("}")) event(file, n, t);
+                } else {
                     line(file, n, event(file, n, line));
                 }
-            } catch (IOException e) {
-                throw unreadable(file, e);
-            }
+                return true;
+            });
         }
 
         void line(Path file, int n, JsonNode e) throws BadLogException {

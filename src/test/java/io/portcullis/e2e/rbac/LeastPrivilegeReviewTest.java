@@ -150,6 +150,11 @@ class LeastPrivilegeReviewTest {
     }
 
     static boolean sar(Request q) {
+        return sar(cluster.admin(), q);
+    }
+
+    /** Whether a SubjectAccessReview for the worker, asked through {@code https}, allows the request. */
+    static boolean sar(io.portcullis.testing.Https https, Request q) {
         ObjectNode review = Json.object();
         review.put("apiVersion", "authorization.k8s.io/v1");
         review.put("kind", "SubjectAccessReview");
@@ -162,7 +167,7 @@ class LeastPrivilegeReviewTest {
         ra.put("resource", q.resource());
         ra.put("namespace", q.namespace());
         ra.put("name", q.name());
-        return cluster.admin().post("/apis/authorization.k8s.io/v1/subjectaccessreviews", review).expect(201)
+        return https.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", review).expect(201)
                 .json().path("status").path("allowed").asBoolean();
     }
 

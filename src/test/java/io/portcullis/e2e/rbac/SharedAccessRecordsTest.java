@@ -8,6 +8,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.portcullis.api.Json;
+import io.portcullis.authz.AccessRecorder.Request;
 import io.portcullis.server.ServerConfig;
 import io.portcullis.storage.etcd.EtcdCluster;
 import io.portcullis.testing.EndToEnd;
@@ -16,6 +17,8 @@ import io.portcullis.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +32,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -60,7 +62,7 @@ class SharedAccessRecordsTest {
         etcd = EtcdCluster.start(dir.resolve("etcd"), 1);
         a.start(onEtcd());
         // the second replica is the same cluster: a copy of the first one's PKI
-        copyTree(a.dataDir().resolve("pki"), b.dir().resolve("data").resolve("pki"));
+        copyPki(a.dataDir().resolve("pki"), b.dir().resolve("data").resolve("pki"));
         b.start(onEtcd());
     }
 
@@ -71,13 +73,11 @@ class SharedAccessRecordsTest {
         if (etcd != null) etcd.close();
     }
 
-    static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) Files.createDirectories(target);
-                else Files.copy(f, target);
-            }
+    /** The files of one PKI directory (it has no subdirectories) into a new, owner-only one. */
+    static void copyPki(Path from, Path to) throws IOException {
+        Files.createDirectories(to, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
         }
     }
 
@@ -168,15 +168,7 @@ class SharedAccessRecordsTest {
     }
 
     static boolean allowed(Https https, String verb, String resource) {
-        ObjectNode review = Json.object();
-        review.put("apiVersion", "authorization.k8s.io/v1");
-        review.put("kind", "SubjectAccessReview");
-        ObjectNode spec = review.putObject("spec");
-        spec.put("user", WORKER);
-        ArrayNode groups = spec.putArray("groups");
-        List.of("system:serviceaccounts", "system:serviceaccounts:app", "system:authenticated").forEach(groups::add);
-        spec.putObject("resourceAttributes").put("verb", verb).put("resource", resource).put("namespace", "app");
-        return https.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", review).expect(201).json().path("status").path("allowed").asBoolean();
+        return LeastPrivilegeReviewTest.sar(https, new Request(true, verb, "", resource, "", "app", "", ""));
     }
 
     static List<String> keys() throws Exception {
