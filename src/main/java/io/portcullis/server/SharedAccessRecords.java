@@ -139,7 +139,10 @@ final class SharedAccessRecords implements AccessRecorder.Source {
         do {
             Store.Page page = store.list(prefix, at, 500, after);
             at = page.revision();
-            out.addAll(page.entries());
+            for (Store.Entry e : page.entries()) {
+                if (e.unreadable() == null) out.add(e);
+                else LOG.warn("access records at {} cannot be read: {}", e.key(), e.unreadable());
+            }
             after = page.continueAfter();
         } while (after != null);
         return out;
