@@ -44,7 +44,7 @@ class LeastPrivilegeAuditLogTest {
     static void start() throws Exception {
         Path policy = Files.writeString(server.dir().resolve("audit-policy.yaml"), POLICY);
         log = server.dir().resolve("logs").resolve("audit.log");
-        cluster = Cluster.start(server, "nobody-token,nobody,uid-nobody\n",
+        cluster = Cluster.start(server, "nobody-token,nobody,uid-nobody\nauditor-token,auditor,uid-auditor\n",
                 c -> c.withAudit(a -> a.withPolicyFile(policy).withLog(log.toString(), a.logBuffering())));
         LeastPrivilegeReviewTest.cluster = cluster;   // its workload and helpers, on this server
         for (String ns : List.of("app", "other")) LeastPrivilegeReviewTest.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"" + ns + "\"}}");
@@ -56,6 +56,13 @@ class LeastPrivilegeAuditLogTest {
         LeastPrivilegeReviewTest.post("/apis/rbac.authorization.k8s.io/v1/namespaces/app/rolebindings", """
                 {"metadata":{"name":"worker-edit"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"edit"},
                  "subjects":[{"kind":"ServiceAccount","name":"worker","namespace":"app"}]}""");
+        // the auditor may list every RBAC kind but ClusterRoleBindings
+        LeastPrivilegeReviewTest.post("/apis/rbac.authorization.k8s.io/v1/clusterroles", """
+                {"metadata":{"name":"rbac-lister"},"rules":[{"apiGroups":["rbac.authorization.k8s.io"],
+                 "resources":["clusterroles","roles","rolebindings"],"verbs":["list"]}]}""");
+        LeastPrivilegeReviewTest.post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", """
+                {"metadata":{"name":"auditor"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"rbac-lister"},
+                 "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"auditor"}]}""");
     }
 
     @Test
@@ -64,7 +71,13 @@ class LeastPrivilegeAuditLogTest {
         LeastPrivilegeReviewTest.workload(token);
         cluster.anonymous().withToken(token).get("/api/v1/namespaces/other/secrets/app-secret").expect(403);
         cluster.anonymous().withToken(token).get("/api/v1/namespaces/other/secrets/app-secret").expect(403);
-        server.restart();   // the log's buffer is written out at shutdown
+        // the log is written from a buffer, in order: once the last request is in, every one before it is
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (Files.readAllLines(log).stream().filter(l -> l.contains("\"stage\":\"ResponseComplete\"")
+                && l.contains("/api/v1/namespaces/other/secrets/app-secret")).count() < 2) {
+            assertThat(System.nanoTime()).as("the log holds the last request within a minute").isLessThan(deadline);
+            Thread.sleep(50);
+        }
 
         Run online = portcullis(server.kubeconfig(), "least-privilege", WORKER, "-o", "json");
         assertThat(online.exit()).as(online.err()).isZero();
@@ -145,6 +158,22 @@ class LeastPrivilegeAuditLogTest {
         Run refused = portcullis(cluster.kubeconfigFor("nobody-token"), "least-privilege", WORKER, "--from-audit-log", empty.toString());
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err().strip()).startsWith("Error from server (Forbidden): roles.rbac.authorization.k8s.io is forbidden: User \"nobody\"");
+    }
+
+    @Test
+    void withoutTheRightToListClusterRoleBindingsANamespacedAnswerSaysItIsIncomplete() throws Exception {
+        Path empty = Files.writeString(server.dir().resolve("nothing.log"), "");
+        Path auditor = cluster.kubeconfigFor("auditor-token");
+        Run inApp = portcullis(auditor, "least-privilege", WORKER, "--from-audit-log", empty.toString(), "-n", "app", "-o", "json");
+        assertThat(inApp.exit()).as(inApp.err()).isZero();
+        JsonNode status = Json.MAPPER.readTree(inApp.out()).path("status");
+        assertThat(status.path("incomplete").asBoolean()).isTrue();
+        assertThat(status.path("reason").asString()).isEqualTo("from 0 audit events in 1 file: 0 requests of " + WORKER
+                + "; ClusterRoleBindings are not shown: they cannot be listed");
+        Run everywhere = portcullis(auditor, "least-privilege", WORKER, "--from-audit-log", empty.toString());
+        assertThat(everywhere.exit()).isEqualTo(1);
+        assertThat(everywhere.err().strip()).startsWith("Error from server (Forbidden): clusterrolebindings.rbac.authorization.k8s.io is forbidden: "
+                + "User \"auditor\" cannot list resource \"clusterrolebindings\"");
     }
 
     static void expectError(Run run, String message) {
