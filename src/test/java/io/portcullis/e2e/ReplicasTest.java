@@ -313,6 +313,8 @@ class ReplicasTest {
                 return e.getCode() == 409;
             }
         }, WAIT);
+        // read at once: the cache's etcd stream has just been resumed from an older revision
+        assertThat(a().client().configMaps().inNamespace(ns).withName("back").get()).as("read as soon as acknowledged").isNotNull();
         etcd.restart(2);
         assertThat(a().client().configMaps().inNamespace(ns).withName("back").get()).isNotNull();
     }
