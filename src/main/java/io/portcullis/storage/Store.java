@@ -118,7 +118,7 @@ public interface Store extends AutoCloseable {
         }
 
         /**
-         * Asks the store for a progress report soon, as etcd's progress request; it arrives while
+         * Asks the store for a progress report soon (etcd: a write of the store's own progress key, whose event follows every earlier one); it arrives while
          * {@link #poll} waits and shows in {@link #progress()} from then on. Does nothing
          * when the store sends no reports. Never blocks.
          */

@@ -36,7 +36,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
@@ -294,7 +293,6 @@ class ReplicasTest {
 
     @Test
     @Order(7)
-    @Disabled("known bug: after quorum returns, a create acknowledged (or answered 409 on retry) can be missing from a latest-state GET on the same replica; being investigated")
     void withTwoMembersOfThreeStoppedWritesFailWithAClearStatusAndSucceedWhenOneReturns() throws Exception {
         String ns = namespace("noquorum");
         etcd.kill(1);
@@ -315,6 +313,8 @@ class ReplicasTest {
                 return e.getCode() == 409;
             }
         }, WAIT);
+        // read at once: the cache's etcd stream has just been resumed from an older revision
+        assertThat(a().client().configMaps().inNamespace(ns).withName("back").get()).as("read as soon as acknowledged").isNotNull();
         etcd.restart(2);
         assertThat(a().client().configMaps().inNamespace(ns).withName("back").get()).isNotNull();
     }

@@ -59,7 +59,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Store} on an etcd v3 cluster, through jetcd. The store's revision is etcd's: an entry's
@@ -71,8 +74,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * is replaced by the prefix (kube-apiserver's {@code --etcd-prefix}), and keys come back in the
  * server's form. With the default prefix the mapping is the identity, so any key is stored as given;
  * with another prefix a key outside {@code /registry/} is refused, as it would land outside the
- * prefix. The key {@code <prefix>/compact_rev_key} is this store's compaction record and is never
- * listed, watched or written through the {@link Store} methods.
+ * prefix. The keys {@code <prefix>/compact_rev_key} (the compaction record) and
+ * {@code <prefix>/watch_progress_key} (see {@link #markProgress}) are this store's own records and
+ * are never listed, watched or written through the {@link Store} methods.
  *
  * <p>Every call waits at most the request timeout for etcd (10 s by default) and then fails with a
  * {@link StoreUnavailableException}; a write that timed out may still have been applied. Calls made while
@@ -82,6 +86,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * (COMPACTED), when etcd refuses it, or when the store closes (see {@link EtcdWatch}).
  */
 public final class EtcdStore implements Store {
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdStore.class);
 
     /** kube-apiserver's default {@code --etcd-prefix}. */
     public static final String DEFAULT_PREFIX = "/registry";
@@ -91,6 +96,7 @@ public final class EtcdStore implements Store {
     /** Where the server's keys start; replaced by the prefix in etcd. */
     static final String SERVER_ROOT = "/registry/";
     static final String COMPACT_KEY = "compact_rev_key";
+    static final String PROGRESS_KEY = "watch_progress_key";
     private static final String COMPACTED_ERROR = "required revision has been compacted";
     private static final String FUTURE_ERROR = "required revision is a future revision";
 
@@ -110,6 +116,9 @@ public final class EtcdStore implements Store {
     private final String endpoints;
     private final String root;
     private final ByteSequence compactKey;
+    private final ByteSequence progressKey;
+    /** A write of the progress key is on its way: one at a time is enough for every waiter. */
+    private final AtomicBoolean marking = new AtomicBoolean();
     private final Duration timeout;
     private final Client client;
     private final ScheduledExecutorService resumer;
@@ -125,6 +134,7 @@ public final class EtcdStore implements Store {
         this.endpoints = endpoints;
         this.root = root;
         this.compactKey = bytes(root + COMPACT_KEY);
+        this.progressKey = bytes(root + PROGRESS_KEY);
         this.timeout = timeout;
         this.client = client;
         this.watchQueueBound = watchQueueBound;
@@ -327,9 +337,9 @@ public final class EtcdStore implements Store {
             ByteSequence after = bytes(toEtcd(continueAfter) + "\0");   // the smallest key after it
             if (Arrays.compareUnsigned(after.getBytes(), lower.getBytes()) > 0) from = after;
         }
-        // one more than the limit: the compact key may be among them and is dropped
+        // more than the limit: the store's two records may be among them and are dropped
         GetOption option = GetOption.builder().withRange(upper).withRevision(atRevision)
-                .withLimit(limit == 0 ? 0 : limit + 1L).build();
+                .withLimit(limit == 0 ? 0 : limit + 2L).build();
         GetResponse r;
         try {
             r = await(kv.get(from, option), "listing " + prefix);
@@ -343,7 +353,7 @@ public final class EtcdStore implements Store {
         }
         List<Entry> entries = new ArrayList<>();
         for (KeyValue e : r.getKvs()) {
-            if (e.getKey().equals(compactKey)) continue;
+            if (isRecord(e.getKey())) continue;
             entries.add(new Entry(toServer(e.getKey()), e.getValue().getBytes(), e.getCreateRevision(), e.getModRevision()));
         }
         boolean more = r.isMore();
@@ -531,6 +541,27 @@ public final class EtcdStore implements Store {
         return client.getWatchClient();
     }
 
+    /**
+     * Writes the progress key, without waiting: its event reaches every watch whose range holds it,
+     * after every event before it, so it tells such a watch that it has heard everything up to its
+     * revision. etcd's own progress request cannot be trusted for that: before 3.4.25 and 3.5.8 it
+     * answers with the current revision while the stream is still sending older events (a stream
+     * just resumed from an older revision, say; etcd issue 15220), and later versions stay silent
+     * for a stream that has not caught up. One write at a time; a failed one is forgotten.
+     */
+    void markProgress() {
+        if (closed || !marking.compareAndSet(false, true)) return;
+        try {
+            kv().put(progressKey, ByteSequence.EMPTY).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
+                marking.set(false);
+                if (e != null) LOG.debug("writing the progress key failed: {}", e.getMessage());
+            });
+        } catch (RuntimeException e) {
+            marking.set(false);
+            LOG.debug("writing the progress key failed: {}", e.getMessage());
+        }
+    }
+
     /** Runs a watch's task on the store's thread, off jetcd's; dropped once the store is closed. */
     void later(Runnable task, long delayMillis) {
         try {
@@ -544,8 +575,9 @@ public final class EtcdStore implements Store {
         watches.remove(watch);
     }
 
-    boolean isCompactKey(ByteSequence etcdKey) {
-        return etcdKey.equals(compactKey);
+    /** The compaction record or the progress key: the store's own, never an entry. */
+    boolean isRecord(ByteSequence etcdKey) {
+        return etcdKey.equals(compactKey) || etcdKey.equals(progressKey);
     }
 
     // ---- keys ----
@@ -565,7 +597,7 @@ public final class EtcdStore implements Store {
     private ByteSequence etcdKey(String key) {
         if (key == null || key.isEmpty()) throw new IllegalArgumentException("key must not be empty");
         ByteSequence k = bytes(toEtcd(key));
-        if (k.equals(compactKey)) throw new IllegalArgumentException("key " + key + " is kept by the store for compaction");
+        if (isRecord(k)) throw new IllegalArgumentException("key " + key + " is kept by the store for its own records");
         return k;
     }
 

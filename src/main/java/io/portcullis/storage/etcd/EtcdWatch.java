@@ -40,7 +40,7 @@ final class EtcdWatch implements Watch {
     private static final long MAX_RETRY_MILLIS = 5_000;
     private static final Object CLOSED = new Object();
 
-    /** etcd's word that every event up to the revision has been sent. */
+    /** Every event up to the revision has been received: the store's own record came after them. */
     private record Progress(long revision) {}
 
     private final EtcdStore store;
@@ -112,17 +112,13 @@ final class EtcdWatch implements Watch {
         synchronized (lock) {
             if (n != stream || ended) return;
             retryDelay = FIRST_RETRY_MILLIS;   // etcd took the stream
-            if (response.isProgressNotify()) {
-                // every event up to the header's revision was sent before this, on this stream
-                received = Math.max(received, response.getHeader().getRevision());
-                queue.add(new Progress(received));
-                return;
-            }
+            // etcd's progress notifications are never asked for (see requestProgress): a response
+            // without events moves nothing, least of all the revision a lost stream resumes after
             boolean skipped = false;
             for (WatchEvent e : response.getEvents()) {
                 KeyValue kv = e.getKeyValue();
                 received = Math.max(received, kv.getModRevision());
-                skipped = store.isCompactKey(kv.getKey());
+                skipped = store.isRecord(kv.getKey());
                 if (skipped) continue;
                 if (queue.size() >= bound) {
                     end(new IllegalStateException("watch on " + prefix + " fell more than " + bound
@@ -137,7 +133,7 @@ final class EtcdWatch implements Watch {
                 }
                 queue.add(event);
             }
-            if (skipped) queue.add(new Progress(received));   // the store's own record moved the revision
+            if (skipped) queue.add(new Progress(received));   // the store's own record (compaction, progress key) moved the revision
         }
     }
 
@@ -239,19 +235,20 @@ final class EtcdWatch implements Watch {
         return progress;
     }
 
-    /** Sends etcd a progress request on the current stream; none while the stream is being resumed. */
+    /**
+     * Writes the store's progress key ({@link EtcdStore#markProgress}): its event comes after every
+     * earlier one, on this stream or on the one resumed after it, and is reported as progress. Only
+     * a watch whose range holds the key (the whole /registry/ tree) hears it. etcd's own progress
+     * request is not used: the etcd versions Debian ships answer it with the current revision while
+     * older events are still on their way, which would report progress not yet made and move the
+     * revision a lost stream resumes after past events never received.
+     */
     @Override
     public void requestProgress() {
-        Watcher w;
         synchronized (lock) {
-            w = ended ? null : watcher;
+            if (ended) return;
         }
-        if (w == null) return;
-        try {
-            w.requestProgress();
-        } catch (RuntimeException e) {
-            LOG.debug("progress request on the watch on {} failed: {}", prefix, e.getMessage());
-        }
+        store.markProgress();
     }
 
     @Override

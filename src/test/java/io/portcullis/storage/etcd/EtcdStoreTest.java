@@ -140,7 +140,7 @@ class EtcdStoreTest {
     }
 
     @Test
-    void theCompactionRecordIsNeitherListedNorWatchedNorWritable() throws Exception {
+    void theStoresOwnRecordsAreNeitherListedNorWatchedNorWritable() throws Exception {
         try (EtcdStore store = connect(EtcdStore.DEFAULT_PREFIX);
              Watch watch = store.watch("/registry/", store.currentRevision())) {
             store.create("/registry/pods/a", json("a"));
@@ -155,6 +155,14 @@ class EtcdStoreTest {
             assertThat(next(watch).entry().key()).isEqualTo("/registry/pods/b");
             assertThatThrownBy(() -> store.create("/registry/compact_rev_key", json("x")))
                     .isInstanceOf(IllegalArgumentException.class);
+
+            // the progress key likewise
+            watch.requestProgress();
+            long marked = store.currentRevision();
+            for (int i = 0; i < 200 && watch.progress() < marked; i++) assertThat(watch.poll(Duration.ofMillis(50))).isNull();
+            assertThat(store.list("/registry/", 0, 0, null).entries()).extracting(Entry::key)
+                    .containsExactly("/registry/pods/a", "/registry/pods/b");
+            assertThatThrownBy(() -> store.get("/registry/watch_progress_key")).isInstanceOf(IllegalArgumentException.class);
         }
     }
 
@@ -319,6 +327,35 @@ class EtcdStoreTest {
             assertThat(next(w).entry().key()).isEqualTo("/w/3");
             assertThat(next(w).entry().key()).isEqualTo("/w/4");
             assertThat(w.poll(Duration.ofMillis(300))).isNull();
+        }
+    }
+
+    @Test
+    void aWatchFarBehindReportsProgressOnlyOnceItHasDeliveredEveryEventBefore() throws Exception {
+        try (EtcdStore store = connect(EtcdStore.DEFAULT_PREFIX)) {
+            long start = store.currentRevision();
+            for (int i = 0; i < 300; i++) store.create("/registry/pods/p-" + i, json("x"));
+            long last = store.currentRevision();
+            // a watch that starts far behind, as one resumed after a lost stream does, asked for progress all along;
+            // etcd before 3.4.25 and 3.5.8 answers its own progress request at once with the current revision
+            try (Watch w = store.watch("/registry/", start)) {
+                long delivered = start;
+                while (delivered < last) {
+                    w.requestProgress();
+                    Event e = w.poll(Duration.ofMillis(5));
+                    long before = e == null ? delivered : e.revision() - 1;
+                    assertThat(Math.min(w.progress(), last)).as("progress reported with the events up to %d delivered", before)
+                            .isLessThanOrEqualTo(before);
+                    if (e != null) delivered = e.revision();
+                }
+                assertThat(delivered).isEqualTo(last);
+                long marked = store.currentRevision();
+                for (int i = 0; i < 200 && w.progress() < marked; i++) {
+                    w.requestProgress();
+                    assertThat(w.poll(Duration.ofMillis(50))).as("no event but the store's own").isNull();
+                }
+                assertThat(w.progress()).as("progress once caught up").isGreaterThanOrEqualTo(marked);
+            }
         }
     }
 
