@@ -278,9 +278,10 @@ public final class Server implements AutoCloseable {
         String host = serving.bindAddress().contains(":") ? "[" + serving.bindAddress() + "]" : serving.bindAddress();
         NonResource nonResource = new NonResource(discovery, openApi, openApiV2, metrics, () -> host + ":" + http.actualPort(), live, ready,
                 serviceAccounts.documents());
-        // a remote store's revision is a round trip, which token lookups may need: never on an event loop
+        // remote authenticators and authorizers: never on an event loop (a token lookup that must wait for a
+        // remote store's revision moves its request to a worker by itself: Pipeline.NeedsWorker)
         boolean blocking = config.authorization().modes().contains("Webhook") || config.authentication().webhookConfigFile() != null
-                || config.authentication().oidc() != null || !store.currentRevisionIsLocal();
+                || config.authentication().oidc() != null;
         Connections connections = new Connections(vertx, serving.headerTimeout(), serving.idleTimeout());
         Auditor auditor = auditor(config.audit(), protobuf);
         closeables.add(auditor);
