@@ -37,11 +37,13 @@ for r in $(seq 1 "${1:-3}"); do
       path=/api/v1/namespaces/default/configmaps/bench-0; n=$N_GET; extra=()
       [[ $s == create ]] && { path=/api/v1/namespaces/bench-post/configmaps; n=$N_CREATE; extra=(-d create.json -H 'Content-Type: application/json'); }
       t0=$(replica_ticks); e0=$(ticks $etcd_pid); s0=$(date +%s%N)
+      loads=()
       for ((i = 0; i < k; i++)); do
         h2load --h1 -n $((n / k)) -c $((16 / k)) -t 1 -m 1 "${extra[@]}" -H 'Accept: application/json' \
           -H 'Authorization: Bearer bench-token' "${urls[$i]}$path" > "out-$i.txt" 2>&1 &
+        loads+=($!)
       done
-      wait
+      wait "${loads[@]}"
       s1=$(date +%s%N); t1=$(replica_ticks); e1=$(ticks $etcd_pid)
       ok=$(cat out-*.txt | awk '/^status codes:/ {n += $3} END {print n}')
       rm -f out-*.txt

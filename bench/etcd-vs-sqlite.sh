@@ -20,7 +20,7 @@ mkdir -p /tmp/bench-etcd-data
   --listen-peer-urls http://127.0.0.1:18491 --initial-advertise-peer-urls http://127.0.0.1:18491 \
   --initial-cluster b0=http://127.0.0.1:18491 > /tmp/bench-etcd-data/etcd.log 2>&1 &
 etcd_pid=$!
-until grep -q 'ready to serve client requests' /tmp/bench-etcd-data/etcd.log; do sleep 0.1; done
+until grep -q 'ready to serve client requests' /tmp/bench-etcd-data/etcd.log 2>/dev/null; do sleep 0.1; done
 sqlite=$($repo/bench/start-portcullis.sh 18481 /tmp/bpd-sqlite)
 etcd=$($repo/bench/start-portcullis.sh 18482 /tmp/bpd-etcd --etcd-servers http://127.0.0.1:18490)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
