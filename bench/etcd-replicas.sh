@@ -56,7 +56,7 @@ done
 rss() { awk '/^VmRSS/ {printf "%d MiB", $2 / 1024}' "/proc/$1/status"; }
 echo "# resident memory: replicas $(for i in 1 2 3; do echo -n "$(rss "$(cat /tmp/bpd-r$i/portcullis.pid)"), "; done)etcd $(rss $etcd_pid);" \
   "etcd db $(du -m /tmp/bench-etcd-replicas/b0/member/snap/db | cut -f1) MiB;" \
-  "ConfigMaps stored: $(curl -sk -H 'Authorization: Bearer bench-token' "${urls[0]}/api/v1/namespaces/bench-post/configmaps?resourceVersion=0" | grep -o '"name":"p-' | wc -l)"
+  "ConfigMaps in bench-post: $(( $(curl -sk -H 'Authorization: Bearer bench-token' "${urls[0]}/api/v1/namespaces/bench-post/configmaps?limit=1" | grep -o '"remainingItemCount":[0-9]*' | cut -d: -f2) + 1 ))"
 for i in 1 2 3; do kill "$(cat /tmp/bpd-r$i/portcullis.pid)"; done
 sleep 2
 kill "$etcd_pid"
