@@ -11,13 +11,8 @@
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rm -rf /tmp/bpd-p1 /tmp/bpd-p2 /tmp/bench-etcd-propagation
-mkdir -p /tmp/bench-etcd-propagation
-/usr/bin/etcd --name b0 --data-dir /tmp/bench-etcd-propagation/b0 \
-  --listen-client-urls http://127.0.0.1:18515 --advertise-client-urls http://127.0.0.1:18515 \
-  --listen-peer-urls http://127.0.0.1:18516 --initial-advertise-peer-urls http://127.0.0.1:18516 \
-  --initial-cluster b0=http://127.0.0.1:18516 > /tmp/bench-etcd-propagation/etcd.log 2>&1 &
-etcd_pid=$!
-until grep -q 'ready to serve client requests' /tmp/bench-etcd-propagation/etcd.log 2>/dev/null; do sleep 0.1; done
+source "$repo/bench/etcd-member.sh"
+start_etcd /tmp/bench-etcd-propagation 18515 18516
 a=$($repo/bench/start-portcullis.sh 18511 /tmp/bpd-p1 --etcd-servers http://127.0.0.1:18515)
 mkdir -p /tmp/bpd-p2 && cp -r /tmp/bpd-p1/pki /tmp/bpd-p2/
 b=$($repo/bench/start-portcullis.sh 18512 /tmp/bpd-p2 --etcd-servers http://127.0.0.1:18515)

@@ -12,13 +12,8 @@ cd "${BENCH_DIR:?BENCH_DIR: a writable copy of the shared load harness}"
 N_GET=${N_GET:-24000}
 N_CREATE=${N_CREATE:-6000}
 rm -rf /tmp/bpd-r1 /tmp/bpd-r2 /tmp/bpd-r3 /tmp/bench-etcd-replicas
-mkdir -p /tmp/bench-etcd-replicas
-/usr/bin/etcd --name b0 --data-dir /tmp/bench-etcd-replicas/b0 \
-  --listen-client-urls http://127.0.0.1:18495 --advertise-client-urls http://127.0.0.1:18495 \
-  --listen-peer-urls http://127.0.0.1:18496 --initial-advertise-peer-urls http://127.0.0.1:18496 \
-  --initial-cluster b0=http://127.0.0.1:18496 > /tmp/bench-etcd-replicas/etcd.log 2>&1 &
-etcd_pid=$!
-until grep -q 'ready to serve client requests' /tmp/bench-etcd-replicas/etcd.log 2>/dev/null; do sleep 0.1; done
+source "$repo/bench/etcd-member.sh"
+start_etcd /tmp/bench-etcd-replicas 18495 18496
 urls=()
 for i in 1 2 3; do
   if (( i > 1 )); then mkdir -p /tmp/bpd-r$i && cp -r /tmp/bpd-r1/pki /tmp/bpd-r$i/; fi

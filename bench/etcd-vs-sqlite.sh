@@ -14,13 +14,8 @@ N_GET=${N_GET:-20000}
 N_LIST=${N_LIST:-5000}
 N_CREATE=${N_CREATE:-5000}
 rm -rf /tmp/bpd-sqlite /tmp/bpd-etcd /tmp/bench-etcd-data
-mkdir -p /tmp/bench-etcd-data
-/usr/bin/etcd --name b0 --data-dir /tmp/bench-etcd-data/b0 \
-  --listen-client-urls http://127.0.0.1:18490 --advertise-client-urls http://127.0.0.1:18490 \
-  --listen-peer-urls http://127.0.0.1:18491 --initial-advertise-peer-urls http://127.0.0.1:18491 \
-  --initial-cluster b0=http://127.0.0.1:18491 > /tmp/bench-etcd-data/etcd.log 2>&1 &
-etcd_pid=$!
-until grep -q 'ready to serve client requests' /tmp/bench-etcd-data/etcd.log 2>/dev/null; do sleep 0.1; done
+source "$repo/bench/etcd-member.sh"
+start_etcd /tmp/bench-etcd-data 18490 18491
 sqlite=$($repo/bench/start-portcullis.sh 18481 /tmp/bpd-sqlite)
 etcd=$($repo/bench/start-portcullis.sh 18482 /tmp/bpd-etcd --etcd-servers http://127.0.0.1:18490)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
