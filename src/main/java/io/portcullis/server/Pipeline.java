@@ -98,7 +98,14 @@ final class Pipeline {
      * authorization; then the body, if any; then the handler.
      */
     private void admit(Exchange ex, RequestInfo info) {
-        UserInfo authenticated = authenticate(ex, info);
+        UserInfo authenticated;
+        try {
+            authenticated = authenticate(ex, info);
+        } catch (NeedsWorker e) {
+            // a lookup must wait for the store (a token naming an object the cache has not seen yet): again, on a worker
+            submit(ex, info, () -> admit(ex, info));
+            return;
+        }
         // as upstream: the credential goes no further than authentication
         ex.removeHeaders("Authorization", "X-Remote-User", "X-Remote-Group", "X-Remote-Uid");
         // RequestReceived now; the exchange records the response, and ResponseComplete when it is over
@@ -125,7 +132,8 @@ final class Pipeline {
         authorize(attributes(user, info), ex.audit());
         if (ex.bodyExpected()) {
             ex.readBody(bodies, () -> submit(ex, info, () -> dispatch(ex, info, route, user)));
-        } else if (Context.isOnEventLoopThread() && (route == null || rest.servesInline(info))) {
+        } else if (!Context.isOnEventLoopThread() || route == null || rest.servesInline(info)) {
+            // on a worker already, or nothing ahead blocks: no second hop
             dispatch(ex, info, route, user);
         } else {
             submit(ex, info, () -> dispatch(ex, info, route, user));
@@ -178,13 +186,18 @@ final class Pipeline {
                 result = "success";
                 return user.get();
             }
+        } catch (NeedsWorker e) {
+            result = null;   // not an attempt: it is made again on a worker
+            throw e;
         } catch (AuthenticationException e) {
             // the reason goes to the log, never the credential; the client sees a plain 401
             LOG.debug("authentication failed: {}", e.getMessage());
             result = "failure";
         } finally {
-            metrics.authenticationAttempt(result);
-            metrics.authenticationDuration.labelValues(result).observe((System.nanoTime() - start) / 1e9);
+            if (result != null) {
+                metrics.authenticationAttempt(result);
+                metrics.authenticationDuration.labelValues(result).observe((System.nanoTime() - start) / 1e9);
+            }
         }
         auditor.unauthenticated(info, ex::auditOrigin, credentials);
         throw Statuses.unauthorized();
@@ -228,4 +241,14 @@ final class Pipeline {
         }
     }
 
+
+    /**
+     * Thrown on an event loop by a step that would have to wait for the store (never on a worker):
+     * the request's admission starts again on a worker, where the step may block.
+     */
+    static final class NeedsWorker extends RuntimeException {
+        NeedsWorker() {
+            super("needs a worker", null, false, false);
+        }
+    }
 }

@@ -42,13 +42,16 @@ final class Rest {
 
     /**
      * True when a read can be answered at once from the cache, on the calling (event loop)
-     * thread: the cache is known fresh without a round trip. Otherwise the read runs on a worker,
+     * thread: it asks for the cache as it is (resourceVersion=0), or the cache is known fresh
+     * without a round trip. Otherwise the read runs on a worker,
      * which may wait for the cache.
      */
     boolean servesInline(RequestInfo info) {
         String v = info.verb();
-        return (v.equals("get") || v.equals("list") || v.equals("watch")) && info.param("continue") == null
-                && objects.cache().fresh();
+        if (!(v.equals("get") || v.equals("list") || v.equals("watch")) || info.param("continue") != null) return false;
+        // resourceVersion=0 asks for what the cache holds now: no wait for the store's revision
+        boolean fromCache = !v.equals("watch") && "0".equals(info.param("resourceVersion")) && info.param("resourceVersionMatch") == null;
+        return fromCache || objects.cache().fresh();
     }
 
     /**

@@ -75,6 +75,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -197,8 +198,15 @@ public final class Server implements AutoCloseable {
         rbac.follow(cache, stored);
         // admission reads the watch cache, as of the newest write
         ResourceType namespaces = stored.stream().filter(t -> t.group().isEmpty() && t.resource().equals("namespaces")).findFirst().orElseThrow();
+        // as upstream's lister: on a remote store a namespace the cache holds is taken as it is, where a
+        // latest-state lookup would cost every create a round trip to etcd; a miss asks for the newest state
+        boolean namespaceLister = !store.currentRevisionIsLocal();
         Map<String, AdmissionPlugin> plugins = Map.of(
-                NamespaceLifecycle.NAME, new NamespaceLifecycle(name -> cache.getFresh(namespaces.key("", name), FRESH).map(Item::object)),
+                NamespaceLifecycle.NAME, new NamespaceLifecycle(name -> {
+                    String key = namespaces.key("", name);
+                    Optional<Item> cached = namespaceLister ? cache.get(key) : Optional.empty();
+                    return (cached.isPresent() ? cached : cache.getFresh(key, FRESH)).map(Item::object);
+                }),
                 ServiceAccountAdmission.NAME, ServiceAccounts.admission(cache, stored));
         ServerConfig.Admission enabled = config.admission();
         Admission admission = new Admission(Admission.enabled(enabled.enablePlugins(), enabled.disablePlugins()).stream().map(plugins::get).toList());
@@ -287,9 +295,10 @@ public final class Server implements AutoCloseable {
         String host = serving.bindAddress().contains(":") ? "[" + serving.bindAddress() + "]" : serving.bindAddress();
         NonResource nonResource = new NonResource(discovery, openApi, openApiV2, metrics, () -> host + ":" + http.actualPort(), live, ready,
                 serviceAccounts.documents());
-        // a remote store's revision is a round trip, which token lookups may need: never on an event loop
+        // remote authenticators and authorizers: never on an event loop (a token lookup that must wait for a
+        // remote store's revision moves its request to a worker by itself: Pipeline.NeedsWorker)
         boolean blocking = config.authorization().modes().contains("Webhook") || config.authentication().webhookConfigFile() != null
-                || config.authentication().oidc() != null || !store.currentRevisionIsLocal();
+                || config.authentication().oidc() != null;
         Connections connections = new Connections(vertx, serving.headerTimeout(), serving.idleTimeout());
         Auditor auditor = auditor(config.audit(), protobuf);
         closeables.add(auditor);

@@ -16,6 +16,7 @@ import io.portcullis.tokens.Jwks;
 import io.portcullis.tokens.ServiceAccountKeys;
 import io.portcullis.tokens.TokenSigner;
 import io.portcullis.tokens.TokenVerifier;
+import io.vertx.core.Context;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -97,12 +98,14 @@ public final class ServiceAccounts {
 
     /**
      * A cache lookup that, as upstream's listers fall back to a live read, waits on a miss for the
-     * cache to hold every acknowledged write and looks again.
+     * cache to hold every acknowledged write and looks again. On an event loop it does not wait: a
+     * miss the cache cannot answer at once sends the request to a worker ({@link Pipeline.NeedsWorker}).
      */
     private static ServiceAccountTokenAuthenticator.Lookup lookup(WatchCache cache, ResourceType t) {
         return (ns, name) -> {
             String key = t.key(ns, name);
             Optional<Item> it = cache.get(key);
+            if (it.isEmpty() && !cache.fresh() && Context.isOnEventLoopThread()) throw new Pipeline.NeedsWorker();
             if (it.isEmpty() && cache.waitFresh(Duration.ofMillis(500))) it = cache.get(key);
             return it.map(i -> (JsonNode) i.object());
         };

@@ -10,9 +10,11 @@ import io.portcullis.audit.Level;
 import io.portcullis.audit.Policy;
 import io.portcullis.audit.Sink;
 import io.portcullis.audit.Stage;
+import io.portcullis.authn.Authenticator;
 import io.portcullis.authn.UserInfo;
 import io.portcullis.authz.Authorizer;
 import io.portcullis.authz.Decision;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.net.URI;
@@ -51,6 +53,9 @@ class PipelineFailuresTest {
     private final AtomicInteger fatal = new AtomicInteger();
     private volatile Supplier<Error> thrown;
     private volatile boolean queueFull;
+    /** The authenticator would have to wait for the store: it refuses to on an event loop. */
+    private volatile boolean needsWorker;
+    private final List<String> authenticatedOn = new CopyOnWriteArrayList<>();
     private final HttpClient client = HttpClient.newHttpClient();
     /** Every request is audited at Metadata, into this list. */
     private final List<Event> audited = new CopyOnWriteArrayList<>();
@@ -80,7 +85,13 @@ class PipelineFailuresTest {
         };
         Metrics metrics = new Metrics();
         NonResource nonResource = new NonResource(new Discovery(List.of()), () -> null, () -> null, metrics, () -> "", Map.of(), Map.of(), Map.of());
-        Pipeline pipeline = new Pipeline(credentials -> Optional.of(UserInfo.of("someone")), authorizer, auditor, new Router(List.of()), null,
+        Authenticator authenticator = credentials -> {
+            boolean onEventLoop = Context.isOnEventLoopThread();
+            authenticatedOn.add(onEventLoop ? "event loop" : "worker");
+            if (needsWorker && onEventLoop) throw new Pipeline.NeedsWorker();
+            return Optional.of(UserInfo.of("someone"));
+        };
+        Pipeline pipeline = new Pipeline(authenticator, authorizer, auditor, new Router(List.of()), null,
                 nonResource, metrics, task -> {
                     if (queueFull) throw new RejectedExecutionException("full (the test)");
                     worker.execute(task);
@@ -160,6 +171,19 @@ class PipelineFailuresTest {
             assertThat(Json.MAPPER.readTree(r.body()).path("reason").asString()).isEqualTo("TooManyRequests");
             assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
         }
+    }
+
+    @Test
+    void anAuthenticationThatMustWaitForTheStoreIsMadeAgainOnAWorkerAndTheRequestIsAuditedOnce() throws Exception {
+        start(false);
+        needsWorker = true;
+        HttpResponse<String> r = get("/version");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(authenticatedOn).containsExactly("event loop", "worker");
+        String id = r.headers().firstValue("Audit-ID").orElseThrow();
+        get("/version"); // once it is answered, the first request's exchange is long over
+        assertThat(audited.stream().filter(e -> e.origin().auditId().equals(id))).extracting(Event::stage)
+                .containsExactly(Stage.REQUEST_RECEIVED, Stage.RESPONSE_COMPLETE);
     }
 
     private HttpResponse<String> get(String path) throws Exception {

@@ -90,6 +90,20 @@ public final class EtcdCluster implements AutoCloseable {
         members.get(member).awaitReady();
     }
 
+    /** Kills every member at once (SIGKILL), as a power cut would. */
+    public void killAll() {
+        for (Member m : members) m.kill();
+    }
+
+    /**
+     * Starts every member again on its ports and data and waits until each serves clients; all are
+     * launched before any is awaited, as a member only reports ready once a quorum has met.
+     */
+    public void restartAll() {
+        for (int i = 0; i < members.size(); i++) launch(i);
+        for (Member m : members) m.awaitReady();
+    }
+
     @Override
     public void close() {
         for (Member m : members) m.kill();
