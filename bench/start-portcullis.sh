@@ -13,7 +13,7 @@ shift 2
 mkdir -p "$dir"
 echo "bench-token,bench,1000" > "$dir/tokens.csv"
 "$here/portcullis" --help >/dev/null  # builds the jar if needed, outside the timed start
-java ${JAVA_OPTS:-} -jar "$here/target/portcullis.jar" server --data-dir "$dir" --secure-port "$port" \
+java ${JAVA_OPTS:-} -jar "${PORTCULLIS_JAR:-$here/target/portcullis.jar}" server --data-dir "$dir" --secure-port "$port" \
   --token-auth-file "$dir/tokens.csv" "$@" > "$dir/portcullis.log" 2>&1 &
 echo $! > "$dir/portcullis.pid"
 for _ in $(seq 1 300); do
