@@ -296,8 +296,10 @@ public final class Server implements AutoCloseable {
         try {
             // one listener per event loop on the same port, each serving its own connections: one
             // alone would leave every connection's TLS and HTTP work to a single event loop
-            this.http = listen(options, serving.securePort(), serving.bindAddress(), connections, pipeline);
-            for (int i = 1; i < EVENT_LOOPS; i++) listen(options, http.actualPort(), serving.bindAddress(), connections, pipeline);
+            // (Vert.x shares a port among listeners asking for the same one; a negative port is a random one shared)
+            int port = serving.securePort() == 0 ? -1 : serving.securePort();
+            this.http = listen(options, port, serving.bindAddress(), connections, pipeline);
+            for (int i = 1; i < EVENT_LOOPS; i++) listen(options, port, serving.bindAddress(), connections, pipeline);
         } catch (Exception e) {
             throw new IOException("cannot listen on " + serving.bindAddress() + ":" + serving.securePort() + ": " + rootMessage(e), e);
         }
