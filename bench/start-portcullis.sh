@@ -4,7 +4,8 @@
 # rights come from a ClusterRoleBinding to a ClusterRole covering configmaps and namespaces, so RBAC
 # is evaluated on every request. Prints the URL; the token is "bench-token". Stop it with
 # kill $(cat DATA_DIR/portcullis.pid). Further arguments are passed to `portcullis server`
-# (for instance --audit-policy-file and --audit-log-path).
+# (for instance --audit-policy-file and --audit-log-path). PORTCULLIS_JAR runs another build's jar
+# (with its lib/ beside it), to compare two builds side by side.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${1:?usage: start-portcullis.sh PORT DATA_DIR}"
