@@ -19,19 +19,17 @@ import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import io.netty.buffer.Unpooled;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The REST verbs on stored resources: get, list, watch, create, update, patch, delete, deletecollection. */
 final class Rest {
-    private static final byte[] COMMA = {','};
-    private static final byte[] CLOSE = {']', '}'};
 
     private final ObjectStore objects;
     private final Bodies bodies;
     private final Watches watches;
     private final Patches patches;
+    private final ListBodies listBodies = new ListBodies();
 
     Rest(ObjectStore objects, Vertx vertx, Bodies bodies, java.time.Duration minRequestTimeout) {
         this.objects = objects;
@@ -111,16 +109,8 @@ final class Rest {
         if (page.continueToken() != null) head.append(",\"continue\":\"").append(page.continueToken()).append('"');
         if (page.remaining() != null) head.append(",\"remainingItemCount\":").append(page.remaining());
         head.append("},\"items\":[");
-        // the items' cached bytes go out as they are, in one composite buffer: no copy per list
-        byte[][] parts = new byte[page.items().size() * 2 + 2][];
-        parts[0] = head.toString().getBytes(StandardCharsets.UTF_8);
-        int i = 1;
-        for (Item it : page.items()) {
-            if (i > 1) parts[i++] = COMMA;
-            parts[i++] = it.json();
-        }
-        parts[i++] = CLOSE;
-        ex.respond(200, Exchange.JSON, Unpooled.wrappedBuffer(java.util.Arrays.copyOf(parts, i)));
+        byte[] body = listBodies.body(s.type().prefix(ns), head.toString().getBytes(StandardCharsets.UTF_8), page.items());
+        ex.respond(200, Exchange.JSON, body);
     }
 
     static ListOptions listOptions(RequestInfo info) {

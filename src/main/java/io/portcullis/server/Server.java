@@ -61,6 +61,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.TrustOptions;
@@ -102,6 +103,7 @@ public final class Server implements AutoCloseable {
     /** Portcullis' own version, shown by --version. */
     public static final String VERSION = "0.1.0";
     private static final Duration FRESH = Duration.ofSeconds(5);
+    private static final int EVENT_LOOPS = Math.max(2, Runtime.getRuntime().availableProcessors());
     /** The controllers' Lease in kube-system, named as kube-controller-manager's. */
     static final String CONTROLLERS_LEASE = "kube-controller-manager";
     /** How often etcd is asked whether it answers, and how stale the last answer may be for /readyz/etcd. */
@@ -121,6 +123,8 @@ public final class Server implements AutoCloseable {
     private Vertx vertx;
     private ExecutorService workers;
     private HttpServer http;
+    // http and one more listener per further event loop, sharing its port
+    private final List<HttpServer> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private HttpServerOptions httpOptions;
     private volatile X509Certificate servingAnchor;
     private Path kubeconfig;
@@ -240,7 +244,7 @@ public final class Server implements AutoCloseable {
         }
         LOG.debug("controllers started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS));
         vertx.exceptionHandler(failures::outsideRequest);
         this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
         Metrics metrics = new Metrics();
@@ -280,7 +284,6 @@ public final class Server implements AutoCloseable {
         Supplier<OpenApiV2> openApiV2 = onFirstUse(() -> new OpenApiV2(discovery));
 
         HttpServerOptions options = httpOptions(serving, servingCertificate(serving, reloader));
-        this.http = vertx.createHttpServer(options);
         this.httpOptions = options;
         Rest rest = new Rest(objects, vertx, bodies, serving.minRequestTimeout());
         Map<String, BooleanSupplier> live = new LinkedHashMap<>();
@@ -293,7 +296,7 @@ public final class Server implements AutoCloseable {
         if (backing instanceof EtcdStore) ready.put("etcd", probeEtcd());
         ready.put("shutdown", () -> !stopping);
         String host = serving.bindAddress().contains(":") ? "[" + serving.bindAddress() + "]" : serving.bindAddress();
-        NonResource nonResource = new NonResource(discovery, openApi, openApiV2, metrics, () -> host + ":" + http.actualPort(), live, ready,
+        NonResource nonResource = new NonResource(discovery, openApi, openApiV2, metrics, () -> host + ":" + port(), live, ready,
                 serviceAccounts.documents());
         // remote authenticators and authorizers: never on an event loop (a token lookup that must wait for a
         // remote store's revision moves its request to a worker by itself: Pipeline.NeedsWorker)
@@ -308,10 +311,13 @@ public final class Server implements AutoCloseable {
         // every request's decision is recorded for least-privilege reports; reviews ask the chain unrecorded
         Pipeline pipeline = new Pipeline(authenticator, Authorizers.recording(authorizer, accessRecorder), auditor, new Router(routes), rest,
                 nonResource, metrics, workers, blocking, connections, BodyBudget.ofHeap(), flowControl, serving.requestTimeout(), failures);
-        http.connectionHandler(connections::opened);
-        http.requestHandler(pipeline::handle);
         try {
-            http.listen(serving.securePort(), serving.bindAddress()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            // one listener per event loop on the same port, each serving its own connections: one
+            // alone would leave every connection's TLS and HTTP work to a single event loop
+            // (Vert.x shares a port among listeners asking for the same one; a negative port is a random one shared)
+            int port = serving.securePort() == 0 ? -1 : serving.securePort();
+            this.http = listen(options, port, serving.bindAddress(), connections, pipeline);
+            for (int i = 1; i < EVENT_LOOPS; i++) listen(options, port, serving.bindAddress(), connections, pipeline);
         } catch (Exception e) {
             throw new IOException("cannot listen on " + serving.bindAddress() + ":" + serving.securePort() + ": " + rootMessage(e), e);
         }
@@ -540,12 +546,27 @@ public final class Server implements AutoCloseable {
         return new PemKeyCertOptions().addCertValue(Buffer.buffer(certs)).addKeyValue(Buffer.buffer(key));
     }
 
+    /** A listener whose connections are served on an event loop of its own (the port shared with the first). */
+    private HttpServer listen(HttpServerOptions options, int port, String host, Connections connections, Pipeline pipeline)
+            throws Exception {
+        HttpServer server = vertx.createHttpServer(options).connectionHandler(connections::opened).requestHandler(pipeline::handle);
+        CompletableFuture<HttpServer> bound = new CompletableFuture<>();
+        ((VertxInternal) vertx).createEventLoopContext().runOnContext(v -> server.listen(port, host).onComplete(ar -> {
+            if (ar.succeeded()) bound.complete(ar.result());
+            else bound.completeExceptionally(ar.cause());
+        }));
+        listeners.add(server);
+        return bound.get(30, TimeUnit.SECONDS);
+    }
+
     /** Serves new connections with another certificate; admin.kubeconfig follows when what it must trust changed. */
     private void serveWith(PemKeyCertOptions cert) {
         ServerSSLOptions ssl = ((ServerSSLOptions) httpOptions.getSslOptions()).copy().setKeyCertOptions(cert)
                 .setUseAlpn(true).setApplicationLayerProtocols(List.of("h2", "http/1.1"));
         try {
-            http.updateSSLOptions(ssl, true).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            for (HttpServer server : listeners) {
+                server.updateSSLOptions(ssl, true).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
             httpOptions.setKeyCertOptions(cert);
             X509Certificate anchor = servingTrustAnchor(config.serving());
             if (kubeconfig != null && !anchor.equals(servingAnchor)) {
@@ -695,9 +716,9 @@ public final class Server implements AutoCloseable {
     public void close() {
         if (stopping) return;
         stopping = true;
-        if (http != null) {
+        for (HttpServer server : listeners) {
             try {
-                http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 LOG.warn("stopping the listener: {}", e.getMessage());
             }

@@ -33,11 +33,22 @@ public final class BindingIndex {
 
     /** One binding as indexed; namespace is "" for a ClusterRoleBinding. Immutable. */
     public static final class Binding {
+        private static final byte NOBODY = 0, USER = 1, GROUP = 2;
+
         private final String kind;
         private final String namespace;
         private final String name;
         private final RoleRef roleRef;
+        // the role reference's kind (as the RoleRef's, or the shared constant) and name, read
+        // without going through the RoleRef on the decision path
+        private final String roleKind;
+        private final String roleName;
         private final List<Subject> subjects;
+        // each subject as the decision path reads it: a user name (a ServiceAccount as its user
+        // name), a group name, or nobody (no kind or name, an unknown kind, a ServiceAccount
+        // without namespace); so matching touches no Subject
+        private final byte[] subjectKinds;
+        private final String[] subjectNames;
         // "RBAC: allowed by ..." per subject, built once so that an ALLOW costs no formatting
         private final String[] reasons;
 
@@ -46,9 +57,31 @@ public final class BindingIndex {
             this.namespace = namespace;
             this.name = name;
             this.roleRef = roleRef;
+            this.roleKind = roleRef == null ? null : canonicalKind(roleRef.getKind());
+            this.roleName = roleRef == null ? null : roleRef.getName();
             this.subjects = subjects == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(subjects));
-            this.reasons = new String[this.subjects.size()];
-            for (int i = 0; i < reasons.length; i++) reasons[i] = "RBAC: allowed by " + describe(this.subjects.get(i));
+            int n = this.subjects.size();
+            this.subjectKinds = new byte[n];
+            this.subjectNames = new String[n];
+            this.reasons = new String[n];
+            for (int i = 0; i < n; i++) {
+                Subject s = this.subjects.get(i);
+                String user = userName(s, namespace);
+                if (user != null) {
+                    subjectKinds[i] = USER;
+                    subjectNames[i] = user;
+                } else if ("Group".equals(s.getKind()) && s.getName() != null) {
+                    subjectKinds[i] = GROUP;
+                    subjectNames[i] = s.getName();
+                }
+                reasons[i] = "RBAC: allowed by " + describe(s);
+            }
+        }
+
+        private static String canonicalKind(String kind) {
+            if ("ClusterRole".equals(kind)) return "ClusterRole";
+            if ("Role".equals(kind)) return "Role";
+            return kind;
         }
 
         public String kind() { return kind; }
@@ -63,11 +96,17 @@ public final class BindingIndex {
 
         /** The index of the first subject that names the user, as upstream's appliesTo; -1 when none does. */
         public int subjectFor(UserInfo user) {
-            for (int i = 0; i < subjects.size(); i++) {
-                if (applies(user, subjects.get(i), namespace)) return i;
+            for (int i = 0; i < subjectKinds.length; i++) {
+                byte k = subjectKinds[i];
+                if (k == USER ? subjectNames[i].equals(user.name()) : k == GROUP && user.groups().contains(subjectNames[i])) {
+                    return i;
+                }
             }
             return -1;
         }
+
+        String roleKind() { return roleKind; }
+        String roleName() { return roleName; }
 
         /**
          * Upstream's description of the source of a rule: {@code ClusterRoleBinding "b" of
@@ -255,23 +294,28 @@ public final class BindingIndex {
     }
 
     private static Set<String> userKeys(Binding b) {
+        return keys(b, Binding.USER);
+    }
+
+    private static Set<String> groupKeys(Binding b) {
+        return keys(b, Binding.GROUP);
+    }
+
+    private static Set<String> keys(Binding b, byte kind) {
         Set<String> keys = new LinkedHashSet<>();
-        for (Subject s : b.subjects()) {
-            if ("User".equals(s.getKind()) && s.getName() != null) keys.add(s.getName());
-            if ("ServiceAccount".equals(s.getKind()) && s.getName() != null) {
-                String ns = s.getNamespace() == null || s.getNamespace().isEmpty() ? b.namespace() : s.getNamespace();
-                if (!ns.isEmpty()) keys.add(Groups.SERVICEACCOUNT_USER_PREFIX + ns + ":" + s.getName());
-            }
+        for (int i = 0; i < b.subjectKinds.length; i++) {
+            if (b.subjectKinds[i] == kind) keys.add(b.subjectNames[i]);
         }
         return keys;
     }
 
-    private static Set<String> groupKeys(Binding b) {
-        Set<String> keys = new LinkedHashSet<>();
-        for (Subject s : b.subjects()) {
-            if ("Group".equals(s.getKind()) && s.getName() != null) keys.add(s.getName());
-        }
-        return keys;
+    /** The user name a User or ServiceAccount subject names; null for any other subject, or one that names nobody. */
+    private static String userName(Subject s, String bindingNamespace) {
+        if (s.getKind() == null || s.getName() == null) return null;
+        if ("User".equals(s.getKind())) return s.getName();
+        if (!"ServiceAccount".equals(s.getKind())) return null;
+        String ns = s.getNamespace() == null || s.getNamespace().isEmpty() ? bindingNamespace : s.getNamespace();
+        return ns == null || ns.isEmpty() ? null : Groups.SERVICEACCOUNT_USER_PREFIX + ns + ":" + s.getName();
     }
 
     /** Upstream's appliesToUser: User by name, Group by membership, ServiceAccount by its username. */

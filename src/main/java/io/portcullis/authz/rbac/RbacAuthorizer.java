@@ -62,7 +62,7 @@ public final class RbacAuthorizer implements Authorizer, RuleResolver {
     }
 
     private boolean allows(Binding b, Attributes a) {
-        List<PolicyRule> rules = rulesOf(b.roleRef(), b.namespace());
+        List<PolicyRule> rules = rulesOf(b.roleKind(), b.roleName(), b.namespace());
         if (rules == null) return false;
         for (int i = 0, n = rules.size(); i < n; i++) {
             if (RuleMatcher.ruleAllows(a, rules.get(i))) return true;
@@ -72,13 +72,17 @@ public final class RbacAuthorizer implements Authorizer, RuleResolver {
 
     /** Null when the role is missing or the reference is of an unknown kind. */
     private List<PolicyRule> rulesOf(RoleRef ref, String bindingNamespace) {
-        if (ref == null || ref.getKind() == null) return null;
-        if ("ClusterRole".equals(ref.getKind())) {
-            Optional<ClusterRole> r = clusterRoles.get(ref.getName());
+        return ref == null ? null : rulesOf(ref.getKind(), ref.getName(), bindingNamespace);
+    }
+
+    private List<PolicyRule> rulesOf(String kind, String name, String bindingNamespace) {
+        if (kind == null) return null;
+        if ("ClusterRole".equals(kind)) {
+            Optional<ClusterRole> r = clusterRoles.get(name);
             return r.isPresent() ? RuleMatcher.nn(r.get().getRules()) : null;
         }
-        if ("Role".equals(ref.getKind()) && !bindingNamespace.isEmpty()) {
-            Optional<Role> r = roles.get(bindingNamespace, ref.getName());
+        if ("Role".equals(kind) && !bindingNamespace.isEmpty()) {
+            Optional<Role> r = roles.get(bindingNamespace, name);
             return r.isPresent() ? RuleMatcher.nn(r.get().getRules()) : null;
         }
         return null;
