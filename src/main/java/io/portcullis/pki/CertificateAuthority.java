@@ -34,7 +34,6 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.util.IPAddress;
 
 /**
  * A certificate authority: a self-signed CA certificate and its key, able to issue client and
@@ -57,7 +56,7 @@ public final class CertificateAuthority {
         this.certificate = certificate;
         this.privateKey = privateKey;
         this.clock = clock;
-        if (!Keys.samePublicKey(certificate.getPublicKey(), Keys.publicKeyOf(privateKey))) {
+        if (!Keys.matches(privateKey, certificate.getPublicKey())) {
             throw new IllegalArgumentException("the CA private key does not match the CA certificate "
                     + certificate.getSubjectX500Principal().getName());
         }
@@ -157,9 +156,25 @@ public final class CertificateAuthority {
         }
     }
 
-    /** True for an IPv4 or IPv6 literal (brackets allowed around IPv6); anything else is a DNS name. */
+    private static final java.util.regex.Pattern IPV4 =
+            java.util.regex.Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
+
+    /**
+     * True for an IPv4 or IPv6 literal (brackets allowed around IPv6); anything else is a DNS name.
+     * A text with a colon is never a DNS name: the JDK reads it as an IPv6 literal without any lookup
+     * when it starts with a hexadecimal digit or a colon (zones are refused).
+     */
     public static boolean isIpAddress(String san) {
-        return IPAddress.isValid(unbracket(san));
+        String s = unbracket(san);
+        if (IPV4.matcher(s).matches()) return true;
+        if (s.indexOf(':') < 0 || s.indexOf('%') >= 0 || s.isEmpty() || (Character.digit(s.charAt(0), 16) < 0 && s.charAt(0) != ':')) {
+            return false;
+        }
+        try {
+            return java.net.InetAddress.getByName(s) != null;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private static String unbracket(String s) {
