@@ -61,6 +61,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.TrustOptions;
@@ -68,6 +69,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -87,6 +89,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,6 +122,8 @@ public final class Server implements AutoCloseable {
     private WatchCache cache;
     private ObjectStore objects;
     private Vertx vertx;
+    /** Vert.x, started beside the PKI and the store, which it owes nothing. */
+    private final CompletableFuture<Vertx> vertxStarting;
     private ExecutorService workers;
     private HttpServer http;
     private HttpServerOptions httpOptions;
@@ -134,6 +140,9 @@ public final class Server implements AutoCloseable {
         this.config = config;
         long start = System.nanoTime();
         io.portcullis.pki.SecureFiles.makePrivate(config.dataDir());   // 0700, files 0600: it holds every Secret
+        // Vert.x (Netty's event loops) and the JDK's TLS classes load on a thread of their own
+        this.vertxStarting = new CompletableFuture<>();
+        daemonThreads("vertx-start").newThread(() -> startVertx(vertxStarting)).start();
         // the PKI and the store do not depend on each other: load them side by side
         CompletableFuture<ClusterPki> loading = CompletableFuture.supplyAsync(() -> {
             try {
@@ -230,7 +239,11 @@ public final class Server implements AutoCloseable {
         }
         LOG.debug("controllers started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors())));
+        try {
+            this.vertx = vertxStarting.join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("cannot start Vert.x: " + rootMessage(e), e);
+        }
         vertx.exceptionHandler(failures::outsideRequest);
         this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
         Metrics metrics = new Metrics();
@@ -491,14 +504,29 @@ public final class Server implements AutoCloseable {
      * followed: a new pair (checked to belong together) serves every later connection; open
      * connections keep the one they began with.
      */
-    private PemKeyCertOptions servingCertificate(ServerConfig.Serving c, Reloader reloader) {
-        if (c.tlsCertFile() == null) {
-            return new PemKeyCertOptions().addCertValue(Buffer.buffer(Pem.encode(pki.servingCertificate())))
-                    .addKeyValue(Buffer.buffer(Pem.encode(pki.servingKey())));
-        }
+    private KeyCertOptions servingCertificate(ServerConfig.Serving c, Reloader reloader) {
+        if (c.tlsCertFile() == null) return KeyCertOptions.wrap(keyManagers(pki.servingKey(), pki.servingCertificate()));
         Path certFile = c.tlsCertFile(), keyFile = c.tlsPrivateKeyFile();
         return reloader.follow("--tls-cert-file " + certFile + " and --tls-private-key-file " + keyFile, List.of(certFile, keyFile),
                 () -> servingPair(certFile, keyFile), this::serveWith);
+    }
+
+    /**
+     * The generated serving pair as key managers over an in-memory JKS store. (Given as PEM, Vert.x
+     * builds a PKCS#12 store, whose password-based key encryption is a noticeable part of a cold start.)
+     */
+    private static KeyManagerFactory keyManagers(java.security.PrivateKey key, X509Certificate certificate) {
+        try {
+            char[] password = "in-memory".toCharArray();   // the store never leaves this process
+            KeyStore store = KeyStore.getInstance("JKS");
+            store.load(null, null);
+            store.setKeyEntry("serving", key, password, new X509Certificate[] {certificate});
+            KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            managers.init(store, password);
+            return managers;
+        } catch (java.security.GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot serve with the generated certificate: " + e.getMessage(), e);
+        }
     }
 
     /** The certificate chain and key of the files, refused unless the key is the first certificate's. */
@@ -536,7 +564,7 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    private HttpServerOptions httpOptions(ServerConfig.Serving c, PemKeyCertOptions cert) {
+    private HttpServerOptions httpOptions(ServerConfig.Serving c, KeyCertOptions cert) {
         HttpServerOptions options = new HttpServerOptions()
                 .setSsl(true)
                 .setUseAlpn(true)
@@ -665,6 +693,26 @@ public final class Server implements AutoCloseable {
         };
     }
 
+    /**
+     * Starts Vert.x, then loads the classes the listener's TLS will need: the JDK's, and Netty's
+     * server context, which on its first use checks what the JDK supports with a key of its own
+     * (through Bouncy Castle's provider when it is on the class path: hundreds of classes).
+     */
+    private static void startVertx(CompletableFuture<Vertx> started) {
+        try {
+            started.complete(Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))));
+        } catch (RuntimeException | Error e) {
+            started.completeExceptionally(e);
+            return;
+        }
+        try {
+            SSLContext.getDefault();
+            Class.forName("io.netty.handler.ssl.JdkSslServerContext", true, Server.class.getClassLoader());
+        } catch (ReflectiveOperationException | java.security.GeneralSecurityException | LinkageError e) {
+            // only loaded ahead of need: the listener meets any real problem and reports it
+        }
+    }
+
     private static String rootMessage(Throwable t) {
         while (t.getCause() != null) t = t.getCause();
         return t.getMessage();
@@ -699,6 +747,13 @@ public final class Server implements AutoCloseable {
         }
         if (http != null) saveAccessRecords();   // only a server that served has records to keep
         if (store != null) store.close();
+        if (vertx == null && vertxStarting != null) {
+            try {
+                vertx = vertxStarting.join();   // started for a server that failed before it was used
+            } catch (CompletionException e) {
+                // nothing to stop
+            }
+        }
         if (vertx != null) {
             try {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

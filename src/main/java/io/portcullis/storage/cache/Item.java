@@ -5,6 +5,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.MissingNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -72,6 +74,27 @@ public final class Item {
             object = o;
         }
         return o;
+    }
+
+    /**
+     * The object's metadata (a missing node when it has none). Unless the object was parsed already,
+     * only the metadata is parsed, and nothing is kept: a reader that needs no more than the
+     * metadata of every object (the garbage collector) neither pays for nor holds their trees.
+     */
+    public JsonNode metadata() {
+        ObjectNode o = object;
+        if (o != null) return o.path("metadata");
+        try (JsonParser p = Json.MAPPER.createParser(json)) {
+            if (p.nextToken() == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                    String field = p.currentName();
+                    p.nextToken();
+                    if (field.equals("metadata")) return Json.MAPPER.readTree(p);
+                    p.skipChildren();
+                }
+            }
+        }
+        return MissingNode.getInstance();
     }
 
     /** Inserts "resourceVersion" first into the top-level metadata object, found by a streaming scan. */
