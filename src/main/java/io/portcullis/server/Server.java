@@ -40,6 +40,7 @@ import io.portcullis.controllers.LeaderElection;
 import io.portcullis.controllers.Bootstrap;
 import io.portcullis.controllers.AggregationController;
 import io.portcullis.authz.rbac.LeastPrivilege;
+import io.portcullis.authz.rbac.BootstrapPolicy;
 import io.portcullis.authz.rbac.RbacPolicy;
 import io.portcullis.authz.rbac.EscalationCheck;
 import io.portcullis.pki.ClusterPki;
@@ -122,6 +123,8 @@ public final class Server implements AutoCloseable {
     private WatchCache cache;
     private ObjectStore objects;
     private Vertx vertx;
+    /** Parsed while the store loads. */
+    private final CompletableFuture<BootstrapPolicy.Defaults> bootstrapPolicy;
     /** Vert.x, started beside the PKI and the store, which it owes nothing. */
     private final CompletableFuture<Vertx> vertxStarting;
     private ExecutorService workers;
@@ -143,6 +146,8 @@ public final class Server implements AutoCloseable {
         // Vert.x (Netty's event loops) and the JDK's TLS classes load on a thread of their own
         this.vertxStarting = new CompletableFuture<>();
         daemonThreads("vertx-start").newThread(() -> startVertx(vertxStarting)).start();
+        // the bootstrap policy's YAML parses meanwhile
+        this.bootstrapPolicy = onOwnThread("bootstrap-policy", BootstrapPolicy.Defaults::load);
         // the PKI and the store do not depend on each other: load them side by side
         CompletableFuture<ClusterPki> loading = CompletableFuture.supplyAsync(() -> {
             try {
@@ -210,7 +215,7 @@ public final class Server implements AutoCloseable {
         ServerConfig.Admission enabled = config.admission();
         Admission admission = new Admission(Admission.enabled(enabled.enablePlugins(), enabled.disablePlugins()).stream().map(plugins::get).toList());
         this.objects = new ObjectStore(store, cache, admission, strategies);
-        Bootstrap.ensure(objects);
+        Bootstrap.ensure(objects, bootstrapPolicy.join());
         LOG.debug("bootstrap done after {} ms", (System.nanoTime() - start) / 1_000_000);
         String caPem = Pem.encode(pki.caCertificate());
         List<Controller> controllers = List.of(
@@ -672,6 +677,19 @@ public final class Server implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /** The work's result, computed on a daemon thread of its own. */
+    private static <T> CompletableFuture<T> onOwnThread(String name, Supplier<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        daemonThreads(name).newThread(() -> {
+            try {
+                result.complete(work.get());
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
+            }
+        }).start();
+        return result;
     }
 
     /** The value built by the first get() (once, however many ask at once), and kept. */

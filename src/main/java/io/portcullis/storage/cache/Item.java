@@ -89,7 +89,7 @@ public final class Item {
                 while (p.nextToken() == JsonToken.PROPERTY_NAME) {
                     String field = p.currentName();
                     p.nextToken();
-                    if (field.equals("metadata")) return Json.MAPPER.readTree(p);
+                    if (field.equals("metadata")) return p.readValueAsTree();
                     p.skipChildren();
                 }
             }
