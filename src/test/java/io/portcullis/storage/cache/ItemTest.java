@@ -31,6 +31,21 @@ class ItemTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
+            metadata first             | {"metadata":{"name":"a","uid":"u"},"data":{"k":"v"}}
+            metadata after other keys  | {"apiVersion":"v1","data":{"metadata":"x"},"metadata":{"name":"a","ownerReferences":[{"uid":"o"}]}}
+            nested metadata before     | {"spec":{"template":{"metadata":{"name":"inner"}}},"metadata":{"name":"a"}}
+            no metadata                | {"kind":"X"}
+            """)
+    void metadataAloneIsTheTopLevelMetadataWhetherOrNotTheObjectWasParsed(String name, String stored) {
+        Item item = Item.stored("/registry/configmaps/ns1/a", stored.getBytes(StandardCharsets.UTF_8), 42);
+        var want = Json.objectTree(item.json()).path("metadata");
+        assertThat(item.metadata()).isEqualTo(want);
+        item.object();
+        assertThat(item.metadata()).isEqualTo(want);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
             /registry/namespaces/default                       | ''  | default
             /registry/roles/ns/r:x                             | ns  | r:x
             /registry/clusterroles/system:a                    | ''  | system:a
