@@ -146,7 +146,8 @@ public final class Server implements AutoCloseable {
         // Vert.x (Netty's event loops) and the JDK's TLS classes load on a thread of their own
         this.vertxStarting = new CompletableFuture<>();
         daemonThreads("vertx-start").newThread(() -> startVertx(vertxStarting)).start();
-        // the bootstrap policy's YAML parses meanwhile
+        // the served kinds (their models and protobuf messages) and the bootstrap policy's YAML load meanwhile
+        CompletableFuture<List<ResourceType>> storedTypes = onOwnThread("served-kinds", ServedKinds::storedTypes);
         this.bootstrapPolicy = onOwnThread("bootstrap-policy", BootstrapPolicy.Defaults::load);
         // the PKI and the store do not depend on each other: load them side by side
         CompletableFuture<ClusterPki> loading = CompletableFuture.supplyAsync(() -> {
@@ -159,7 +160,7 @@ public final class Server implements AutoCloseable {
         try {
             ServerConfig.Encryption encryption = config.encryption();
             this.backing = openStore(config);
-            this.store = EncryptingStore.around(backing, ServedKinds.storedTypes(), encryption.providerConfig(), encryption.automaticReload(),
+            this.store = EncryptingStore.around(backing, storedTypes.join(), encryption.providerConfig(), encryption.automaticReload(),
                     encryption.reloadInterval());
             this.cache = WatchCache.start(store);
             this.pki = loading.join();
