@@ -26,6 +26,9 @@ public final class GarbageCollector implements AutoCloseable {
     public static final String FOREGROUND = "foregroundDeletion";
     private static final long RECHECK_MILLIS = 200;
 
+    /** What the collector reads of every object. */
+    private static final String[] METADATA = {"uid", "ownerReferences", "deletionTimestamp", "finalizers"};
+
     /** An object as the collector knows it: where it is and the uids of its owners. */
     private record Ref(Strategy strategy, String namespace, String name, String uid, List<String> owners) {}
 
@@ -54,7 +57,7 @@ public final class GarbageCollector implements AutoCloseable {
     }
 
     private void observe(Strategy s, CacheEvent e) {
-        JsonNode meta = e.item().metadata();
+        JsonNode meta = e.item().metadata(METADATA);
         Ref ref = ref(s, e.item(), meta);
         if (ref.uid().isEmpty()) return;
         if (e.previous() != null) unlink(ref(s, e.previous()));
@@ -154,7 +157,7 @@ public final class GarbageCollector implements AutoCloseable {
     }
 
     private Ref ref(Strategy s, Item it) {
-        return ref(s, it, it.metadata());
+        return ref(s, it, it.metadata(METADATA));
     }
 
     private Ref ref(Strategy s, Item it, JsonNode meta) {
