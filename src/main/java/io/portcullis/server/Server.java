@@ -143,9 +143,6 @@ public final class Server implements AutoCloseable {
         this.config = config;
         long start = System.nanoTime();
         io.portcullis.pki.SecureFiles.makePrivate(config.dataDir());   // 0700, files 0600: it holds every Secret
-        // Vert.x (Netty's event loops) and the JDK's TLS classes load on a thread of their own
-        this.vertxStarting = new CompletableFuture<>();
-        daemonThreads("vertx-start").newThread(() -> startVertx(vertxStarting)).start();
         // the served kinds (their models and protobuf messages) and the bootstrap policy's YAML load meanwhile
         CompletableFuture<List<ResourceType>> storedTypes = onOwnThread("served-kinds", ServedKinds::storedTypes);
         this.bootstrapPolicy = onOwnThread("bootstrap-policy", BootstrapPolicy.Defaults::load);
@@ -157,6 +154,9 @@ public final class Server implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         });
+        // Vert.x (Netty's event loops) and the JDK's TLS classes load on a thread of their own
+        this.vertxStarting = new CompletableFuture<>();
+        daemonThreads("vertx-start").newThread(() -> startVertx(vertxStarting, loading)).start();
         try {
             ServerConfig.Encryption encryption = config.encryption();
             this.backing = openStore(config);
@@ -713,11 +713,12 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Starts Vert.x, then loads the classes the listener's TLS will need: the JDK's, and Netty's
+     * Starts Vert.x, then readies what the listener's TLS will need: the JDK's classes, Netty's
      * server context, which on its first use checks what the JDK supports with a key of its own
-     * (through Bouncy Castle's provider when it is on the class path: hundreds of classes).
+     * (through Bouncy Castle's provider when it is on the class path: hundreds of classes), and,
+     * once the PKI is loaded, one handshake in memory with the serving key.
      */
-    private static void startVertx(CompletableFuture<Vertx> started) {
+    private static void startVertx(CompletableFuture<Vertx> started, CompletableFuture<ClusterPki> pki) {
         try {
             started.complete(Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))));
         } catch (RuntimeException | Error e) {
@@ -727,7 +728,9 @@ public final class Server implements AutoCloseable {
         try {
             SSLContext.getDefault();
             Class.forName("io.netty.handler.ssl.JdkSslServerContext", true, Server.class.getClassLoader());
-        } catch (ReflectiveOperationException | java.security.GeneralSecurityException | LinkageError e) {
+            ClusterPki keys = pki.join();
+            TlsWarmUp.handshake(keyManagers(keys.servingKey(), keys.servingCertificate()));
+        } catch (Exception | LinkageError e) {
             // only loaded ahead of need: the listener meets any real problem and reports it
         }
     }
