@@ -157,6 +157,7 @@ public final class Server implements AutoCloseable {
         // Vert.x (Netty's event loops) and the JDK's TLS classes load on a thread of their own
         this.vertxStarting = new CompletableFuture<>();
         daemonThreads("vertx-start").newThread(() -> startVertx(vertxStarting, loading)).start();
+        daemonThreads("netty-tls").newThread(Server::loadNettyTls).start();
         try {
             ServerConfig.Encryption encryption = config.encryption();
             this.backing = openStore(config);
@@ -713,9 +714,7 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Starts Vert.x, then readies what the listener's TLS will need: the JDK's classes, Netty's
-     * server context, which on its first use checks what the JDK supports with a key of its own
-     * (through Bouncy Castle's provider when it is on the class path: hundreds of classes), and,
+     * Starts Vert.x, then readies what the listener's TLS will need of the JDK: its classes, and,
      * once the PKI is loaded, one handshake in memory with the serving key.
      */
     private static void startVertx(CompletableFuture<Vertx> started, CompletableFuture<ClusterPki> pki) {
@@ -727,11 +726,23 @@ public final class Server implements AutoCloseable {
         }
         try {
             SSLContext.getDefault();
-            Class.forName("io.netty.handler.ssl.JdkSslServerContext", true, Server.class.getClassLoader());
             ClusterPki keys = pki.join();
             TlsWarmUp.handshake(keyManagers(keys.servingKey(), keys.servingCertificate()));
         } catch (Exception | LinkageError e) {
-            // only loaded ahead of need: the listener meets any real problem and reports it
+            // only readied ahead of need: the listener meets any real problem and reports it
+        }
+    }
+
+    /**
+     * Netty's JDK server context checks, on its first use, what the JDK supports with a key of its
+     * own, through Bouncy Castle's provider when it is on the class path: hundreds of classes from
+     * a signed jar, loaded here on a thread of their own rather than at the first connection.
+     */
+    private static void loadNettyTls() {
+        try {
+            Class.forName("io.netty.handler.ssl.JdkSslServerContext", true, Server.class.getClassLoader());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            // the listener meets any real problem and reports it
         }
     }
 
