@@ -12,12 +12,17 @@ import javax.net.ssl.X509TrustManager;
 /**
  * One TLS handshake between two in-memory engines, with the serving key, run while the server
  * starts: the first client's handshake then finds the JDK's handshake, key exchange and signature
- * code loaded and initialised instead of paying for them. Nothing is sent anywhere.
+ * code loaded and initialised instead of paying for them. Nothing is sent anywhere. Once per JVM.
  */
 final class TlsWarmUp {
+    /** Once per JVM: a later server finds everything ready already. */
+    private static volatile boolean done;
+
     private TlsWarmUp() {}
 
     static void handshake(KeyManagerFactory serving) throws Exception {
+        if (done) return;
+        done = true;
         SSLContext serverContext = SSLContext.getInstance("TLS");
         serverContext.init(serving.getKeyManagers(), null, null);
         SSLContext clientContext = SSLContext.getInstance("TLS");
