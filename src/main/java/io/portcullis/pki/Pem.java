@@ -1,7 +1,6 @@
 package io.portcullis.pki;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,18 +25,6 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.asn1.x9.X9ECParameters;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.openssl.PEMException;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 
 /**
  * PEM reading and writing. Private keys are read from PKCS#1 ({@code RSA PRIVATE KEY}), SEC1
@@ -59,8 +46,8 @@ public final class Pem {
     public static List<X509Certificate> readCertificates(Path file) throws IOException {
         List<X509Certificate> certs = new ArrayList<>();
         for (Object o : objects(file)) {
-            if (o instanceof X509Certificate cert) certs.add(cert);
-            else if (o instanceof X509CertificateHolder holder) certs.add(certificate(holder, file.toString()));
+            X509Certificate cert = o instanceof X509Certificate c ? c : BouncyCastlePem.certificate(o, file.toString());
+            if (cert != null) certs.add(cert);
         }
         if (certs.isEmpty()) throw new IOException("no certificate found in " + file);
         return certs;
@@ -70,8 +57,8 @@ public final class Pem {
     public static List<X509Certificate> parseCertificates(String pem) throws IOException {
         List<X509Certificate> certs = new ArrayList<>();
         for (Object o : objects(pem, "PEM data")) {
-            if (o instanceof X509Certificate cert) certs.add(cert);
-            else if (o instanceof X509CertificateHolder holder) certs.add(certificate(holder, "PEM data"));
+            X509Certificate cert = o instanceof X509Certificate c ? c : BouncyCastlePem.certificate(o, "PEM data");
+            if (cert != null) certs.add(cert);
         }
         if (certs.isEmpty()) throw new IOException("no certificate found in PEM data");
         return certs;
@@ -120,13 +107,16 @@ public final class Pem {
             try {
                 if (o instanceof PublicKey key) keys.add(key);
                 else if (o instanceof X509Certificate cert) keys.add(cert.getPublicKey());
-                else if (o instanceof SubjectPublicKeyInfo info) keys.add(new JcaPEMKeyConverter().getPublicKey(info));
-                else if (o instanceof X509CertificateHolder holder) keys.add(certificate(holder, source).getPublicKey());
                 else {
-                    PrivateKey key = privateKey(o, source);
-                    if (key != null) keys.add(Keys.publicKeyOf(key));
+                    PublicKey key = BouncyCastlePem.publicKey(o, source);
+                    if (key != null) {
+                        keys.add(key);
+                    } else {
+                        PrivateKey privateKey = privateKey(o, source);
+                        if (privateKey != null) keys.add(Keys.publicKeyOf(privateKey));
+                    }
                 }
-            } catch (PEMException | IllegalArgumentException e) {
+            } catch (IllegalArgumentException e) {
                 throw new IOException("unreadable key in " + source + ": " + e.getMessage());
             }
         }
@@ -162,22 +152,10 @@ public final class Pem {
             return encodeObjects(new Block("EC PRIVATE KEY", sec1P256(ec, pub)));
         }
         try {
-            org.bouncycastle.asn1.pkcs.PrivateKeyInfo info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(key.getEncoded());
-            if (key instanceof java.security.interfaces.ECPrivateKey ec) {
-                org.bouncycastle.asn1.ASN1ObjectIdentifier curve =
-                        org.bouncycastle.asn1.ASN1ObjectIdentifier.getInstance(info.getPrivateKeyAlgorithm().getParameters());
-                org.bouncycastle.asn1.x9.X9ECParameters params = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByOID(curve);
-                byte[] point = params.getG().multiply(ec.getS()).normalize().getEncoded(false);
-                org.bouncycastle.asn1.sec.ECPrivateKey sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(
-                        params.getN().bitLength(), ec.getS(), new org.bouncycastle.asn1.DERBitString(point),
-                        new org.bouncycastle.asn1.x9.X962Parameters(curve));
-                return encodeObjects(new Block("EC PRIVATE KEY", sec1.getEncoded()));
-            }
-            if (key instanceof java.security.interfaces.RSAPrivateKey) {
-                return encodeObjects(new Block("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
-            }
+            if (key instanceof ECPrivateKey ec) return encodeObjects(new Block("EC PRIVATE KEY", BouncyCastlePem.sec1(ec)));
+            if (key instanceof java.security.interfaces.RSAPrivateKey) return encodeObjects(new Block("RSA PRIVATE KEY", BouncyCastlePem.pkcs1(key)));
             return encode(key);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("cannot encode the " + key.getAlgorithm() + " key", e);
         }
     }
@@ -267,7 +245,7 @@ public final class Pem {
     /** The JDK's reading of the blocks when it accounts for every one, else Bouncy Castle's. */
     private static List<Object> objects(String text, String source) throws IOException {
         List<Object> jdk = jdkObjects(text);
-        return jdk != null ? jdk : objects(new StringReader(text), source);
+        return jdk != null ? jdk : BouncyCastlePem.objects(new StringReader(text), source);
     }
 
     /**
@@ -316,39 +294,7 @@ public final class Pem {
         return null;
     }
 
-    private static List<Object> objects(Reader reader, String source) throws IOException {
-        List<Object> out = new ArrayList<>();
-        try (PEMParser parser = new PEMParser(reader)) {
-            Object o;
-            while ((o = parser.readObject()) != null) {
-                if (o instanceof X9ECParameters || o instanceof ASN1ObjectIdentifier) continue;
-                out.add(o);
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new IOException("malformed PEM in " + source + ": " + e.getMessage());
-        }
-        return out;
-    }
-
     private static PrivateKey privateKey(Object o, String file) throws IOException {
-        if (o instanceof PrivateKey key) return key;
-        try {
-            if (o instanceof PEMKeyPair pair) return new JcaPEMKeyConverter().getPrivateKey(pair.getPrivateKeyInfo());
-            if (o instanceof PrivateKeyInfo info) return new JcaPEMKeyConverter().getPrivateKey(info);
-        } catch (PEMException e) {
-            throw new IOException("unsupported private key in " + file + ": " + e.getMessage());
-        }
-        if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
-            throw new IOException("encrypted private keys are not supported: " + file);
-        }
-        return null;
-    }
-
-    private static X509Certificate certificate(X509CertificateHolder holder, String file) throws IOException {
-        try {
-            return new JcaX509CertificateConverter().getCertificate(holder);
-        } catch (CertificateException e) {
-            throw new IOException("invalid certificate in " + file + ": " + e.getMessage());
-        }
+        return o instanceof PrivateKey key ? key : BouncyCastlePem.privateKey(o, file);
     }
 }
