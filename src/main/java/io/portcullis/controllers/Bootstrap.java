@@ -23,7 +23,8 @@ public final class Bootstrap {
 
     private Bootstrap() {}
 
-    public static void ensure(ObjectStore objects) {
+    /** @param policy the bootstrap policy, parsed beforehand ({@link BootstrapPolicy.Defaults#load}) */
+    public static void ensure(ObjectStore objects, BootstrapPolicy.Defaults policy) {
         Strategy namespaces = objects.strategy("", "namespaces");
         for (String ns : SYSTEM_NAMESPACES) {
             if (objects.find(namespaces, "", ns).isPresent()) continue;
@@ -31,13 +32,13 @@ public final class Bootstrap {
             obj.putObject("metadata").put("name", ns);
             create(objects, namespaces, obj);
         }
-        reconcileClusterRoles(objects);
-        reconcileClusterRoleBindings(objects);
+        reconcileClusterRoles(objects, policy.clusterRoles());
+        reconcileClusterRoleBindings(objects, policy.clusterRoleBindings());
     }
 
-    private static void reconcileClusterRoles(ObjectStore objects) {
+    private static void reconcileClusterRoles(ObjectStore objects, List<ClusterRole> clusterRoles) {
         Strategy s = objects.strategy(EscalationCheck.GROUP, "clusterroles");
-        for (ClusterRole desired : BootstrapPolicy.clusterRoles()) {
+        for (ClusterRole desired : clusterRoles) {
             String name = desired.getMetadata().getName();
             Optional<ClusterRole> existing = objects.find(s, "", name).map(i -> Json.convert(i.object(), ClusterRole.class));
             BootstrapPolicy.reconcile(existing, desired).ifPresent(role -> {
@@ -48,9 +49,9 @@ public final class Bootstrap {
         }
     }
 
-    private static void reconcileClusterRoleBindings(ObjectStore objects) {
+    private static void reconcileClusterRoleBindings(ObjectStore objects, List<ClusterRoleBinding> clusterRoleBindings) {
         Strategy s = objects.strategy(EscalationCheck.GROUP, "clusterrolebindings");
-        for (ClusterRoleBinding desired : BootstrapPolicy.clusterRoleBindings()) {
+        for (ClusterRoleBinding desired : clusterRoleBindings) {
             String name = desired.getMetadata().getName();
             Optional<ClusterRoleBinding> existing = objects.find(s, "", name).map(i -> Json.convert(i.object(), ClusterRoleBinding.class));
             BootstrapPolicy.reconcile(existing, desired).ifPresent(change -> {

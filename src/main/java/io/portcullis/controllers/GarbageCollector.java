@@ -26,6 +26,9 @@ public final class GarbageCollector implements AutoCloseable {
     public static final String FOREGROUND = "foregroundDeletion";
     private static final long RECHECK_MILLIS = 200;
 
+    /** What the collector reads of every object. */
+    private static final String[] METADATA = {"uid", "ownerReferences", "deletionTimestamp", "finalizers"};
+
     /** An object as the collector knows it: where it is and the uids of its owners. */
     private record Ref(Strategy strategy, String namespace, String name, String uid, List<String> owners) {}
 
@@ -54,7 +57,8 @@ public final class GarbageCollector implements AutoCloseable {
     }
 
     private void observe(Strategy s, CacheEvent e) {
-        Ref ref = ref(s, e.item());
+        JsonNode meta = e.item().metadata(METADATA);
+        Ref ref = ref(s, e.item(), meta);
         if (ref.uid().isEmpty()) return;
         if (e.previous() != null) unlink(ref(s, e.previous()));
         if (e.type() == CacheEvent.Type.DELETED) {
@@ -66,7 +70,6 @@ public final class GarbageCollector implements AutoCloseable {
         }
         live.put(ref.uid(), ref);
         for (String owner : ref.owners()) dependents.computeIfAbsent(owner, o -> ConcurrentHashMap.newKeySet()).add(ref.uid());
-        JsonNode meta = e.item().object().path("metadata");
         if (!meta.path("deletionTimestamp").asString("").isEmpty() && (has(meta, ORPHAN) || has(meta, FOREGROUND))) {
             worker.enqueue("finalize/" + ref.uid(), () -> finalize(ref.uid()));
         }
@@ -154,14 +157,17 @@ public final class GarbageCollector implements AutoCloseable {
     }
 
     private Ref ref(Strategy s, Item it) {
-        ObjectNode obj = it.object();
+        return ref(s, it, it.metadata(METADATA));
+    }
+
+    private Ref ref(Strategy s, Item it, JsonNode meta) {
         List<String> owners = new ArrayList<>();
-        for (JsonNode o : obj.path("metadata").path("ownerReferences")) {
+        for (JsonNode o : meta.path("ownerReferences")) {
             String uid = o.path("uid").asString("");
             boolean ours = served.contains(o.path("apiVersion").asString("") + "/" + o.path("kind").asString(""));
             if (!uid.isEmpty() && ours) owners.add(uid);
         }
-        return new Ref(s, it.namespace(), it.name(), obj.path("metadata").path("uid").asString(""), List.copyOf(owners));
+        return new Ref(s, it.namespace(), it.name(), meta.path("uid").asString(""), List.copyOf(owners));
     }
 
     private static boolean has(JsonNode meta, String finalizer) {

@@ -129,11 +129,10 @@ public final class ClusterPki {
         if (Files.exists(crt) && Files.exists(key)) {
             X509Certificate cert = Pem.readCertificates(crt).get(0);
             PrivateKey pk = Pem.readPrivateKey(key);
-            PublicKey pub = Keys.publicKeyOf(pk);
             Instant renewAt = cert.getNotAfter().toInstant().minus(RENEW_BEFORE);
-            if (ca.signed(cert) && Keys.samePublicKey(pub, cert.getPublicKey())
+            if (ca.signed(cert) && Keys.matches(pk, cert.getPublicKey())
                     && clock.instant().isBefore(renewAt) && stillRight.ok(cert)) {
-                return new IssuedCertificate(cert, new KeyPair(pub, pk));
+                return new IssuedCertificate(cert, new KeyPair(cert.getPublicKey(), pk));
             }
         }
         IssuedCertificate issued = issue.issue();

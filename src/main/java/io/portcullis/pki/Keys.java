@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
@@ -89,6 +90,30 @@ public final class Keys {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * True when the private key is the other half of the public key. For an EC key a signature
+     * made with the one is checked with the other, which the JDK does alone, rather than
+     * recomputing the public point; other keys compare {@link #publicKeyOf} with it.
+     */
+    public static boolean matches(PrivateKey key, PublicKey publicKey) {
+        if (key instanceof ECPrivateKey && publicKey instanceof ECPublicKey) {
+            try {
+                byte[] message = "portcullis key pair check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                Signature sign = Signature.getInstance("SHA256withECDSA");
+                sign.initSign(key);
+                sign.update(message);
+                byte[] signature = sign.sign();
+                Signature verify = Signature.getInstance("SHA256withECDSA");
+                verify.initVerify(publicKey);
+                verify.update(message);
+                return verify.verify(signature);
+            } catch (GeneralSecurityException e) {
+                return false;   // keys on different curves, say
+            }
+        }
+        return samePublicKey(publicKeyOf(key), publicKey);
     }
 
     /** True when both keys are the same public key. */

@@ -52,7 +52,7 @@ public final class Kubeconfig {
         user.put("name", contextName);
         ObjectNode u = user.putObject("user");
         u.put("client-certificate-data", base64(Pem.encode(clientCert)));
-        u.put("client-key-data", base64(Pem.encodeTraditional(clientKey)));
+        u.put("client-key-data", base64(Pem.encodeTraditional(clientKey, clientCert.getPublicKey())));
 
         ArrayNode contexts = root.putArray("contexts");
         ObjectNode context = contexts.addObject();

@@ -40,6 +40,7 @@ import io.portcullis.controllers.LeaderElection;
 import io.portcullis.controllers.Bootstrap;
 import io.portcullis.controllers.AggregationController;
 import io.portcullis.authz.rbac.LeastPrivilege;
+import io.portcullis.authz.rbac.BootstrapPolicy;
 import io.portcullis.authz.rbac.RbacPolicy;
 import io.portcullis.authz.rbac.EscalationCheck;
 import io.portcullis.pki.ClusterPki;
@@ -62,6 +63,7 @@ import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.TrustOptions;
@@ -69,6 +71,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,6 +92,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,6 +126,10 @@ public final class Server implements AutoCloseable {
     private WatchCache cache;
     private ObjectStore objects;
     private Vertx vertx;
+    /** Parsed while the store loads. */
+    private final CompletableFuture<BootstrapPolicy.Defaults> bootstrapPolicy;
+    /** Vert.x, started beside the PKI and the store, which it owes nothing. */
+    private final CompletableFuture<Vertx> vertxStarting;
     private ExecutorService workers;
     private HttpServer http;
     // http and one more listener per further event loop, sharing its port
@@ -141,6 +150,9 @@ public final class Server implements AutoCloseable {
         this.config = config;
         long start = System.nanoTime();
         io.portcullis.pki.SecureFiles.makePrivate(config.dataDir());   // 0700, files 0600: it holds every Secret
+        // the served kinds (their models and protobuf messages) and the bootstrap policy's YAML load meanwhile
+        CompletableFuture<List<ResourceType>> storedTypes = onOwnThread("served-kinds", ServedKinds::storedTypes);
+        this.bootstrapPolicy = onOwnThread("bootstrap-policy", BootstrapPolicy.Defaults::load);
         // the PKI and the store do not depend on each other: load them side by side
         CompletableFuture<ClusterPki> loading = CompletableFuture.supplyAsync(() -> {
             try {
@@ -149,10 +161,14 @@ public final class Server implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         });
+        // Vert.x (Netty's event loops) and the JDK's TLS classes load on a thread of their own
+        this.vertxStarting = new CompletableFuture<>();
+        daemonThreads("vertx-start").newThread(() -> startVertx(vertxStarting, loading)).start();
+        daemonThreads("netty-tls").newThread(Server::loadNettyTls).start();
         try {
             ServerConfig.Encryption encryption = config.encryption();
             this.backing = openStore(config);
-            this.store = EncryptingStore.around(backing, ServedKinds.storedTypes(), encryption.providerConfig(), encryption.automaticReload(),
+            this.store = EncryptingStore.around(backing, storedTypes.join(), encryption.providerConfig(), encryption.automaticReload(),
                     encryption.reloadInterval());
             this.cache = WatchCache.start(store);
             this.pki = loading.join();
@@ -215,7 +231,7 @@ public final class Server implements AutoCloseable {
         ServerConfig.Admission enabled = config.admission();
         Admission admission = new Admission(Admission.enabled(enabled.enablePlugins(), enabled.disablePlugins()).stream().map(plugins::get).toList());
         this.objects = new ObjectStore(store, cache, admission, strategies);
-        Bootstrap.ensure(objects);
+        Bootstrap.ensure(objects, bootstrapPolicy.join());
         LOG.debug("bootstrap done after {} ms", (System.nanoTime() - start) / 1_000_000);
         String caPem = Pem.encode(pki.caCertificate());
         List<Controller> controllers = List.of(
@@ -244,7 +260,11 @@ public final class Server implements AutoCloseable {
         }
         LOG.debug("controllers started after {} ms", (System.nanoTime() - start) / 1_000_000);
 
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS));
+        try {
+            this.vertx = vertxStarting.join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("cannot start Vert.x: " + rootMessage(e), e);
+        }
         vertx.exceptionHandler(failures::outsideRequest);
         this.workers = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(10_000), daemonThreads("worker"));
         Metrics metrics = new Metrics();
@@ -518,14 +538,29 @@ public final class Server implements AutoCloseable {
      * followed: a new pair (checked to belong together) serves every later connection; open
      * connections keep the one they began with.
      */
-    private PemKeyCertOptions servingCertificate(ServerConfig.Serving c, Reloader reloader) {
-        if (c.tlsCertFile() == null) {
-            return new PemKeyCertOptions().addCertValue(Buffer.buffer(Pem.encode(pki.servingCertificate())))
-                    .addKeyValue(Buffer.buffer(Pem.encode(pki.servingKey())));
-        }
+    private KeyCertOptions servingCertificate(ServerConfig.Serving c, Reloader reloader) {
+        if (c.tlsCertFile() == null) return KeyCertOptions.wrap(keyManagers(pki.servingKey(), pki.servingCertificate()));
         Path certFile = c.tlsCertFile(), keyFile = c.tlsPrivateKeyFile();
         return reloader.follow("--tls-cert-file " + certFile + " and --tls-private-key-file " + keyFile, List.of(certFile, keyFile),
                 () -> servingPair(certFile, keyFile), this::serveWith);
+    }
+
+    /**
+     * The generated serving pair as key managers over an in-memory JKS store. (Given as PEM, Vert.x
+     * builds a PKCS#12 store, whose password-based key encryption is a noticeable part of a cold start.)
+     */
+    private static KeyManagerFactory keyManagers(java.security.PrivateKey key, X509Certificate certificate) {
+        try {
+            char[] password = "in-memory".toCharArray();   // the store never leaves this process
+            KeyStore store = KeyStore.getInstance("JKS");
+            store.load(null, null);
+            store.setKeyEntry("serving", key, password, new X509Certificate[] {certificate});
+            KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            managers.init(store, password);
+            return managers;
+        } catch (java.security.GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot serve with the generated certificate: " + e.getMessage(), e);
+        }
     }
 
     /** The certificate chain and key of the files, refused unless the key is the first certificate's. */
@@ -578,7 +613,7 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    private HttpServerOptions httpOptions(ServerConfig.Serving c, PemKeyCertOptions cert) {
+    private HttpServerOptions httpOptions(ServerConfig.Serving c, KeyCertOptions cert) {
         HttpServerOptions options = new HttpServerOptions()
                 .setSsl(true)
                 .setUseAlpn(true)
@@ -688,6 +723,19 @@ public final class Server implements AutoCloseable {
         };
     }
 
+    /** The work's result, computed on a daemon thread of its own. */
+    private static <T> CompletableFuture<T> onOwnThread(String name, Supplier<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        daemonThreads(name).newThread(() -> {
+            try {
+                result.complete(work.get());
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
+            }
+        }).start();
+        return result;
+    }
+
     /** The value built by the first get() (once, however many ask at once), and kept. */
     private static <T> Supplier<T> onFirstUse(Supplier<T> build) {
         return new Supplier<>() {
@@ -705,6 +753,39 @@ public final class Server implements AutoCloseable {
                 return value;
             }
         };
+    }
+
+    /**
+     * Starts Vert.x, then readies what the listener's TLS will need of the JDK: its classes, and,
+     * once the PKI is loaded, one handshake in memory with the serving key.
+     */
+    private static void startVertx(CompletableFuture<Vertx> started, CompletableFuture<ClusterPki> pki) {
+        try {
+            started.complete(Vertx.vertx(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)));
+        } catch (RuntimeException | Error e) {
+            started.completeExceptionally(e);
+            return;
+        }
+        try {
+            SSLContext.getDefault();
+            ClusterPki keys = pki.join();
+            TlsWarmUp.handshake(keyManagers(keys.servingKey(), keys.servingCertificate()));
+        } catch (Exception | LinkageError e) {
+            // only readied ahead of need: the listener meets any real problem and reports it
+        }
+    }
+
+    /**
+     * Netty's JDK server context checks, on its first use, what the JDK supports with a key of its
+     * own, through Bouncy Castle's provider when it is on the class path: hundreds of classes from
+     * a signed jar, loaded here on a thread of their own rather than at the first connection.
+     */
+    private static void loadNettyTls() {
+        try {
+            Class.forName("io.netty.handler.ssl.JdkSslServerContext", true, Server.class.getClassLoader());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            // the listener meets any real problem and reports it
+        }
     }
 
     private static String rootMessage(Throwable t) {
@@ -744,6 +825,13 @@ public final class Server implements AutoCloseable {
             if (sharedAccessRecords != null) sharedAccessRecords.flush();
         }
         if (store != null) store.close();
+        if (vertx == null && vertxStarting != null) {
+            try {
+                vertx = vertxStarting.join();   // started for a server that failed before it was used
+            } catch (CompletionException e) {
+                // nothing to stop
+            }
+        }
         if (vertx != null) {
             try {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -56,6 +56,7 @@ public final class TlsPolicy {
             throw new IllegalArgumentException("--tls-min-version: unknown tls version \"" + minVersion + "\" (want one of "
                     + new TreeMap<>(VERSIONS).keySet() + ")");
         }
+        if (cipherSuites.isEmpty()) return;   // the JDK's default TLS context is costly to build: only asked when a suite is named
         Set<String> available = Set.of(jdk().getSupportedSSLParameters().getCipherSuites());
         for (String name : cipherSuites) {
             String suite = SUITES.get(name);

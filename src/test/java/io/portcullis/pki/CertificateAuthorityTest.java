@@ -84,5 +84,13 @@ class CertificateAuthorityTest {
         assertThat(CertificateAuthority.isIpAddress("localhost")).isFalse();
         assertThat(CertificateAuthority.isIpAddress("1.2.3.4.nip.io")).isFalse();
         assertThat(CertificateAuthority.isIpAddress("300.1.1.1")).isFalse();
+        assertThat(CertificateAuthority.isIpAddress("::ffff:10.0.0.1")).isTrue();
+        assertThat(CertificateAuthority.isIpAddress("2001:db8::8a2e:370:7334")).isTrue();
+        assertThat(CertificateAuthority.isIpAddress("01.2.3.4")).isFalse();
+        assertThat(CertificateAuthority.isIpAddress("1.2.3")).isFalse();
+        assertThat(CertificateAuthority.isIpAddress("fe80::1%eth0")).isFalse();
+        assertThat(CertificateAuthority.isIpAddress("a:b")).isFalse();
+        assertThat(CertificateAuthority.isIpAddress("host:80")).isFalse();
+        assertThat(CertificateAuthority.isIpAddress("")).isFalse();
     }
 }

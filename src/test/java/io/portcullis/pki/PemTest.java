@@ -109,6 +109,40 @@ class PemTest {
         assertThat(Keys.samePublicKey(keys.get(3), Pem.parsePublicKeys(OPENSSL_EC_PUBLIC).get(0))).isTrue();
     }
 
+    /** What the server writes itself is written and read without Bouncy Castle, exactly as Bouncy Castle would. */
+    @Test
+    void theJdkWritesAndReadsWhatBouncyCastleDoes() throws IOException {
+        CertificateAuthority ca = CertificateAuthority.generate("ca");
+        IssuedCertificate leaf = ca.issueClient("alice", List.of("devs"), Duration.ofDays(1));
+        KeyPair rsa = Keys.generateRsa(2048);
+        assertThat(Pem.encode(ca.certificate(), leaf.certificate())).isEqualTo(traditional(ca.certificate()) + traditional(leaf.certificate()));
+        assertThat(Pem.encode(rsa.getPublic())).isEqualTo(traditional(rsa.getPublic()));
+        assertThat(Pem.encodeTraditional(leaf.privateKey(), leaf.certificate().getPublicKey())).isEqualTo(Pem.encodeTraditional(leaf.privateKey()));
+        assertThat(Pem.encodeTraditional(leaf.privateKey(), ca.certificate().getPublicKey()))
+                .as("another key's public half is not trusted").isEqualTo(Pem.encodeTraditional(leaf.privateKey()));
+        assertThat(Pem.parsePrivateKey(Pem.encode(rsa.getPrivate()), "rsa").getEncoded()).isEqualTo(rsa.getPrivate().getEncoded());
+        assertThat(Pem.parsePublicKeys(Pem.encode(rsa.getPublic()) + "\ntrailing words\n")).singleElement()
+                .satisfies(k -> assertThat(k.getEncoded()).isEqualTo(rsa.getPublic().getEncoded()));
+    }
+
+    @Test
+    void aBlockWithoutItsEndIsMalformedEvenAfterGoodOnes() {
+        CertificateAuthority ca = CertificateAuthority.generate("ca");
+        String pem = Pem.encode(ca.certificate()) + "-----BEGIN CERTIFICATE-----\nMIIB\n";
+        assertThatThrownBy(() -> Pem.parseCertificates(pem)).isInstanceOf(IOException.class).hasMessageContaining("malformed PEM");
+    }
+
+    @Test
+    void keyPairsMatchOnlyTheirOwnHalves() {
+        KeyPair ec = Keys.generateEcP256();
+        KeyPair rsa = Keys.generateRsa(2048);
+        assertThat(Keys.matches(ec.getPrivate(), ec.getPublic())).isTrue();
+        assertThat(Keys.matches(ec.getPrivate(), Keys.generateEcP256().getPublic())).isFalse();
+        assertThat(Keys.matches(ec.getPrivate(), rsa.getPublic())).isFalse();
+        assertThat(Keys.matches(rsa.getPrivate(), rsa.getPublic())).isTrue();
+        assertThat(Keys.matches(rsa.getPrivate(), ec.getPublic())).isFalse();
+    }
+
     @Test
     void errorsNameTheFile() throws IOException {
         Path empty = dir.resolve("empty.pem");

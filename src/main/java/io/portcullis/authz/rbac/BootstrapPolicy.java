@@ -39,6 +39,13 @@ public final class BootstrapPolicy {
 
     public static final String OWN_PREFIX = "system:portcullis:";
 
+    /** The whole bootstrap policy, as {@link #clusterRoles()} and {@link #clusterRoleBindings()} give it. */
+    public record Defaults(List<ClusterRole> clusterRoles, List<ClusterRoleBinding> clusterRoleBindings) {
+        public static Defaults load() {
+            return new Defaults(BootstrapPolicy.clusterRoles(), BootstrapPolicy.clusterRoleBindings());
+        }
+    }
+
     /** Upstream's default ClusterRoles, then the project's own. */
     public static List<ClusterRole> clusterRoles() {
         List<ClusterRole> all = new ArrayList<>(load("cluster-roles.yaml", ClusterRole.class));

@@ -3,8 +3,10 @@ package io.portcullis.storage.cache;
 import io.portcullis.api.Json;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -72,6 +74,38 @@ public final class Item {
             object = o;
         }
         return o;
+    }
+
+    /**
+     * The named fields of the object's metadata (an object without them when it has none). Unless the
+     * object was parsed already (its whole metadata is then given), nothing else is parsed and nothing
+     * is kept: a reader that needs a few fields of every object (the garbage collector) neither pays
+     * for nor holds their trees.
+     */
+    public JsonNode metadata(String... fields) {
+        ObjectNode o = object;
+        if (o != null) return o.path("metadata");
+        ObjectNode out = Json.object();
+        List<String> wanted = List.of(fields);
+        try (JsonParser p = Json.MAPPER.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return out;
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (!field.equals("metadata") || value != JsonToken.START_OBJECT) {
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    if (wanted.contains(name)) out.set(name, p.readValueAsTree());
+                    else p.skipChildren();
+                }
+                return out;
+            }
+        }
+        return out;
     }
 
     /** Inserts "resourceVersion" first into the top-level metadata object, found by a streaming scan. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -27,6 +28,24 @@ class ItemTest {
         assertThat(item.namespace()).isEqualTo("ns1");
         assertThat(item.name()).isEqualTo("a");
         assertThat(item.object().path("metadata").path("resourceVersion").asString()).isEqualTo("42");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            metadata first             | {"metadata":{"name":"a","uid":"u"},"data":{"k":"v"}}
+            metadata after other keys  | {"apiVersion":"v1","data":{"metadata":"x"},"metadata":{"name":"a","ownerReferences":[{"uid":"o"}]}}
+            nested metadata before     | {"spec":{"template":{"metadata":{"name":"inner"}}},"metadata":{"name":"a"}}
+            no metadata                | {"kind":"X"}
+            """)
+    void theMetadataFieldsAskedForAreTheTopLevelOnesWhetherOrNotTheObjectWasParsed(String name, String stored) {
+        Item item = Item.stored("/registry/configmaps/ns1/a", stored.getBytes(StandardCharsets.UTF_8), 42);
+        var metadata = Json.objectTree(item.json()).path("metadata");
+        var want = Json.object();
+        for (String f : List.of("uid", "ownerReferences")) if (metadata.has(f)) want.set(f, metadata.get(f));
+        assertThat(item.metadata("uid", "ownerReferences")).isEqualTo(want);
+        item.object();
+        assertThat(item.metadata("uid", "ownerReferences").path("uid")).isEqualTo(metadata.path("uid"));
+        assertThat(item.metadata("uid", "ownerReferences").path("ownerReferences")).isEqualTo(metadata.path("ownerReferences"));
     }
 
     @ParameterizedTest(name = "{0}")
