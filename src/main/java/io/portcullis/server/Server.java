@@ -371,6 +371,16 @@ public final class Server implements AutoCloseable {
     }
 
     /**
+     * Back to a freshly started server, for the next test: user namespaces and objects removed,
+     * system namespaces and the bootstrap policy kept (see {@link Reset}), access records cleared.
+     * Returns once reads see the result. Meant for a server no client is writing to.
+     */
+    public void reset() {
+        Reset.run(store, cache, objects);
+        accessRecorder.clear();
+    }
+
+    /**
      * What to do when the JVM is found unable to serve (a heap still full after an
      * OutOfMemoryError, an Error outside any request); the server turns unready either way, and
      * the command line exits so that a supervisor restarts it.
