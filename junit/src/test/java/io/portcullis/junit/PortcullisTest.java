@@ -16,10 +16,12 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 @Portcullis
+@Tag("e2e")   // starts a server: left out of the fast run (-DexcludedGroups=e2e)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PortcullisTest {
     private static final String TEAM_READER = """

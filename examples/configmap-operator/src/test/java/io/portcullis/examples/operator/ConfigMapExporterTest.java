@@ -18,10 +18,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The exporter, run as its ServiceAccount under exactly the Role it ships, against a real API server with real RBAC. */
 @Portcullis
+@Tag("e2e")   // the project's convention for tests that start a server: left out by -DexcludedGroups=e2e
 class ConfigMapExporterTest {
 
     @Test

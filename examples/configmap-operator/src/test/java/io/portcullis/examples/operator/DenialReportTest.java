@@ -10,6 +10,7 @@ import io.portcullis.junit.AsServiceAccount;
 import io.portcullis.junit.Portcullis;
 import io.portcullis.junit.PortcullisServer;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
@@ -19,6 +20,7 @@ import org.junit.platform.testkit.engine.EngineTestKit;
  * The failing variant: the same test under a Role one verb short. It is run here through the JUnit
  * engine, so that the build stays green while showing what its failure says.
  */
+@Tag("e2e")
 class DenialReportTest {
 
     @Test
