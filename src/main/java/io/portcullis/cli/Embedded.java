@@ -32,6 +32,8 @@ public final class Embedded implements AutoCloseable {
 
     private final Server server;
     private final ApiClient admin;
+    /** Kinds as discovery resolved them: the served kinds never change while the server runs. */
+    private final Map<String, ApiClient.Resource> resolved = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Embedded(Server server) {
         this.server = server;
@@ -116,7 +118,12 @@ public final class Embedded implements AutoCloseable {
                 throw new IllegalArgumentException("a manifest document needs apiVersion, kind and metadata.name: " + d);
             }
             String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-            ApiClient.Resource r = admin.resolve(group.isEmpty() ? kind : kind + "." + group);
+            String qualified = group.isEmpty() ? kind : kind + "." + group;
+            ApiClient.Resource r = resolved.get(qualified);
+            if (r == null) {
+                r = admin.resolve(qualified);
+                if (r != null) resolved.put(qualified, r);
+            }
             if (r == null) throw new IllegalArgumentException("the server does not serve kind " + kind + " of " + apiVersion + " (" + name + ")");
             String path = apiVersion.contains("/") ? "/apis/" + apiVersion : "/api/" + apiVersion;
             String namespace = "";
