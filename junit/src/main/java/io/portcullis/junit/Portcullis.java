@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Tests receive it as parameters: {@link PortcullisServer}, a fabric8 {@code KubernetesClient}, an
  * official {@code io.kubernetes.client.openapi.ApiClient}, or a {@link Kubeconfig} {@code Path};
  * the admin by default, a user with {@link AsUser}, a ServiceAccount with {@link AsServiceAccount}.
+ * Instance fields of those types that are null are set the same way before each test.
  *
  * <p>The server runs in a class loader of its own: the test's Netty, Vert.x, Jackson, Bouncy Castle
  * or SLF4J versions never meet the server's.

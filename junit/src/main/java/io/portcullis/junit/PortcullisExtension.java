@@ -1,23 +1,29 @@
 package io.portcullis.junit;
 
 import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.platform.commons.support.AnnotationSupport;
+import org.junit.platform.commons.support.HierarchyTraversalMode;
+import org.junit.platform.commons.support.ReflectionSupport;
 
 /**
  * What {@link Portcullis} registers: starts (or, shared, finds) the server before the class's first
  * test, resets it after each test, stops it with the class (shared: with the run), and resolves
- * the parameters {@link Portcullis} lists. Clients it made for a test are closed after that test.
+ * the parameters {@link Portcullis} lists, and before each test sets the test instance's fields of
+ * those types that are still null. Clients it made for a test are closed after that test.
  */
-public final class PortcullisExtension implements BeforeAllCallback, AfterEachCallback, ParameterResolver {
+public final class PortcullisExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PortcullisExtension.class);
     private static final String SERVER = "server";
 
@@ -37,6 +43,21 @@ public final class PortcullisExtension implements BeforeAllCallback, AfterEachCa
         }
     }
 
+    /** Fields, as parameters: set anew for each test (a reset removed the ServiceAccounts behind the last test's clients). */
+    @Override
+    public void beforeEach(ExtensionContext context) throws IllegalAccessException {
+        for (Object instance : context.getRequiredTestInstances().getAllInstances()) {
+            for (Field f : ReflectionSupport.findFields(instance.getClass(), f -> !Modifier.isStatic(f.getModifiers()) && injectable(f.getType(), f),
+                    HierarchyTraversalMode.TOP_DOWN)) {
+                f.setAccessible(true);
+                if (f.get(instance) == null || context.getStore(NAMESPACE).get(f) != null) {
+                    f.set(instance, resolve(f.getType(), f, context));
+                    context.getParent().orElse(context).getStore(NAMESPACE).put(f, Boolean.TRUE);   // ours: replaced for the next test
+                }
+            }
+        }
+    }
+
     @Override
     public void afterEach(ExtensionContext context) {
         if (settings(context).reset()) server(context).reset();
@@ -44,21 +65,26 @@ public final class PortcullisExtension implements BeforeAllCallback, AfterEachCa
 
     @Override
     public boolean supportsParameter(ParameterContext p, ExtensionContext context) {
-        Class<?> type = p.getParameter().getType();
-        return type == PortcullisServer.class || Clients.supports(type) || (type == Path.class && p.isAnnotated(Kubeconfig.class));
+        return injectable(p.getParameter().getType(), p.getParameter());
     }
 
     @Override
     public Object resolveParameter(ParameterContext p, ExtensionContext context) {
-        Class<?> type = p.getParameter().getType();
+        try {
+            return resolve(p.getParameter().getType(), p.getParameter(), context);
+        } catch (RuntimeException e) {
+            throw new ParameterResolutionException("cannot resolve " + p.getParameter() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean injectable(Class<?> type, AnnotatedElement element) {
+        return type == PortcullisServer.class || Clients.supports(type) || (type == Path.class && element.isAnnotationPresent(Kubeconfig.class));
+    }
+
+    private static Object resolve(Class<?> type, AnnotatedElement element, ExtensionContext context) {
         PortcullisServer server = server(context);
         if (type == PortcullisServer.class) return server;
-        Path kubeconfig;
-        try {
-            kubeconfig = kubeconfig(server, p.getParameter());
-        } catch (RuntimeException e) {
-            throw new ParameterResolutionException("cannot make a kubeconfig for " + p.getParameter() + ": " + e.getMessage(), e);
-        }
+        Path kubeconfig = kubeconfig(server, element);
         if (type == Path.class) return kubeconfig;
         Object client = Clients.of(type, kubeconfig);
         if (client instanceof AutoCloseable c) context.getStore(NAMESPACE).put(new Object(), new Closing(c));

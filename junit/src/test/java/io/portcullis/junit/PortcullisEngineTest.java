@@ -1,10 +1,12 @@
 package io.portcullis.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
@@ -38,6 +41,12 @@ class PortcullisEngineTest {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(KeptBetweenTests.class)).execute();
         results.testEvents().assertStatistics(s -> s.started(3).succeeded(3));
         assertThat(seen).hasSize(3).containsOnly(seen.get(0));
+    }
+
+    @Test
+    void fieldsAreSetAnewForEachTestSoThatAClientOutlivesNoReset() {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(OneInstanceForTheClass.class)).execute();
+        results.testEvents().assertStatistics(s -> s.started(2).succeeded(2));
     }
 
     @Test
@@ -107,6 +116,27 @@ class PortcullisEngineTest {
                 seen.add(server.url());
                 assertThat(admin.configMaps().inNamespace("default").withName("kept").get()).isNotNull();
             }
+        }
+    }
+
+    @Portcullis
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    static class OneInstanceForTheClass {
+        @AsServiceAccount("x/y")
+        KubernetesClient sa;
+
+        @Test
+        @Order(1)
+        void first() {
+            assertThatThrownBy(() -> sa.configMaps().inNamespace("x").list())   // authenticated (403), not 401
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+        }
+
+        @Test
+        @Order(2)
+        void secondAfterAReset() {
+            first();
         }
     }
 

@@ -24,6 +24,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 @Tag("e2e")   // starts a server: left out of the fast run (-DexcludedGroups=e2e)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PortcullisTest {
+    @AsUser(value = "carol", groups = "dev")
+    KubernetesClient carol;
+    PortcullisServer server;
     private static final String TEAM_READER = """
             apiVersion: rbac.authorization.k8s.io/v1
             kind: Role
@@ -53,7 +56,8 @@ class PortcullisTest {
 
     @Test
     @Order(2)
-    void aUserHasWhatRbacGrantsItsGroupsAndNothingMore(PortcullisServer server, @AsUser(value = "alice", groups = "dev") KubernetesClient alice) {
+    void aUserHasWhatRbacGrantsItsGroupsAndNothingMore(@AsUser(value = "alice", groups = "dev") KubernetesClient alice,
+                                                        @AsUser(value = "alice", groups = "dev") ApiClient aliceOfficial) throws ApiException {
         server.apply("{apiVersion: v1, kind: Namespace, metadata: {name: team}}");
         assertThatThrownBy(() -> alice.configMaps().inNamespace("team").list())
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403))
@@ -63,6 +67,8 @@ class PortcullisTest {
 
         assertThat(alice.configMaps().inNamespace("team").list().getItems()).extracting(c -> c.getMetadata().getName())
                 .containsExactly("kube-root-ca.crt");
+        assertThat(new CoreV1Api(aliceOfficial).listNamespacedConfigMap("team").execute().getItems()).hasSize(1);
+        assertThat(carol.configMaps().inNamespace("team").list().getItems()).as("a field, injected as the parameters are").hasSize(1);
         assertThatThrownBy(() -> alice.configMaps().inNamespace("team").resource(new ConfigMapBuilder().withNewMetadata().withName("x")
                 .endMetadata().build()).create()).hasMessageContaining("cannot create resource \"configmaps\"");
     }
