@@ -60,6 +60,13 @@ class PortcullisEngineTest {
                 .hasMessage("--secure-port is chosen by the extension (a temporary directory, 127.0.0.1, a free port)");
     }
 
+    @Test
+    void aParameterWithTwoIdentitiesFailsNamingBoth() {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(TwoIdentities.class)).execute();
+        assertThat(failure(results.testEvents().failed().list())).isInstanceOf(org.junit.jupiter.api.extension.ParameterResolutionException.class)
+                .hasMessageContaining("@AsUser and @AsServiceAccount together: choose one");
+    }
+
     private static Throwable failure(List<Event> failed) {
         assertThat(failed).isNotEmpty();
         return failed.get(0).getRequiredPayload(TestExecutionResult.class).getThrowable().orElseThrow();
@@ -137,6 +144,13 @@ class PortcullisEngineTest {
         @Order(2)
         void secondAfterAReset() {
             first();
+        }
+    }
+
+    @Portcullis
+    static class TwoIdentities {
+        @Test
+        void never(@AsUser("alice") @AsServiceAccount("a/b") KubernetesClient both) {
         }
     }
 

@@ -2,6 +2,7 @@ package io.portcullis.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -12,6 +13,7 @@ import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
@@ -92,6 +94,7 @@ class PortcullisTest {
     @Order(4)
     void aKubeconfigServesKubectl(@Kubeconfig Path admin, @Kubeconfig @AsUser(value = "bob", groups = {"qa", "ops"}) Path bob,
                                   @Kubeconfig @AsServiceAccount("robots/r2") Path r2, PortcullisServer server) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/kubectl")), "kubectl is not installed");
         assertThat(admin).isEqualTo(server.kubeconfig());
         assertThat(kubectl(bob, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"))
                 .isEqualTo("bob [\"qa\",\"ops\",\"system:authenticated\"]");
@@ -154,6 +157,8 @@ class PortcullisTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("the manifest is not valid YAML");
         assertThatThrownBy(() -> server.apply("{apiVersion: v1, kind: ConfigMap, metadata: {name: Not_Valid}}"))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("(Invalid)").hasMessageContaining("Not_Valid");
+        assertThatThrownBy(() -> server.kubeconfigAsUser(" "))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("a client certificate needs a user name");
         assertThatThrownBy(() -> server.kubeconfigAsServiceAccount("no-slash"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("a ServiceAccount is \"namespace/name\", not \"no-slash\"");
     }
