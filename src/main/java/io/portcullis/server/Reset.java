@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * Back to a freshly started server between two tests, in a fraction of a restart: every namespace
  * but the system ones goes, with everything in it; in the system namespaces only what the
  * controllers keep there stays (the {@code default} ServiceAccount and its token Secret,
- * {@code kube-root-ca.crt}, Leases); cluster-wide, only the bootstrap policy stays, reconciled
+ * {@code kube-root-ca.crt}, the Leases of kube-system and kube-node-lease); cluster-wide, only the bootstrap policy stays, reconciled
  * anew. Objects are removed in the store itself, without finalizers or grace periods, and the
  * watch cache (so RBAC, token revocation and the controllers) hears each removal as a deletion.
  * The PKI, the ServiceAccount key and the revision counter are kept.
@@ -77,7 +77,7 @@ final class Reset {
         return switch (resource) {
             case "serviceaccounts" -> item.name().equals("default");
             case "configmaps" -> item.name().equals(RootCaController.NAME);
-            case "leases" -> true;
+            case "leases" -> item.namespace().equals("kube-system") || item.namespace().equals("kube-node-lease");   // controllers', replicas'
             case "secrets" -> "kubernetes.io/service-account-token".equals(item.object().path("type").asString(""))
                     && "default".equals(item.object().path("metadata").path("annotations").path(TokensController.NAME_ANNOTATION).asString(""));
             default -> false;

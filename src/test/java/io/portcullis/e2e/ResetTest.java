@@ -21,6 +21,7 @@ class ResetTest extends AdminServerTest {
         https.post("/apis/rbac.authorization.k8s.io/v1/clusterroles", "{\"metadata\":{\"name\":\"custom\"},\"rules\":[]}").expect(201);
         https.post("/api/v1/namespaces/default/configmaps", "{\"metadata\":{\"name\":\"mine\"}}").expect(201);
         https.post("/api/v1/namespaces/kube-system/secrets", "{\"metadata\":{\"name\":\"mine\"}}").expect(201);
+        https.post("/apis/coordination.k8s.io/v1/namespaces/default/leases", "{\"metadata\":{\"name\":\"mine\"}}").expect(201);
         https.delete("/apis/rbac.authorization.k8s.io/v1/clusterroles/edit").expect(200);
         Https bot = server.anonymous().withToken(token);
         assertThat(bot.get("/api/v1/namespaces/default/configmaps").status()).isEqualTo(200);
@@ -31,7 +32,8 @@ class ResetTest extends AdminServerTest {
         assertThat(bot.get("/api/v1/namespaces/default/configmaps").status()).as("its ServiceAccount is gone: so is the token").isEqualTo(401);
         assertThat(https.get("/api/v1/namespaces/team").status()).as("gone at once, not Terminating").isEqualTo(404);
         for (String gone : List.of("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/bot-views", "/apis/rbac.authorization.k8s.io/v1/clusterroles/custom",
-                "/api/v1/namespaces/default/configmaps/mine", "/api/v1/namespaces/kube-system/secrets/mine")) {
+                "/api/v1/namespaces/default/configmaps/mine", "/api/v1/namespaces/kube-system/secrets/mine",
+                "/apis/coordination.k8s.io/v1/namespaces/default/leases/mine")) {
             assertThat(https.get(gone).status()).as(gone).isEqualTo(404);
         }
         for (String kept : List.of("/api/v1/namespaces/kube-system", "/api/v1/namespaces/default/serviceaccounts/default",
