@@ -30,6 +30,8 @@ import java.util.stream.Stream;
 final class ServerRuntime {
     static final String ROOT = "META-INF/portcullis/";
     private static final String MARKER = ROOT + "classes/io/portcullis/cli/Embedded.class";
+    /** In an extracted copy: the jar it came from. */
+    private static final String SOURCE = "extracted-from";
     private static ClassLoader loader;
 
     private ServerRuntime() {}
@@ -76,13 +78,28 @@ final class ServerRuntime {
                 }
             }
         }
+        Files.writeString(partial.resolve(SOURCE), jar.toAbsolutePath().toString());
         try {
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException | java.nio.file.DirectoryNotEmptyException e) {
             if (!Files.isDirectory(target)) throw e;
             delete(partial);
         }
+        forgetEarlierCopies(jar, target);
         return target;
+    }
+
+    /** Copies extracted from an earlier build of the same jar path: nothing runs them any more (60 MB each). */
+    private static void forgetEarlierCopies(Path jar, Path current) {
+        try (Stream<Path> siblings = Files.list(current.getParent())) {
+            for (Path dir : siblings.filter(d -> d.getFileName().toString().startsWith("portcullis-junit-")
+                    && !d.getFileName().toString().contains(".partial") && !d.equals(current)).toList()) {
+                Path source = dir.resolve(SOURCE);
+                if (Files.isRegularFile(source) && Files.readString(source).equals(jar.toAbsolutePath().toString())) delete(dir);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: the temporary directory is cleaned by the system too
+        }
     }
 
     private static URL[] urls(Path root) {
