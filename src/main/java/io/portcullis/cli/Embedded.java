@@ -89,14 +89,18 @@ public final class Embedded implements AutoCloseable {
         createUnlessExists("/api/v1/namespaces/" + namespace + "/serviceaccounts", object("v1", "ServiceAccount", name, namespace));
         ObjectNode request = object("authentication.k8s.io/v1", "TokenRequest", null, null);
         request.putObject("spec").put("expirationSeconds", seconds);
-        return admin.post("/api/v1/namespaces/" + namespace + "/serviceaccounts/" + name + "/token", request).path("status").path("token").asString();
+        String token = admin.post("/api/v1/namespaces/" + namespace + "/serviceaccounts/" + name + "/token", request).path("status").path("token")
+                .asString();
+        server.awaitFresh();   // token lookups find the ServiceAccount just created
+        return token;
     }
 
     /**
      * Applies every document of {@code yaml} in order (server-side apply, forced, as the admin);
      * a namespaced object without a namespace goes to {@code default}. Returns {@code kind
      * namespace/name} of each. IllegalArgumentException for a document that is not an object of a
-     * served kind; an ApiClient failure carries the server's Status message.
+     * served kind; an ApiClient failure carries the server's Status message. Returns once RBAC and
+     * every other derived state has heard the objects.
      */
     public List<String> apply(String yaml) {
         List<ObjectNode> documents = new ArrayList<>();
@@ -136,6 +140,7 @@ public final class Embedded implements AutoCloseable {
             admin.patch(path, "application/apply-patch+yaml", d);
             applied.add(kind + " " + (namespace.isEmpty() ? "" : namespace + "/") + name);
         }
+        server.awaitFresh();   // the RoleBindings just applied already grant
         return applied;
     }
 

@@ -110,7 +110,8 @@ public final class PortcullisServer implements AutoCloseable {
 
     /**
      * Applies the YAML documents (server-side apply, as the admin, in order; a namespaced object
-     * without a namespace goes to {@code default}) and returns {@code "Kind namespace/name"} of each.
+     * without a namespace goes to {@code default}) and returns {@code "Kind namespace/name"} of each,
+     * once the server's RBAC has heard them: a RoleBinding applied grants from the next request on.
      */
     @SuppressWarnings("unchecked")
     public List<String> apply(String yaml) {
