@@ -116,12 +116,21 @@ final class ApiClient {
         return send("POST", path, body);
     }
 
+    /** A PATCH of {@code contentType} (server-side apply: {@code application/apply-patch+yaml}). */
+    JsonNode patch(String path, String contentType, JsonNode body) {
+        return send("PATCH", path, body, contentType);
+    }
+
     private JsonNode send(String method, String path, JsonNode body) {
+        return send(method, path, body, "application/json");
+    }
+
+    private JsonNode send(String method, String path, JsonNode body, String contentType) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path)).timeout(TIMEOUT).header("Accept", "application/json")
                 .header("User-Agent", "portcullis-cli");
         if (token != null) b.header("Authorization", "Bearer " + token);
         else if (basic != null) b.header("Authorization", "Basic " + basic);
-        if (body != null) b.header("Content-Type", "application/json");
+        if (body != null) b.header("Content-Type", contentType);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
         HttpResponse<String> r;
         try {

@@ -418,6 +418,26 @@ public final class Server implements AutoCloseable {
     }
 
     /**
+     * Returns once every write acknowledged so far is seen by reads and by what derives from them
+     * (the RBAC index, token revocation, the controllers' views): so that a test's next request is
+     * authorized by the RoleBinding it has just written, as kube-apiserver promises only eventually.
+     * IllegalStateException when the cache does not catch up within {@link #FRESH}.
+     */
+    public void awaitFresh() {
+        if (!cache.waitFresh(FRESH)) throw new IllegalStateException("the cache did not catch up with storage in " + FRESH.toSeconds() + " s");
+    }
+
+    /**
+     * Back to a freshly started server, for the next test: user namespaces and objects removed,
+     * system namespaces and the bootstrap policy kept (see {@link Reset}), access records cleared.
+     * Returns once reads see the result. Meant for a server no client is writing to.
+     */
+    public void reset() {
+        Reset.run(store, cache, objects);
+        accessRecorder.clear();
+    }
+
+    /**
      * What to do when the JVM is found unable to serve (a heap still full after an
      * OutOfMemoryError, an Error outside any request); the server turns unready either way, and
      * the command line exits so that a supervisor restarts it.
