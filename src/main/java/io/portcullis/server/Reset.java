@@ -38,9 +38,9 @@ final class Reset {
     private Reset() {}
 
     /** Removes what is not kept and waits until the cache holds the result; IllegalStateException when writes keep coming. */
-    static void run(Store store, WatchCache cache, ObjectStore objects) {
-        Set<String> bootstrapRoles = BootstrapPolicy.clusterRoles().stream().map(r -> r.getMetadata().getName()).collect(Collectors.toSet());
-        Set<String> bootstrapBindings = BootstrapPolicy.clusterRoleBindings().stream().map(b -> b.getMetadata().getName())
+    static void run(Store store, WatchCache cache, ObjectStore objects, BootstrapPolicy.Defaults policy) {
+        Set<String> bootstrapRoles = policy.clusterRoles().stream().map(r -> r.getMetadata().getName()).collect(Collectors.toSet());
+        Set<String> bootstrapBindings = policy.clusterRoleBindings().stream().map(b -> b.getMetadata().getName())
                 .collect(Collectors.toSet());
         for (int pass = 0; pass < PASSES; pass++) {
             if (!cache.waitFresh(FRESH)) throw new IllegalStateException("the cache did not catch up with storage in " + FRESH.toSeconds() + " s");
@@ -63,7 +63,7 @@ final class Reset {
                 }
             }
             if (doomed.isEmpty()) {
-                Bootstrap.ensure(objects);   // a bootstrap role or binding a test changed or removed comes back
+                Bootstrap.ensure(objects, policy);   // a bootstrap role or binding a test changed or removed comes back
                 if (!cache.waitFresh(FRESH)) throw new IllegalStateException("the cache did not catch up with storage in " + FRESH.toSeconds() + " s");
                 return;
             }

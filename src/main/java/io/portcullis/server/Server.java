@@ -433,7 +433,7 @@ public final class Server implements AutoCloseable {
      * Returns once reads see the result. Meant for a server no client is writing to.
      */
     public void reset() {
-        Reset.run(store, cache, objects);
+        Reset.run(store, cache, objects, bootstrapPolicy.join());
         accessRecorder.clear();
     }
 
