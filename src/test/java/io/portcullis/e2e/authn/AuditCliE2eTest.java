@@ -82,7 +82,7 @@ class AuditCliE2eTest {
 
                 // kubectl may ask more than once; each request has its two events, in order
                 List<JsonNode> events = AuditBackendsE2eTest.eventually(() -> stdout.stream().filter(l -> l.startsWith("{"))
-                        .map(l -> Json.MAPPER.readTree(l)).toList(), e -> e.size() >= 2);
+                        .map(l -> Json.MAPPER.readTree(l)).toList(), e -> e.size() >= 2 && e.size() % 2 == 0);   // kubectl has exited: every event is written, maybe not yet read
                 assertThat(events.size() % 2).isZero();
                 for (int i = 0; i < events.size(); i += 2) {
                     assertThat(events.get(i).path("stage").asString()).isEqualTo("RequestReceived");
