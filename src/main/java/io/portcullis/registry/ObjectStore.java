@@ -408,22 +408,24 @@ public final class ObjectStore {
     }
 
     /**
-     * PATCH: the patch applies to the current object; with {@code createIfMissing} (server-side
-     * apply) a missing object is created from the patch applied to nothing.
+     * PATCH: the patch applies to the current object. With {@code mayCreate} (server-side apply) a
+     * missing object is created from the patch applied to nothing, once {@code mayCreate} has run
+     * without throwing (the caller's check that the user may create it); without, a missing object is 404.
      */
-    public ObjectNode patch(Context ctx, Strategy s, String namespace, String name, String subresource,
-                            UnaryOperator<ObjectNode> patcher, boolean createIfMissing) {
+    public Patched patch(Context ctx, Strategy s, String namespace, String name, String subresource,
+                            UnaryOperator<ObjectNode> patcher, Runnable mayCreate) {
         ResourceType t = s.type();
-        if (createIfMissing && store.get(t.key(namespace, name)).isEmpty()) {
+        if (mayCreate != null && store.get(t.key(namespace, name)).isEmpty()) {
+            mayCreate.run();
             ObjectNode created = patcher.apply(null);
             ApiObjects.metadata(created).put("name", name);
             try {
-                return create(ctx, s, namespace, created);
+                return new Patched(create(ctx, s, namespace, created), true);
             } catch (ApiException e) {
                 if (!"AlreadyExists".equals(e.reason())) throw e;
             }
         }
-        return write(ctx, s, namespace, name, subresource, 0, current -> {
+        return new Patched(write(ctx, s, namespace, name, subresource, 0, current -> {
             ObjectNode patched = patcher.apply(current);
             String patchedName = ApiObjects.meta(patched, "name");
             if (!patchedName.isEmpty() && !patchedName.equals(name)) {
@@ -434,8 +436,11 @@ public final class ObjectStore {
                 throw Statuses.modified(t.groupResource(), name);
             }
             return patched;
-        });
+        }), false);
     }
+
+    /** The outcome of a patch: the object as stored, and whether the patch created it (201, not 200). */
+    public record Patched(ObjectNode object, boolean created) {}
 
     /** The outcome of a delete: the object as last seen, and whether it is gone (false: finalizers hold it). */
     public record Deleted(ObjectNode object, boolean gone) {}

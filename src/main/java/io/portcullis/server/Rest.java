@@ -7,6 +7,7 @@ import io.portcullis.api.LabelSelector;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import io.portcullis.authn.UserInfo;
+import io.portcullis.authz.Authorizer;
 import io.portcullis.registry.Context;
 import io.portcullis.registry.ListOptions;
 import io.portcullis.registry.ObjectStore;
@@ -31,11 +32,12 @@ final class Rest {
     private final Patches patches;
     private final ListBodies listBodies = new ListBodies();
 
-    Rest(ObjectStore objects, Vertx vertx, Bodies bodies, java.time.Duration minRequestTimeout) {
+    /** {@code authorizer} is the pipeline's: a verb a request implies beyond its own (an apply that creates) is asked of it too. */
+    Rest(ObjectStore objects, Vertx vertx, Bodies bodies, java.time.Duration minRequestTimeout, Authorizer authorizer) {
         this.objects = objects;
         this.bodies = bodies;
         this.watches = new Watches(objects, vertx, minRequestTimeout);
-        this.patches = new Patches(objects);
+        this.patches = new Patches(objects, authorizer);
     }
 
     /**
@@ -70,7 +72,10 @@ final class Rest {
             case "watch" -> watches.serve(ex, info, s, ns);
             case "create" -> create(ex, info, s, ns, user);
             case "update" -> update(ex, info, s, ns, user);
-            case "patch" -> ex.respondJson(200, patches.patch(ex, info, s, ns, user));
+            case "patch" -> {
+                ObjectStore.Patched patched = patches.patch(ex, info, s, ns, user);
+                ex.respondJson(patched.created() ? 201 : 200, patched.object());
+            }
             case "delete" -> delete(ex, info, s, ns, user);
             case "deletecollection" -> deleteCollection(ex, info, s, ns, user);
             default -> throw new IllegalStateException("routed verb " + info.verb() + " has no REST handler");

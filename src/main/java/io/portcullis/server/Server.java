@@ -305,7 +305,9 @@ public final class Server implements AutoCloseable {
 
         HttpServerOptions options = httpOptions(serving, servingCertificate(serving, reloader));
         this.httpOptions = options;
-        Rest rest = new Rest(objects, vertx, bodies, serving.minRequestTimeout());
+        // every request's decision is recorded for least-privilege reports; reviews ask the chain unrecorded
+        Authorizer recording = Authorizers.recording(authorizer, accessRecorder);
+        Rest rest = new Rest(objects, vertx, bodies, serving.minRequestTimeout(), recording);
         Map<String, BooleanSupplier> live = new LinkedHashMap<>();
         live.put("ping", () -> true);
         live.put("jvm", () -> !failures.failed());
@@ -328,8 +330,7 @@ public final class Server implements AutoCloseable {
         // as upstream: a request waits for a seat at most a quarter of --request-timeout
         FlowControl flowControl = new FlowControl(serving.maxRequestsInflight(), serving.maxMutatingRequestsInflight(),
                 serving.requestTimeout().isZero() ? Duration.ofSeconds(15) : serving.requestTimeout().dividedBy(4), vertx, metrics);
-        // every request's decision is recorded for least-privilege reports; reviews ask the chain unrecorded
-        Pipeline pipeline = new Pipeline(authenticator, Authorizers.recording(authorizer, accessRecorder), auditor, new Router(routes), rest,
+        Pipeline pipeline = new Pipeline(authenticator, recording, auditor, new Router(routes), rest,
                 nonResource, metrics, workers, blocking, connections, BodyBudget.ofHeap(), flowControl, serving.requestTimeout(), failures);
         try {
             // one listener per event loop on the same port, each serving its own connections: one
