@@ -30,6 +30,7 @@ final class Kind implements Strategy {
     private final Validator validator;
     private final boolean status;
     private final boolean returnsDeletedObject;
+    private final boolean createsOnUpdate;
     private final Predicate<ObjectNode> heldByOwnFinalizers;
     private final Consumer<ObjectNode> prepareForDeletion;
     private final Map<String, SubresourceHandler> handlers;
@@ -47,6 +48,7 @@ final class Kind implements Strategy {
         this.validator = b.validator;
         this.status = b.status;
         this.returnsDeletedObject = b.returnsDeletedObject;
+        this.createsOnUpdate = b.createsOnUpdate;
         this.heldByOwnFinalizers = b.heldByOwnFinalizers;
         this.prepareForDeletion = b.prepareForDeletion;
         this.handlers = Map.copyOf(b.handlers);
@@ -75,6 +77,7 @@ final class Kind implements Strategy {
     @Override public List<FieldError> validate(Context ctx, ObjectNode obj, ObjectNode old) { return validator.validate(ctx, obj, old); }
     @Override public boolean hasStatus() { return status; }
     @Override public boolean returnsDeletedObject() { return returnsDeletedObject; }
+    @Override public boolean createsOnUpdate() { return createsOnUpdate; }
     @Override public boolean heldByOwnFinalizers(ObjectNode obj) { return heldByOwnFinalizers.test(obj); }
     @Override public void prepareForDeletion(ObjectNode obj) { prepareForDeletion.accept(obj); }
     @Override public Map<String, SubresourceHandler> subresourceHandlers() { return handlers; }
@@ -99,6 +102,7 @@ final class Kind implements Strategy {
         Validator validator = (c, o, old) -> List.of();
         boolean status;
         boolean returnsDeletedObject;
+        boolean createsOnUpdate;
         Predicate<ObjectNode> heldByOwnFinalizers = o -> false;
         Consumer<ObjectNode> prepareForDeletion = o -> {};
         Map<String, SubresourceHandler> handlers = new LinkedHashMap<>();
@@ -139,6 +143,7 @@ final class Kind implements Strategy {
         Builder heldByOwnFinalizers(Predicate<ObjectNode> p) { heldByOwnFinalizers = p; return this; }
         Builder prepareForDeletion(Consumer<ObjectNode> p) { prepareForDeletion = p; return this; }
         Builder returnsDeletedObject() { returnsDeletedObject = true; return this; }
+        Builder createsOnUpdate() { createsOnUpdate = true; return this; }
         Builder nameRule(NameRule r) { nameRule = r; return this; }
         Builder defaults(Consumer<ObjectNode> d) { defaults = d; return this; }
         Builder onCreate(Preparer p) { onCreate = p; return this; }

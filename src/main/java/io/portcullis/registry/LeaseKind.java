@@ -11,6 +11,7 @@ final class LeaseKind {
     static Strategy definition() {
         return Kind.of("coordination.k8s.io", "v1", "leases", Lease.class, true, PatchSchemas.ONLY_METADATA, Coordination.LEASE)
                 .columns(Column.name("lease"), Column.of("Holder", "string", "The holder of the lease", o -> ApiObjects.at(o, "spec.holderIdentity")), Column.age())
+                .createsOnUpdate()
                 .build();
     }
 }

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -301,8 +302,13 @@ public final class ObjectStore {
         }
     }
 
-    /** PUT: the body replaces the object (or only its status, for the status subresource). */
-    public ObjectNode update(Context ctx, Strategy s, String namespace, String name, String subresource, ObjectNode body) {
+    /**
+     * PUT: the body replaces the object (or only its status, for the status subresource). A missing
+     * object is created when the kind {@link Strategy#createsOnUpdate creates on update} and {@code mayCreate}
+     * (the caller's check that the user may create it) runs without throwing; otherwise it is 404.
+     */
+    public Written update(Context ctx, Strategy s, String namespace, String name, String subresource, ObjectNode body,
+                          Runnable mayCreate) {
         ResourceType t = s.type();
         ObjectNode meta = ApiObjects.metadata(body);
         String bodyName = text(meta, "name");
@@ -313,9 +319,31 @@ public final class ObjectStore {
         if (t.namespaced() && !bodyNs.isEmpty() && !bodyNs.equals(namespace)) {
             throw Statuses.badRequest("the namespace of the provided object does not match the namespace sent on the request");
         }
+        if (s.createsOnUpdate() && subresource.isEmpty()) {
+            Optional<Written> created = createIfMissing(ctx, s, namespace, name, mayCreate, () -> body.deepCopy());
+            if (created.isPresent()) return created.get();
+        }
         String wantRv = text(meta, "resourceVersion");
         long want = wantRv.isEmpty() ? 0 : parseResourceVersion(wantRv);
-        return write(ctx, s, namespace, name, subresource, want, current -> body.deepCopy());
+        return new Written(write(ctx, s, namespace, name, subresource, want, current -> body.deepCopy()), false);
+    }
+
+    /**
+     * The object created from {@code object} under {@code name} when none is stored, once {@code mayCreate}
+     * has run without throwing; empty when one is stored (also when one appeared meanwhile).
+     */
+    private Optional<Written> createIfMissing(Context ctx, Strategy s, String namespace, String name, Runnable mayCreate,
+                                              Supplier<ObjectNode> object) {
+        if (store.get(s.type().key(namespace, name)).isPresent()) return Optional.empty();
+        mayCreate.run();
+        ObjectNode created = object.get();
+        ApiObjects.metadata(created).put("name", name);
+        try {
+            return Optional.of(new Written(create(ctx, s, namespace, created), true));
+        } catch (ApiException e) {
+            if (!"AlreadyExists".equals(e.reason())) throw e;
+            return Optional.empty();
+        }
     }
 
     /**
@@ -412,20 +440,14 @@ public final class ObjectStore {
      * missing object is created from the patch applied to nothing, once {@code mayCreate} has run
      * without throwing (the caller's check that the user may create it); without, a missing object is 404.
      */
-    public Patched patch(Context ctx, Strategy s, String namespace, String name, String subresource,
-                            UnaryOperator<ObjectNode> patcher, Runnable mayCreate) {
+    public Written patch(Context ctx, Strategy s, String namespace, String name, String subresource,
+                         UnaryOperator<ObjectNode> patcher, Runnable mayCreate) {
         ResourceType t = s.type();
-        if (mayCreate != null && store.get(t.key(namespace, name)).isEmpty()) {
-            mayCreate.run();
-            ObjectNode created = patcher.apply(null);
-            ApiObjects.metadata(created).put("name", name);
-            try {
-                return new Patched(create(ctx, s, namespace, created), true);
-            } catch (ApiException e) {
-                if (!"AlreadyExists".equals(e.reason())) throw e;
-            }
+        if (mayCreate != null) {
+            Optional<Written> created = createIfMissing(ctx, s, namespace, name, mayCreate, () -> patcher.apply(null));
+            if (created.isPresent()) return created.get();
         }
-        return new Patched(write(ctx, s, namespace, name, subresource, 0, current -> {
+        return new Written(write(ctx, s, namespace, name, subresource, 0, current -> {
             ObjectNode patched = patcher.apply(current);
             String patchedName = ApiObjects.meta(patched, "name");
             if (!patchedName.isEmpty() && !patchedName.equals(name)) {
@@ -439,8 +461,8 @@ public final class ObjectStore {
         }), false);
     }
 
-    /** The outcome of a patch: the object as stored, and whether the patch created it (201, not 200). */
-    public record Patched(ObjectNode object, boolean created) {}
+    /** The outcome of an update or patch: the object as stored, and whether the request created it (201, not 200). */
+    public record Written(ObjectNode object, boolean created) {}
 
     /** The outcome of a delete: the object as last seen, and whether it is gone (false: finalizers hold it). */
     public record Deleted(ObjectNode object, boolean gone) {}

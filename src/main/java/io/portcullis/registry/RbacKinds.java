@@ -33,6 +33,7 @@ final class RbacKinds {
         return Kind.of(GROUP, "v1", resource, cluster ? (Class<?>) ClusterRole.class : Role.class, !cluster, PatchSchemas.ROLE,
                         cluster ? V1Rbac.ClusterRole.getDefaultInstance() : V1Rbac.Role.getDefaultInstance())
                 .nameRule(NameRule.PATH_SEGMENT)
+                .createsOnUpdate()
                 .validate((c, o, old) -> {
                     List<FieldError> errs = new ArrayList<>();
                     JsonNode rules = o.get("rules");
@@ -55,6 +56,7 @@ final class RbacKinds {
         return Kind.of(GROUP, "v1", resource, cluster ? (Class<?>) ClusterRoleBinding.class : RoleBinding.class, !cluster,
                         PatchSchemas.BINDING, cluster ? V1Rbac.ClusterRoleBinding.getDefaultInstance() : V1Rbac.RoleBinding.getDefaultInstance())
                 .nameRule(NameRule.PATH_SEGMENT)
+                .createsOnUpdate()
                 .defaults(RbacKinds::bindingDefaults)
                 .validate((c, o, old) -> {
                     List<FieldError> errs = bindingErrors(o, cluster);

@@ -57,6 +57,14 @@ public interface Strategy {
     }
 
     /**
+     * True when a PUT of a missing object creates it (upstream's AllowCreateOnUpdate: the RBAC kinds,
+     * Leases, Events), for a user who may also create it; otherwise such a PUT is 404.
+     */
+    default boolean createsOnUpdate() {
+        return false;
+    }
+
+    /**
      * True while the kind's own finalizers (a Namespace's spec.finalizers) still hold a deleted
      * object, beside metadata.finalizers.
      */

@@ -1,6 +1,5 @@
 package io.portcullis.server;
 
-import io.portcullis.api.GroupResource;
 import io.portcullis.api.Json;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
@@ -12,10 +11,6 @@ import io.portcullis.api.patch.PatchException;
 import io.portcullis.api.patch.ServerSideApply;
 import io.portcullis.api.patch.StrategicMergePatch;
 import io.portcullis.authn.UserInfo;
-import io.portcullis.authz.Attributes;
-import io.portcullis.authz.AuthorizationException;
-import io.portcullis.authz.Authorizer;
-import io.portcullis.authz.Decision;
 import io.portcullis.registry.ApiObjects;
 import io.portcullis.registry.Context;
 import io.portcullis.registry.ObjectStore;
@@ -36,19 +31,18 @@ final class Patches {
             "application/apply-patch+yaml", "application/strategic-merge-patch+json");
 
     private final ObjectStore objects;
-    private final Authorizer authorizer;
+    private final CreateRight createRight;
 
-    /** {@code authorizer} decides whether an apply may create the object it names (upstream asks it for {@code create}). */
-    Patches(ObjectStore objects, Authorizer authorizer) {
+    Patches(ObjectStore objects, CreateRight createRight) {
         this.objects = objects;
-        this.authorizer = authorizer;
+        this.createRight = createRight;
     }
 
     /**
      * The object as patched and stored (as it would be, on a dry run), and whether an apply created it. Bad options or body, a patch
      * that does not apply, or an apply conflict is an ApiException; an unknown patch type is 415.
      */
-    ObjectStore.Patched patch(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
+    ObjectStore.Written patch(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         String media = Bodies.mediaType(ex.header("Content-Type"));
         ResourceType t = s.type();
         boolean apply = media.equals("application/apply-patch+yaml");
@@ -93,7 +87,7 @@ final class Patches {
     }
 
     /** Server-side apply: the body is the manager's whole intent; the fields it takes from others are conflicts unless forced. */
-    private ObjectStore.Patched apply(Exchange ex, RequestInfo info, Strategy s, String ns, Context ctx, String manager, boolean forced,
+    private ObjectStore.Written apply(Exchange ex, RequestInfo info, Strategy s, String ns, Context ctx, String manager, boolean forced,
                              String fieldValidation) {
         ResourceType t = s.type();
         JsonNode p = Bodies.tree(ex.body(), true, "application/apply-patch+yaml");
@@ -112,24 +106,9 @@ final class Patches {
         ObjectNode intent = ServerSideApply.scoped(applied, info.subresource(), s.hasStatus());
         // as upstream, an apply creates a missing object through the main resource only, and only for a
         // user who may also create it: the right to patch is not the right to create
-        Runnable mayCreate = info.subresource().isEmpty() ? () -> authorizeCreate(info, ctx.user()) : null;
+        Runnable mayCreate = info.subresource().isEmpty() ? createRight.check(info, ctx.user()) : null;
         return objects.patch(applyCtx, s, ns, info.name(), info.subresource(),
                 cur -> ServerSideApply.apply(cur, intent, manager, info.subresource(), forced, schema, Instant.now()),
                 mayCreate);
-    }
-
-    /** Upstream's check for a patch that creates: the same request with the verb {@code create}, refused as {@code <resource> "<name>" is forbidden: <reason>}. */
-    private void authorizeCreate(RequestInfo info, UserInfo user) {
-        Attributes create = new Attributes(user, "create", true, info.namespace(), info.apiGroup(), info.apiVersion(),
-                info.resource(), info.subresource(), info.name(), info.path());
-        Authorizer.Verdict verdict;
-        try {
-            verdict = authorizer.authorize(create);
-        } catch (AuthorizationException e) {
-            throw Statuses.internal("authorization could not be evaluated");
-        }
-        if (verdict.decision() != Decision.ALLOW) {
-            throw Statuses.forbidden(new GroupResource(info.apiGroup(), info.resource()), info.name(), verdict.reason() == null ? "" : verdict.reason());
-        }
     }
 }

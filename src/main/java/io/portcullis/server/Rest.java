@@ -30,6 +30,7 @@ final class Rest {
     private final Bodies bodies;
     private final Watches watches;
     private final Patches patches;
+    private final CreateRight createRight;
     private final ListBodies listBodies = new ListBodies();
 
     /** {@code authorizer} is the pipeline's: a verb a request implies beyond its own (an apply that creates) is asked of it too. */
@@ -37,7 +38,8 @@ final class Rest {
         this.objects = objects;
         this.bodies = bodies;
         this.watches = new Watches(objects, vertx, minRequestTimeout);
-        this.patches = new Patches(objects, authorizer);
+        this.createRight = new CreateRight(authorizer);
+        this.patches = new Patches(objects, createRight);
     }
 
     /**
@@ -73,7 +75,7 @@ final class Rest {
             case "create" -> create(ex, info, s, ns, user);
             case "update" -> update(ex, info, s, ns, user);
             case "patch" -> {
-                ObjectStore.Patched patched = patches.patch(ex, info, s, ns, user);
+                ObjectStore.Written patched = patches.patch(ex, info, s, ns, user);
                 ex.respondJson(patched.created() ? 201 : 200, patched.object());
             }
             case "delete" -> delete(ex, info, s, ns, user);
@@ -159,8 +161,8 @@ final class Rest {
     private void update(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {
         Context ctx = WriteContext.of(ex, info, user);
         ObjectNode body = bodies.read(ex, s.type(), info.param("fieldValidation"));
-        ObjectNode updated = objects.update(ctx, s, ns, info.name(), info.subresource(), body);
-        ex.respondJson(200, updated);
+        ObjectStore.Written updated = objects.update(ctx, s, ns, info.name(), info.subresource(), body, createRight.check(info, user));
+        ex.respondJson(updated.created() ? 201 : 200, updated.object());
     }
 
     private void delete(Exchange ex, RequestInfo info, Strategy s, String ns, UserInfo user) {

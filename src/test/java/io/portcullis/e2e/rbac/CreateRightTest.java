@@ -10,11 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A server-side apply that creates its object needs the right to create it, as upstream asks the
- * authorizer for {@code create} too: the right to patch alone changes existing objects only.
+ * A write that creates its object needs the right to create it, as upstream asks the authorizer for
+ * {@code create} too: a server-side apply of a missing object, and a PUT of a missing object of a
+ * kind that creates on update (the RBAC kinds, Leases). The right to patch or update alone changes
+ * existing objects only.
  */
 @EndToEnd
-class ApplyCreateRightTest {
+class CreateRightTest {
     static final String RBAC = "/apis/rbac.authorization.k8s.io/v1";
     static final String CONFIGMAPS = "/api/v1/namespaces/apply/configmaps/";
 
@@ -29,8 +31,8 @@ class ApplyCreateRightTest {
                 creator-token,creator,uid-creator
                 """);
         created(cluster.admin().post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"apply\"}}"));
-        role("patch-only", "\"get\",\"patch\"", "patcher");
-        role("patch-and-create", "\"get\",\"patch\",\"create\"", "creator");
+        role("patch-only", "\"get\",\"patch\",\"update\"", "patcher");
+        role("patch-and-create", "\"get\",\"patch\",\"update\",\"create\"", "creator");
         created(cluster.admin().post("/api/v1/namespaces/apply/configmaps", "{\"metadata\":{\"name\":\"existing\"},\"data\":{\"k\":\"v\"}}"));
     }
 
@@ -67,9 +69,33 @@ class ApplyCreateRightTest {
         assertThat(again.status()).as("an apply to an object that exists answers 200").isEqualTo(200);
     }
 
+    @Test
+    void aPutOfAMissingObjectCreatesOnlyForKindsThatCreateOnUpdateAndOnlyWithTheRightToCreate() {
+        String lease = "/apis/coordination.k8s.io/v1/namespaces/apply/leases/";
+        String leaseBody = "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\",\"metadata\":{\"name\":\"%s\"},\"spec\":{\"holderIdentity\":\"me\"}}";
+        Response refused = cluster.as("patcher-token").put(lease + "l1", leaseBody.formatted("l1"));
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(403);
+        assertThat(refused.message()).startsWith("leases.coordination.k8s.io \"l1\" is forbidden");
+        assertThat(cluster.admin().get(lease + "l1").status()).as("nothing was created").isEqualTo(404);
+
+        Response made = cluster.as("creator-token").put(lease + "l1", leaseBody.formatted("l1"));
+        assertThat(made.status()).as(made.toString()).isEqualTo(201);
+        Response again = cluster.as("patcher-token").put(lease + "l1", leaseBody.formatted("l1").replace("\"me\"", "\"you\""));
+        assertThat(again.status()).as("updating what exists needs update alone: " + again).isEqualTo(200);
+
+        String role = RBAC + "/namespaces/apply/roles/put-made";
+        String roleBody = "{\"metadata\":{\"name\":\"put-made\"},\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"configmaps\"],\"verbs\":[\"get\"]}]}";
+        Response r = cluster.admin().put(role, roleBody);
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        assertThat(cluster.admin().put(role, roleBody).status()).isEqualTo(200);
+
+        Response configMap = cluster.as("creator-token").put(CONFIGMAPS + "by-put", "{\"metadata\":{\"name\":\"by-put\"}}");
+        assertThat(configMap.status()).as("a ConfigMap is never created by PUT: " + configMap).isEqualTo(404);
+    }
+
     private static void role(String name, String verbs, String user) {
         created(cluster.admin().post(RBAC + "/namespaces/apply/roles", """
-                {"metadata":{"name":"%s"},"rules":[{"apiGroups":[""],"resources":["configmaps"],"verbs":[%s]}]}""".formatted(name, verbs)));
+                {"metadata":{"name":"%s"},"rules":[{"apiGroups":["","coordination.k8s.io"],"resources":["configmaps","leases"],"verbs":[%s]}]}""".formatted(name, verbs)));
         created(cluster.admin().post(RBAC + "/namespaces/apply/rolebindings", """
                 {"metadata":{"name":"%s"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"%s"},
                  "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"%s"}]}""".formatted(name, name, user)));
