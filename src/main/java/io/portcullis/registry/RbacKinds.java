@@ -81,7 +81,7 @@ final class RbacKinds {
     private static void checkRole(EscalationCheck check, Context ctx, ObjectNode role, ObjectNode old) {
         if (EscalationCheck.escalationAllowed(ctx.user())) return;
         // as upstream, escalate is asked of the name in the request path, and a create's path names nothing
-        // (a server-side apply that creates counts as a create here; upstream asks of its path's name)
+        // (a PUT or server-side apply that creates counts as a create here, stricter than upstream, which asks of its path's name)
         String namespace = ApiObjects.meta(role, "namespace");
         String name = ApiObjects.meta(role, "name");
         String requestName = old == null ? "" : name;
