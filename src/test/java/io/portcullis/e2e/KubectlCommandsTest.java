@@ -141,6 +141,14 @@ class KubectlCommandsTest {
         assertThat(kubectl("-n", ns, "get", "pod", "test1", "-o", "jsonpath={.metadata.labels}|{.spec.containers[0].name}|{.spec.containers[0].image}|{.spec.restartPolicy}").ok().out())
                 .isEqualTo("{\"run\":\"test1\"}|test1|validname|Always");
         assertThat(kubectl("-n", ns, "get", "pods", "-l", "run=test1", "-o", "name").ok().out()).isEqualTo("pod/test1\n");
+        // as upstream, kubectl-run owns what it sent, defaulted, and neither the status nor what ServiceAccount admission added
+        assertThat(kubectl("-n", ns, "get", "pod", "test1", "--show-managed-fields",
+                "-o", "jsonpath={.metadata.managedFields[*].manager} {.metadata.managedFields[*].operation}").ok().out()).isEqualTo("kubectl-run Update");
+        assertThat(kubectl("-n", ns, "get", "pod", "test1", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[0].fieldsV1}").ok().out())
+                .contains("\"f:run\"", "\"f:image\"", "\"f:imagePullPolicy\"", "\"f:dnsPolicy\"", "\"f:terminationGracePeriodSeconds\"")
+                .doesNotContain("f:status", "f:volumes", "f:volumeMounts", "f:serviceAccountName", "f:priority");
+        assertThat(kubectl("-n", ns, "get", "pod", "test1", "-o", "jsonpath={.spec.serviceAccountName} {.status.phase}").ok().out())
+                .isEqualTo("default Pending");
 
         kubectl("-n", ns, "run", "cmd", "--image=busybox", "--restart=Never", "--labels=app=x", "--env=K=V", "--port=8080",
                 "--command", "--", "sh", "-c", "sleep 1").ok();
