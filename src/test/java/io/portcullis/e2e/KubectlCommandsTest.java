@@ -119,6 +119,13 @@ class KubectlCommandsTest {
                 .isEqualTo("pod/a condition met\n");
         assertThat(kubectl("-n", ns, "wait", "--for=condition=Ready=false", "pod/a", "--timeout=1s").exit()).isOne();
 
+        try (Background created = Background.start("-n", ns, "wait", "--for=create", "configmap/later", "--timeout=30s")) {
+            kubectl("-n", ns, "create", "configmap", "later").ok();
+            assertThat(created.exit()).isZero();
+            assertThat(Files.readString(created.out())).isEqualTo("configmap/later condition met\n");
+        }
+        assertThat(kubectl("-n", ns, "wait", "--for=create", "configmap/never", "--timeout=1s").err()).contains("timed out waiting for the condition");
+
         try (Background wait = Background.start("-n", ns, "wait", "pod", "--for=delete", "--all", "--timeout=30s")) {
             wait.awaitWatch();
             kubectl("-n", ns, "delete", "pod", "--all", "--wait=false").ok();
