@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portcullis.e2e.Kubectl.Run;
 import io.portcullis.testing.EndToEnd;
 import io.portcullis.testing.TestServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -54,7 +60,7 @@ class KubectlCommandsTest {
     /** A kubectl left running, with -v=6 so that its standard error tells when its watch is open. */
     record Background(Process process, Path out, Path err) implements AutoCloseable {
         static Background start(String... args) throws Exception {
-            List<String> all = new java.util.ArrayList<>(List.of(args));
+            List<String> all = new ArrayList<>(List.of(args));
             all.add("-v=6");
             Path out = Files.createTempFile(home, "bg", ".out");
             Path err = Files.createTempFile(home, "bg", ".err");
@@ -609,6 +615,27 @@ class KubectlCommandsTest {
         assertThat(kubectl("-n", ns, "events", "--for=pod/pi", "--types=Normal").ok().out()).doesNotContain("InvalidImage");
         assertThat(kubectl("-n", ns, "events", "--for=pod/pi", "--no-headers").ok().out()).doesNotContain("LAST SEEN").contains("InvalidImage");
         assertThat(kubectl("-n", ns, "events", "--for=pod/pi", "-o", "json").ok().out()).contains("\"reason\": \"InvalidImage\"");
+    }
+
+    // ---- proxy.sh ----
+
+    @Test
+    void proxyServesTheApiUnderItsPrefix() throws Exception {
+        // HTTP/1.1: kubectl proxy passes an h2c upgrade on to the server as the start of a stream, and fails it
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (String prefix : List.of("", "/custom")) {
+            List<String> args = new ArrayList<>(List.of("proxy", "--port=0"));
+            if (!prefix.isEmpty()) args.add("--api-prefix=" + prefix);
+            try (Background proxy = Background.start(args.toArray(String[]::new))) {
+                var serving = Pattern.compile("Starting to serve on 127.0.0.1:(\\d+)").matcher(proxy.awaitOut(Pattern.compile("Starting to serve on \\S+:\\d+"), "the proxy's port"));
+                assertThat(serving.find()).isTrue();
+                String base = "http://127.0.0.1:" + serving.group(1) + prefix;
+                for (var expected : List.of(Map.entry("/api/kubernetes", 404), Map.entry("/api/v1/namespaces", 200), Map.entry("/apis", 200), Map.entry("/metrics", 200))) {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + expected.getKey())).build(), HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).as(prefix + expected.getKey()).isEqualTo(expected.getValue());
+                }
+            }
+        }
     }
 
     // ---- delete.sh ----
