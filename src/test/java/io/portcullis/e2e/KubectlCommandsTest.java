@@ -615,6 +615,7 @@ class KubectlCommandsTest {
         assertThat(kubectl("-n", ns, "events", "--for=pod/pi", "--types=Normal").ok().out()).doesNotContain("InvalidImage");
         assertThat(kubectl("-n", ns, "events", "--for=pod/pi", "--no-headers").ok().out()).doesNotContain("LAST SEEN").contains("InvalidImage");
         assertThat(kubectl("-n", ns, "events", "--for=pod/pi", "-o", "json").ok().out()).contains("\"reason\": \"InvalidImage\"");
+        assertThat(kubectl("-n", ns, "events", "--for=pod/pi", "--watch", "--request-timeout=1").out()).containsPattern("Warning\\s+InvalidImage\\s+Pod/pi");
     }
 
     // ---- proxy.sh ----
