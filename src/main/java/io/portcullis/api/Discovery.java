@@ -1,6 +1,11 @@
 package io.portcullis.api;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,6 +98,7 @@ public final class Discovery {
             strings(r.putArray("verbs"), t.verbs());
             if (!t.shortNames().isEmpty()) strings(r.putArray("shortNames"), t.shortNames());
             if (!t.categories().isEmpty()) strings(r.putArray("categories"), t.categories());
+            if (t.stored()) r.put("storageVersionHash", storageVersionHash(t));
             for (ResourceType.Subresource s : t.subresources()) {
                 ObjectNode sr = rs.addObject();
                 sr.put("name", t.resource() + "/" + s.name());
@@ -158,6 +164,20 @@ public final class Discovery {
             }
         }
         return item;
+    }
+
+    /**
+     * As upstream, for kinds kept in storage: the first 8 bytes of the SHA-256 of group/version/kind,
+     * in base64; a client compares it to notice that the stored version changed.
+     */
+    static String storageVersionHash(ResourceType t) {
+        try {
+            byte[] sum = MessageDigest.getInstance("SHA-256")
+                    .digest((t.group() + "/" + t.version() + "/" + t.kind()).getBytes(StandardCharsets.UTF_8));
+            return Base64.getEncoder().encodeToString(Arrays.copyOf(sum, 8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java", e);
+        }
     }
 
     private static void gvk(ObjectNode n, String group, String version, String kind) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -35,6 +36,7 @@ final class Kind implements Strategy {
     private final Consumer<ObjectNode> prepareForDeletion;
     private final Map<String, SubresourceHandler> handlers;
     private final Set<String> fieldLabels;
+    private final Map<String, Function<ObjectNode, String>> derivedFields;
     private final List<Column> columns;
 
     private Kind(Builder b) {
@@ -53,6 +55,7 @@ final class Kind implements Strategy {
         this.prepareForDeletion = b.prepareForDeletion;
         this.handlers = Map.copyOf(b.handlers);
         this.fieldLabels = Set.copyOf(b.fieldLabels);
+        this.derivedFields = Map.copyOf(b.derivedFields);
         this.columns = List.copyOf(b.columns);
     }
 
@@ -82,6 +85,10 @@ final class Kind implements Strategy {
     @Override public void prepareForDeletion(ObjectNode obj) { prepareForDeletion.accept(obj); }
     @Override public Map<String, SubresourceHandler> subresourceHandlers() { return handlers; }
     @Override public Set<String> fieldLabels() { return fieldLabels; }
+    @Override public String field(ObjectNode obj, String label) {
+        var derived = derivedFields.get(label);
+        return derived != null ? derived.apply(obj) : Strategy.super.field(obj, label);
+    }
     @Override public List<Column> columns() { return columns; }
 
     static final class Builder {
@@ -107,6 +114,7 @@ final class Kind implements Strategy {
         Consumer<ObjectNode> prepareForDeletion = o -> {};
         Map<String, SubresourceHandler> handlers = new LinkedHashMap<>();
         Set<String> fieldLabels = Set.of();
+        Map<String, Function<ObjectNode, String>> derivedFields = new LinkedHashMap<>();
         List<Column> columns = new ArrayList<>();
 
         Builder(String group, String version, String resource, Class<?> model, boolean namespaced, PatchSchema patchSchema,
@@ -150,6 +158,8 @@ final class Kind implements Strategy {
         Builder onUpdate(Preparer p) { onUpdate = p; return this; }
         Builder validate(Validator v) { validator = v; return this; }
         Builder fields(String... labels) { fieldLabels = Set.of(labels); return this; }
+        /** A field label whose value is not the text at its own path; it must also be among {@link #fields}. */
+        Builder field(String label, Function<ObjectNode, String> value) { derivedFields.put(label, value); return this; }
         Builder columns(Column... c) { columns = List.of(c); return this; }
         Kind build() { return new Kind(this); }
     }

@@ -286,10 +286,12 @@ public final class ObjectStore {
         // a new object's status is the server's to set (the kind's prepareForCreate does)
         if (s.hasStatus()) obj.remove("status");
         s.applyDefaults(obj);
+        // as upstream, the writer owns what it sent, defaulted: not the status the server sets nor what admission adds
+        JsonNode owned = ApiObjects.metadata(managed(ctx, t, "", null, obj.deepCopy())).get("managedFields");
         s.prepareForCreate(ctx, obj);
         obj = admit(ctx, s, Operation.CREATE, "", namespace, name, obj, null);
         validate(ctx, s, obj, null);
-        obj = managed(ctx, t, "", null, obj);
+        if (owned != null) ApiObjects.metadata(obj).set("managedFields", owned);
         byte[] bytes = boundedBytes(t, obj);
         if (ctx.dryRun()) return obj;
         String key = t.key(namespace, name);

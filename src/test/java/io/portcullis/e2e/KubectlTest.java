@@ -3,6 +3,7 @@ package io.portcullis.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.api.Json;
+import io.portcullis.e2e.Kubectl.Run;
 import io.portcullis.testing.EndToEnd;
 import io.portcullis.testing.TestServer;
 import java.io.BufferedReader;
@@ -30,19 +31,12 @@ import tools.jackson.databind.JsonNode;
 @Timeout(120)
 @EndToEnd
 class KubectlTest {
-    static final Path KUBECTL = Path.of("/usr/bin/kubectl");
+    static final Path KUBECTL = Kubectl.PATH;
     static final AtomicInteger SEQ = new AtomicInteger();
 
     @RegisterExtension
     static final TestServer server = TestServer.notStarted();
     @TempDir static Path home;
-
-    record Run(int exit, String out, String err) {
-        Run ok() {
-            assertThat(exit).as("exit code; stdout:%n%s%nstderr:%n%s", out, err).isZero();
-            return this;
-        }
-    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -57,15 +51,7 @@ class KubectlTest {
     }
 
     static ProcessBuilder command(List<String> args) {
-        List<String> all = new ArrayList<>();
-        all.add(KUBECTL.toString());
-        all.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(all);
-        pb.environment().put("KUBECONFIG", server.kubeconfig().toString());
-        pb.environment().put("HOME", home.toString());
-        pb.environment().remove("KUBE_EDITOR");
-        pb.environment().remove("EDITOR");
-        return pb;
+        return new Kubectl(server, home).command(args);
     }
 
     static Run kubectl(String... args) throws Exception {
@@ -73,34 +59,12 @@ class KubectlTest {
     }
 
     static Run kubectlWith(String stdin, String editor, String... args) throws Exception {
-        ProcessBuilder pb = command(List.of(args));
-        if (editor != null) pb.environment().put("KUBE_EDITOR", editor);
-        Path out = Files.createTempFile(home, "out", ".txt");
-        Path err = Files.createTempFile(home, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish in 30 s; stderr: " + Files.readString(err));
-        }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        return new Kubectl(server, home).runWith(stdin, editor, args);
     }
-
-    /** What the controllers put into every namespace. */
-    static final List<String> CONTROLLER_OBJECTS = List.of("configmap/kube-root-ca.crt", "serviceaccount/default");
 
     /** A fresh namespace, returned once the controllers have filled it. */
     static String namespace() throws Exception {
-        String ns = "k" + SEQ.incrementAndGet();
-        assertThat(kubectl("create", "namespace", ns).ok().out()).isEqualTo("namespace/" + ns + " created\n");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!kubectl("-n", ns, "get", "cm,sa", "-o", "name").ok().out().lines().toList().containsAll(CONTROLLER_OBJECTS)) {
-            assertThat(System.nanoTime()).as("%s in %s within 10 s", CONTROLLER_OBJECTS, ns).isLessThan(deadline);
-            Thread.sleep(100);
-        }
-        return ns;
+        return new Kubectl(server, home).namespace("k" + SEQ.incrementAndGet());
     }
 
     static Path file(String name, String text) throws IOException {
