@@ -204,6 +204,14 @@ public final class Statuses {
                 .withDetails(d).build());
     }
 
+    /**
+     * 500 with no reason and the error's own words: upstream's answer to an error that is not a
+     * Status, such as etcd refusing a request ("etcdserver: request is too large").
+     */
+    public static ApiException unknown(String message) {
+        return new ApiException(base(500, null, message).build());
+    }
+
     public static ApiException serviceUnavailable(String message) {
         return new ApiException(base(503, "ServiceUnavailable", message).build());
     }

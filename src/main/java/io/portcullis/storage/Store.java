@@ -9,8 +9,10 @@ import java.util.Optional;
  * etcd's model and nothing more: keys to JSON values, one global revision that every write
  * advances and that becomes the object's resourceVersion.
  *
- * <p>Failures are {@link StoreException}s carrying a {@link StoreException.Reason}; every other
- * exception means the store could not be reached or is broken.
+ * <p>Failures are {@link StoreException}s carrying a {@link StoreException.Reason}, or an
+ * {@link io.portcullis.api.ApiException} when the store refused the request in words the client gets
+ * as they are (etcd's "request is too large"); every other exception means the store could not be
+ * reached or is broken.
  */
 public interface Store extends AutoCloseable {
 

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 
 /** One server on a one-member etcd: the key layout, freshness, bad values, and etcd failing at start and while serving. */
@@ -40,11 +42,13 @@ class EtcdServerTest {
     @RegisterExtension final TestServer other = TestServer.notStarted();
     static Https https;
     static Client raw;
+    static final int ETCD_MAX_REQUEST = 256 * 1024;
 
     @BeforeAll
     static void start() throws Exception {
         EtcdCluster.assumeInstalled();
-        etcd = EtcdCluster.start(dir.resolve("etcd"), 1);
+        // a small request limit, so that an object within the server's 3 MiB is still too large for etcd
+        etcd = EtcdCluster.start(dir.resolve("etcd"), 1, null, List.of("--max-request-bytes", Integer.toString(ETCD_MAX_REQUEST)));
         server.start(c -> c.withStorage(s -> s.withEtcd(etcd.endpoints(), "/registry")));
         https = server.admin();
         raw = Client.builder().endpoints(etcd.endpoints().split(",")).build();
@@ -126,8 +130,48 @@ class EtcdServerTest {
         assertThat(https.get("/api/v1/namespaces/default/configmaps/broken").status()).isEqualTo(404);
     }
 
-    @Test
+    /**
+     * As upstream: etcd's refusal is an error with no Status of its own, so the answer is a 500 with
+     * no reason and etcd's words. etcd says "request is too large" up to its gRPC limit (the request
+     * limit and 512 KiB), and gRPC's words past it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            over etcd's request limit  | 300000 | etcdserver: request is too large
+            over etcd's message limit  | 900000 | received message larger than max
+            """)
     @Order(4)
+    void aWriteEtcdRefusesAsTooLargeIsA500WithEtcdsWordsAndWritesNothing(String name, int size, String etcdWords) throws Exception {
+        String cm = "large-" + size;
+        Https.Response created = https.send("POST", "/api/v1/namespaces/default/configmaps", "application/json",
+                configMapOfSize(cm, size));
+        assertThat(created.status()).as(created.text()).isEqualTo(500);
+        assertThat(created.reason()).as("upstream's StatusReasonUnknown").isEmpty();
+        assertThat(created.message()).contains(etcdWords).doesNotContain("/registry");
+        assertThat(https.get("/api/v1/namespaces/default/configmaps/" + cm).status()).isEqualTo(404);
+        assertThat(rawGet("/registry/configmaps/default/" + cm)).isNull();
+
+        // an update that grows a stored object past the limit leaves it as it was
+        assertThat(createConfigMap("default", cm).status()).isEqualTo(201);
+        String before = https.get("/api/v1/namespaces/default/configmaps/" + cm).expect(200).json()
+                .path("metadata").path("resourceVersion").asString();
+        Https.Response updated = https.send("PUT", "/api/v1/namespaces/default/configmaps/" + cm, "application/json",
+                configMapOfSize(cm, size));
+        assertThat(updated.status()).as(updated.text()).isEqualTo(500);
+        assertThat(updated.message()).contains(etcdWords);
+        JsonNode after = https.get("/api/v1/namespaces/default/configmaps/" + cm).expect(200).json();
+        assertThat(after.path("metadata").path("resourceVersion").asString()).isEqualTo(before);
+        assertThat(after.path("data").path("k").asString()).isEqualTo("v");
+        assertThat(https.get("/readyz/etcd").status()).isEqualTo(200);
+    }
+
+    static String configMapOfSize(String name, int size) {
+        return "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\"},\"data\":{\"big\":\""
+                + "x".repeat(size) + "\"}}";
+    }
+
+    @Test
+    @Order(5)
     void unreachableEtcdAtStartIsAnErrorNamingTheUrlAndTheCause() throws Exception {
         String nobody = "http://127.0.0.1:" + freePort();
         assertThatThrownBy(() -> other.start(c -> c.withStorage(s -> s.withEtcd(nobody, "/registry"))))
@@ -137,7 +181,7 @@ class EtcdServerTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void etcdTlsFilesThatCannotBeReadAreAnErrorNamingTheFile() throws Exception {
         Path notPem = Files.writeString(dir.resolve("not-a-ca.crt"), "hello");
         String somewhere = "https://127.0.0.1:" + freePort();
@@ -147,7 +191,7 @@ class EtcdServerTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void losingEtcdTurnsReadyzEtcdNotReadyAndRequestsInto5xxUntilEtcdIsBack() throws Exception {
         assertThat(https.get("/readyz/etcd").status()).isEqualTo(200);
         etcd.kill(0);

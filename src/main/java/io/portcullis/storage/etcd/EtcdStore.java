@@ -21,9 +21,11 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.portcullis.api.Statuses;
 import io.portcullis.pki.ClientTls;
 import io.portcullis.pki.Pem;
 import io.portcullis.storage.Store;
@@ -52,6 +54,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -80,7 +83,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every call waits at most the request timeout for etcd (10 s by default) and then fails with a
  * {@link StoreUnavailableException}; a write that timed out may still have been applied. Calls made while
- * etcd is unreachable fail the same way, and the store works again once etcd is back. A watch whose
+ * etcd is unreachable fail the same way, and the store works again once etcd is back. A request
+ * etcd answers by refusing it (a value over its {@code --max-request-bytes}, for one) changes nothing
+ * and fails with upstream's answer to it, an {@link io.portcullis.api.ApiException} 500 in etcd's
+ * words ({@link Statuses#unknown}). A watch whose
  * stream is lost resumes by itself from the revision after its last event, without gap or
  * duplicate; it ends with an error only when that history has been compacted meanwhile
  * (COMPACTED), when etcd refuses it, or when the store closes (see {@link EtcdWatch}).
@@ -125,6 +131,10 @@ public final class EtcdStore implements Store {
     private final int watchQueueBound;
     private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
     private final AtomicLong compacted = new AtomicLong();
+    /** Guards the two shared revision reads: the one in flight (null: none) and the one its latecomers wait for. */
+    private final Object revisionReads = new Object();
+    private CompletableFuture<Long> revisionRead;
+    private CompletableFuture<Long> nextRevisionRead;
     private volatile boolean closed;
     // the shared compaction's state at the previous tick: the compact key's version and etcd's revision
     private long compactVersion;
@@ -366,13 +376,50 @@ public final class EtcdStore implements Store {
     }
 
     /**
-     * etcd's current revision, read through the leader (linearizable): a network round trip on
-     * every call, never a cached value, so a revision written by any server is seen at once.
+     * etcd's current revision, read through the leader (linearizable), never a cached value, so a
+     * revision written by any server is seen at once. Callers at the same moment share one read: a
+     * call finding none in flight starts one; a call finding one in flight (started before it came,
+     * so it may miss a write acknowledged just before the call) waits for the next, which starts as
+     * soon as that one ends and serves every call that came meanwhile.
      */
     @Override
     public long currentRevision() {
-        GetResponse r = await(kv().get(compactKey, GetOption.builder().withCountOnly(true).build()), "reading the current revision");
-        return r.getHeader().getRevision();
+        ensureOpen();
+        CompletableFuture<Long> mine;
+        boolean start = false;
+        synchronized (revisionReads) {
+            if (revisionRead == null) {
+                mine = revisionRead = new CompletableFuture<>();
+                start = true;
+            } else {
+                if (nextRevisionRead == null) nextRevisionRead = new CompletableFuture<>();
+                mine = nextRevisionRead;
+            }
+        }
+        if (start) readRevision(mine);
+        // a copy: a caller that gives up cancels its own wait, not the read the others share
+        return await(mine.copy(), "reading the current revision");
+    }
+
+    /** One count-only Range for etcd's revision; when it ends, the next shared read starts if anyone waits for one. */
+    private void readRevision(CompletableFuture<Long> result) {
+        CompletableFuture<GetResponse> call;
+        try {
+            call = kv().get(compactKey, GetOption.builder().withCountOnly(true).build()).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        call.whenComplete((r, e) -> {
+            CompletableFuture<Long> next;
+            synchronized (revisionReads) {
+                next = nextRevisionRead;
+                nextRevisionRead = null;
+                revisionRead = next;
+            }
+            if (e == null) result.complete(r.getHeader().getRevision());
+            else result.completeExceptionally(e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e);
+            if (next != null) readRevision(next);
+        });
     }
 
     /**
@@ -631,6 +678,15 @@ public final class EtcdStore implements Store {
         try {
             return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException) {
+                throw new StoreUnavailableException(this + ": " + doing + " got no answer within " + timeout, e.getCause());
+            }
+            Status refusal = Status.fromThrowable(e.getCause());
+            if (refusal.getCode() == Status.Code.INVALID_ARGUMENT || refusal.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                // etcd answered and refused (a request too large, for one): as upstream, its words in a 500
+                LOG.warn("{}: etcd refused {}: {}", this, doing, e.getCause().getMessage());
+                throw Statuses.unknown(Objects.requireNonNullElse(refusal.getDescription(), e.getCause().getMessage()));
+            }
             throw new StoreUnavailableException(this + ": " + doing + " failed: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             call.cancel(true);

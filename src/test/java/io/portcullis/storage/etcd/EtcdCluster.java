@@ -33,10 +33,12 @@ public final class EtcdCluster implements AutoCloseable {
 
     private final List<Member> members;
     private final Tls tls;
+    private final List<String> flags;
 
-    private EtcdCluster(List<Member> members, Tls tls) {
+    private EtcdCluster(List<Member> members, Tls tls, List<String> flags) {
         this.members = members;
         this.tls = tls;
+        this.flags = flags;
     }
 
     /** Skips the calling test (class, when called from {@code @BeforeAll}) when etcd is not installed, saying so once. */
@@ -56,9 +58,14 @@ public final class EtcdCluster implements AutoCloseable {
 
     /** As {@link #start(Path, int)}, serving clients over HTTPS and requiring their certificates when tls is given. */
     public static EtcdCluster start(Path dir, int size, Tls tls) {
+        return start(dir, size, tls, List.of());
+    }
+
+    /** As {@link #start(Path, int, Tls)}, each member also given the etcd flags (for example {@code --max-request-bytes}). */
+    public static EtcdCluster start(Path dir, int size, Tls tls, List<String> flags) {
         List<Member> members = new ArrayList<>();
         for (int i = 0; i < size; i++) members.add(new Member("m" + i, dir, freePort(), freePort()));
-        EtcdCluster cluster = new EtcdCluster(members, tls);
+        EtcdCluster cluster = new EtcdCluster(members, tls, List.copyOf(flags));
         try {
             for (int i = 0; i < size; i++) cluster.launch(i);
             for (Member m : members) m.awaitReady();
@@ -132,6 +139,7 @@ public final class EtcdCluster implements AutoCloseable {
             command.addAll(List.of("--cert-file", tls.certFile().toString(), "--key-file", tls.keyFile().toString(),
                     "--trusted-ca-file", tls.clientCaFile().toString(), "--client-cert-auth"));
         }
+        command.addAll(flags);
         m.launch(command);
     }
 

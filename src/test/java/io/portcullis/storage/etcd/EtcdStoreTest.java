@@ -19,14 +19,21 @@ import io.portcullis.storage.StoreException;
 import io.portcullis.storage.StoreException.Reason;
 import io.portcullis.testing.EndToEnd;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
@@ -192,6 +199,54 @@ class EtcdStoreTest {
                 assertThat(store.currentRevision()).isEqualTo(written);
             }
         }
+    }
+
+    @Test
+    void concurrentCurrentRevisionCallsShareRangesAndEachSeesEveryWriteAcknowledgedBeforeIt() throws Exception {
+        int threads = 32;
+        int calls = 20;
+        try (EtcdStore store = connect(EtcdStore.DEFAULT_PREFIX)) {
+            AtomicLong acknowledged = new AtomicLong();
+            List<String> stale = new CopyOnWriteArrayList<>();
+            CountDownLatch go = new CountDownLatch(1);
+            ExecutorService callers = Executors.newFixedThreadPool(threads);
+            long rangesBefore = ranges();
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(callers.submit(() -> {
+                    go.await();
+                    for (int i = 0; i < calls; i++) {
+                        if (i % 4 == 0) {   // writes on the way, acknowledged while other calls wait
+                            long written = store.create("/registry/coalesce/" + thread + "-" + i, json("x")).modRevision();
+                            acknowledged.accumulateAndGet(written, Math::max);
+                        }
+                        long floor = acknowledged.get();
+                        long read = store.currentRevision();
+                        if (read < floor) stale.add("read " + read + " after revision " + floor + " was acknowledged");
+                    }
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : done) f.get(50, TimeUnit.SECONDS);
+            callers.shutdown();
+            long ranges = ranges() - rangesBefore;
+
+            assertThat(stale).as("a read never misses a write acknowledged before it began").isEmpty();
+            assertThat(ranges).as("Range RPCs for %d revision reads at once", threads * calls).isLessThan(threads * calls / 2);
+            assertThat(store.currentRevision()).isEqualTo(acknowledged.get());
+        }
+    }
+
+    /** How many Range RPCs etcd has answered, from its own metrics. */
+    long ranges() throws Exception {
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(etcd.endpoint(0) + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        return metrics.body().lines()
+                .filter(l -> l.startsWith("grpc_server_handled_total{") && l.contains("grpc_method=\"Range\""))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     @Test
