@@ -1,7 +1,11 @@
 package io.portcullis.api.protobuf;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.DescriptorValidationException;
+import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
@@ -10,6 +14,7 @@ import io.kubernetes.client.proto.Meta;
 import io.kubernetes.client.proto.Runtime;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
+import io.portcullis.api.NewerFields;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import java.util.Arrays;
@@ -29,7 +34,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Bodies are parsed as dynamic messages of the descriptors the served kinds name, never by the
  * generated classes: client-java-proto's classes come from a protoc older than 22, whose parsing
  * code the protobuf runtime flags as open to a denial of service (GHSA-h4h5-3hr4-j3g2), while the
- * runtime's own dynamic parser is not.
+ * runtime's own dynamic parser is not. The descriptors are those of the served minor: the messages
+ * less their {@link NewerFields}, which a body may carry but which are skipped, as kube-apiserver
+ * 1.32 skips them.
  */
 public final class ProtobufBodies {
     public static final String MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
@@ -45,6 +52,8 @@ public final class ProtobufBodies {
 
     /** The message of each "apiVersion kind" this server decodes. */
     private final Map<String, Descriptor> prototypes = new HashMap<>();
+    /** Each protobuf file the served messages are in, as the served minor has it. */
+    private final Map<FileDescriptor, FileDescriptor> servedFiles = new HashMap<>();
     private final ProtoJson json = new ProtoJson(this);
 
     /**
@@ -65,9 +74,31 @@ public final class ProtobufBodies {
     }
 
     private void add(String apiVersion, String kind, Message prototype) {
-        Descriptor before = prototypes.putIfAbsent(apiVersion + " " + kind, prototype.getDescriptorForType());
-        if (before != null && !before.equals(prototype.getDescriptorForType())) {
+        Descriptor d = prototype.getDescriptorForType();
+        Descriptor served = servedFiles.computeIfAbsent(d.getFile(), ProtobufBodies::withoutNewerFields).findMessageTypeByName(d.getName());
+        Descriptor before = prototypes.putIfAbsent(apiVersion + " " + kind, served);
+        if (before != null && !before.equals(served)) {
             throw new IllegalArgumentException("two protobuf messages for " + apiVersion + " " + kind);
+        }
+    }
+
+    /** The file with its messages' {@link NewerFields} removed; the file itself when it has none. */
+    static FileDescriptor withoutNewerFields(FileDescriptor file) {
+        FileDescriptorProto.Builder proto = file.toProto().toBuilder();
+        boolean changed = false;
+        for (DescriptorProto.Builder m : proto.getMessageTypeBuilderList()) {
+            for (int i = m.getFieldCount() - 1; i >= 0; i--) {
+                if (NewerFields.contains(m.getName(), m.getField(i).getName())) {
+                    m.removeField(i);
+                    changed = true;
+                }
+            }
+        }
+        if (!changed) return file;
+        try {
+            return FileDescriptor.buildFrom(proto.build(), file.getDependencies().toArray(new FileDescriptor[0]));
+        } catch (DescriptorValidationException e) {
+            throw new IllegalStateException("protobuf file " + file.getName() + " without its newer fields is invalid", e);
         }
     }
 

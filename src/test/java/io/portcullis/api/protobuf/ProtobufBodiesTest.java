@@ -315,6 +315,18 @@ class ProtobufBodiesTest {
     }
 
     @Test
+    void fieldsOfLaterReleasesAreSkippedAsKubeApiserver132SkipsThem() {
+        ObjectNode pod = BODIES.decode(ProtobufBodies.encode("v1", "Pod", V1.Pod.newBuilder().setMetadata(meta("p", "")).setSpec(V1.PodSpec.newBuilder()
+                .setHostnameOverride("h")
+                .addContainers(V1.Container.newBuilder().setName("c").setImage("i")
+                        .addRestartPolicyRules(V1.ContainerRestartRule.newBuilder().setAction("Restart"))
+                        .setLifecycle(V1.Lifecycle.newBuilder().setStopSignal("SIGTERM")))).build()));
+        assertThat(pod).isEqualTo(Json.objectTree("""
+                {"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
+                 "spec":{"containers":[{"name":"c","image":"i","lifecycle":{}}]}}""".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void fieldsOfTheServedReleaseSurviveDecoding() {
         // resourceAttributes.fieldSelector came with 1.31, pod-level resources with 1.32: a 1.30 message set dropped both
         ObjectNode sar = BODIES.decode(ProtobufBodies.encode("authorization.k8s.io/v1", "SubjectAccessReview",
