@@ -1,6 +1,11 @@
 package io.portcullis.api;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,6 +98,7 @@ public final class Discovery {
             strings(r.putArray("verbs"), t.verbs());
             if (!t.shortNames().isEmpty()) strings(r.putArray("shortNames"), t.shortNames());
             if (!t.categories().isEmpty()) strings(r.putArray("categories"), t.categories());
+            if (t.stored()) r.put("storageVersionHash", storageVersionHash(t.group(), t.version(), t.kind()));
             for (ResourceType.Subresource s : t.subresources()) {
                 ObjectNode sr = rs.addObject();
                 sr.put("name", t.resource() + "/" + s.name());
@@ -158,6 +164,21 @@ public final class Discovery {
             }
         }
         return item;
+    }
+
+    /**
+     * What upstream's legacy discovery tells of a stored resource's storage version (here the served
+     * version: each kind is served at one): the first 8 bytes of the SHA-256 of "group/version/kind",
+     * in base64. Clients such as the storage version migrator compare it across time; the aggregated
+     * document (apidiscovery.k8s.io/v2) has no such field.
+     */
+    static String storageVersionHash(String group, String version, String kind) {
+        try {
+            byte[] sum = MessageDigest.getInstance("SHA-256").digest((group + "/" + version + "/" + kind).getBytes(StandardCharsets.UTF_8));
+            return Base64.getEncoder().encodeToString(Arrays.copyOf(sum, 8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     private static void gvk(ObjectNode n, String group, String version, String kind) {
