@@ -30,7 +30,7 @@ class BodiesTest {
     void malformedBodyIsBadRequestUnderEveryDirective(String name, String contentType, String body, String message) {
         byte[] bytes = body(body);
         for (String directive : new String[] {"Strict", "Warn", "Ignore"}) {
-            assertThatThrownBy(() -> BODIES.parse(contentType, bytes, directive, null)).as(directive)
+            assertThatThrownBy(() -> BODIES.parse(contentType, bytes, directive, null, null, null)).as(directive)
                     .isInstanceOfSatisfying(ApiException.class, e -> {
                         assertThat(e.code()).isEqualTo(400);
                         assertThat(e.status().getMessage()).contains(message);
@@ -45,13 +45,13 @@ class BodiesTest {
             a fraction of 999 digits | application/json | '{"a":0.NINES}'
             """)
     void bodyWithinTheLimitsIsRead(String name, String contentType, String body) {
-        assertThat(BODIES.parse(contentType, body(body), "Strict", null)).isNotNull();
+        assertThat(BODIES.parse(contentType, body(body), "Strict", null, null, null)).isNotNull();
     }
 
     @org.junit.jupiter.api.Test
     void yamlBodyAsLargeAsTheBodyLimitIsRead() {
         byte[] body = ("a: " + "x".repeat(Exchange.MAX_BODY - 4) + "\n").getBytes(StandardCharsets.UTF_8);
-        assertThat(BODIES.parse("application/yaml", body, "Strict", null).get("a").asString()).hasSize(Exchange.MAX_BODY - 4);
+        assertThat(BODIES.parse("application/yaml", body, "Strict", null, null, null).get("a").asString()).hasSize(Exchange.MAX_BODY - 4);
     }
 
     static byte[] body(String spec) {
