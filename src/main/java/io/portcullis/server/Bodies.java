@@ -86,7 +86,11 @@ final class Bodies {
             String duplicate = duplicateField(e);
             if (duplicate == null) throw unrecognized(wantKind, yaml, yaml ? firstLine(e.getOriginalMessage()) : goSyntaxError(e), body, media);
             // the rest of the body may still be malformed: read it all before acting on the duplicate
-            tree = tree(body, yaml, media);
+            try {
+                tree = (yaml ? YAML : JSON).readTree(body);
+            } catch (JacksonException syntax) {
+                throw unrecognized(wantKind, yaml, yaml ? firstLine(syntax.getOriginalMessage()) : goSyntaxError(syntax), body, media);
+            }
             String directive = fieldValidation(fieldValidation);
             if (directive.equals("Strict")) {
                 throw Statuses.badRequest(cannotBeHandledPrefix(wantKind, wantVersion) + "strict decoding error: duplicate field " + Statuses.quote(duplicate));
