@@ -167,9 +167,22 @@ final class Bodies {
     /** A body as JSON or YAML under the request limits, duplicates allowed (the last one wins); malformed: 400. */
     static JsonNode tree(byte[] body, boolean yaml, String media) {
         try {
-            return finite((yaml ? YAML : JSON).readTree(body), media);
+            return finite(yaml && body.length > 0 && body[0] == '{' ? jsonOrYaml(body) : (yaml ? YAML : JSON).readTree(body), media);
         } catch (JacksonException e) {
             throw undecodable(media, firstLine(e.getOriginalMessage()));
+        }
+    }
+
+    /**
+     * A YAML body that opens as JSON does (kubectl's server-side applies are JSON) read as JSON, and
+     * as YAML only when it is not JSON: the YAML parser takes seconds over a string of a few
+     * mebibytes, the JSON one milliseconds, and JSON reads the same either way.
+     */
+    private static JsonNode jsonOrYaml(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (JacksonException notJson) {
+            return YAML.readTree(body);
         }
     }
 

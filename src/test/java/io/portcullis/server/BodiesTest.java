@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portcullis.api.ApiException;
+import io.portcullis.api.Json;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -46,6 +47,18 @@ class BodiesTest {
             """)
     void bodyWithinTheLimitsIsRead(String name, String contentType, String body) {
         assertThat(BODIES.parse(contentType, body(body), "Strict", null, null, null)).isNotNull();
+    }
+
+    /** An apply body that opens with a brace is read as JSON when it is JSON (kubectl's are), as YAML when it is not. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+            JSON                          | '{"metadata":{"name":"x"},"data":{"k":"v"}}'
+            a YAML flow mapping           | '{metadata: {name: x}, data: {k: v}}'
+            JSON, then a YAML comment     | '{"metadata":{"name":"x"},"data":{"k":"v"}} # applied'
+            """)
+    void applyBodyOpeningWithABraceIsReadWhetherJsonOrYaml(String name, String body) {
+        assertThat(Bodies.tree(body(body), true, "application/apply-patch+yaml"))
+                .isEqualTo(Json.tree("{\"metadata\":{\"name\":\"x\"},\"data\":{\"k\":\"v\"}}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @org.junit.jupiter.api.Test
