@@ -80,14 +80,14 @@ final class Bodies {
         if (!yaml && !json) throw Statuses.unsupportedMediaType(media);
         JsonNode tree;
         try {
-            tree = (yaml ? STRICT_YAML : STRICT_JSON).readTree(body);
+            tree = strict(body, yaml);
             if (tree.isMissingNode() && !yaml) throw unrecognized(wantKind, yaml, "unexpected end of JSON input", body, media);
         } catch (JacksonException e) {
             String duplicate = duplicateField(e);
             if (duplicate == null) throw unrecognized(wantKind, yaml, yaml ? firstLine(e.getOriginalMessage()) : goSyntaxError(e), body, media);
             // the rest of the body may still be malformed: read it all before acting on the duplicate
             try {
-                tree = (yaml ? YAML : JSON).readTree(body);
+                tree = lenient(body, yaml);
             } catch (JacksonException syntax) {
                 throw unrecognized(wantKind, yaml, yaml ? firstLine(syntax.getOriginalMessage()) : goSyntaxError(syntax), body, media);
             }
@@ -167,23 +167,45 @@ final class Bodies {
     /** A body as JSON or YAML under the request limits, duplicates allowed (the last one wins); malformed: 400. */
     static JsonNode tree(byte[] body, boolean yaml, String media) {
         try {
-            return finite(yaml && body.length > 0 && body[0] == '{' ? jsonOrYaml(body) : (yaml ? YAML : JSON).readTree(body), media);
+            return finite(lenient(body, yaml), media);
         } catch (JacksonException e) {
             throw undecodable(media, firstLine(e.getOriginalMessage()));
         }
     }
 
     /**
-     * A YAML body that opens as JSON does (kubectl's server-side applies are JSON) read as JSON, and
-     * as YAML only when it is not JSON: the YAML parser takes seconds over a string of a few
-     * mebibytes, the JSON one milliseconds, and JSON reads the same either way.
+     * A YAML body that opens as JSON does (kubectl's server-side applies are JSON) is read as JSON,
+     * and as YAML only when it is not JSON: the YAML parser takes seconds over a string of a few
+     * mebibytes, the JSON one milliseconds, and JSON reads the same either way. Duplicate fields
+     * allowed, the last one wins.
      */
-    private static JsonNode jsonOrYaml(byte[] body) {
-        try {
-            return JSON.readTree(body);
-        } catch (JacksonException notJson) {
-            return YAML.readTree(body);
+    private static JsonNode lenient(byte[] body, boolean yaml) {
+        if (!yaml) return JSON.readTree(body);
+        if (opensAsJson(body)) {
+            try {
+                return JSON.readTree(body);
+            } catch (JacksonException notJson) {
+                // YAML's flow style, or JSON with YAML after it
+            }
         }
+        return YAML.readTree(body);
+    }
+
+    /** As {@link #lenient}, refusing duplicate fields. */
+    private static JsonNode strict(byte[] body, boolean yaml) {
+        if (!yaml) return STRICT_JSON.readTree(body);
+        if (opensAsJson(body)) {
+            try {
+                return STRICT_JSON.readTree(body);
+            } catch (JacksonException notJson) {
+                if (duplicateField(notJson) != null) throw notJson;
+            }
+        }
+        return STRICT_YAML.readTree(body);
+    }
+
+    private static boolean opensAsJson(byte[] body) {
+        return body.length > 0 && body[0] == '{';
     }
 
     /** The tree, when no number in it is past a double's range: Jackson reads those as Infinity, Go's decoder refuses them (400). */

@@ -61,6 +61,17 @@ class BodiesTest {
                 .isEqualTo(Json.tree("{\"metadata\":{\"name\":\"x\"},\"data\":{\"k\":\"v\"}}".getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** A YAML create body that is JSON is read as JSON, and still refuses a duplicate field under Strict. */
+    @org.junit.jupiter.api.Test
+    void yamlBodyThatIsJsonKeepsItsDuplicateFieldCheck() {
+        byte[] body = "{\"metadata\":{\"name\":\"x\",\"name\":\"y\"}}".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> BODIES.parse("application/yaml", body, "Strict", null, "ConfigMap", "v1"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status().getMessage()).isEqualTo(
+                        "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: duplicate field \"metadata.name\""));
+        assertThat(BODIES.parse("application/yaml", body, "Ignore", null, "ConfigMap", "v1").path("metadata").path("name").asString())
+                .isEqualTo("y");
+    }
+
     @org.junit.jupiter.api.Test
     void yamlBodyAsLargeAsTheBodyLimitIsRead() {
         byte[] body = ("a: " + "x".repeat(Exchange.MAX_BODY - 4) + "\n").getBytes(StandardCharsets.UTF_8);
