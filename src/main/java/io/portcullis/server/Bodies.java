@@ -80,14 +80,14 @@ final class Bodies {
         if (!yaml && !json) throw Statuses.unsupportedMediaType(media);
         JsonNode tree;
         try {
-            tree = strict(body, yaml);
+            tree = read(body, yaml, true);
             if (tree.isMissingNode() && !yaml) throw unrecognized(wantKind, yaml, "unexpected end of JSON input", body, media);
         } catch (JacksonException e) {
             String duplicate = duplicateField(e);
             if (duplicate == null) throw unrecognized(wantKind, yaml, yaml ? firstLine(e.getOriginalMessage()) : goSyntaxError(e), body, media);
             // the rest of the body may still be malformed: read it all before acting on the duplicate
             try {
-                tree = lenient(body, yaml);
+                tree = read(body, yaml, false);
             } catch (JacksonException syntax) {
                 throw unrecognized(wantKind, yaml, yaml ? firstLine(syntax.getOriginalMessage()) : goSyntaxError(syntax), body, media);
             }
@@ -167,41 +167,30 @@ final class Bodies {
     /** A body as JSON or YAML under the request limits, duplicates allowed (the last one wins); malformed: 400. */
     static JsonNode tree(byte[] body, boolean yaml, String media) {
         try {
-            return finite(lenient(body, yaml), media);
+            return finite(read(body, yaml, false), media);
         } catch (JacksonException e) {
             throw undecodable(media, firstLine(e.getOriginalMessage()));
         }
     }
 
     /**
+     * A body as JSON or YAML, refusing duplicate fields when {@code strict} (else the last one wins).
      * A YAML body that opens as JSON does (kubectl's server-side applies are JSON) is read as JSON,
      * and as YAML only when it is not JSON: the YAML parser takes seconds over a string of a few
-     * mebibytes, the JSON one milliseconds, and JSON reads the same either way. Duplicate fields
-     * allowed, the last one wins.
+     * mebibytes, the JSON one milliseconds, and JSON reads the same either way.
      */
-    private static JsonNode lenient(byte[] body, boolean yaml) {
-        if (!yaml) return JSON.readTree(body);
+    private static JsonNode read(byte[] body, boolean yaml, boolean strict) {
+        JsonMapper json = strict ? STRICT_JSON : JSON;
+        if (!yaml) return json.readTree(body);
         if (opensAsJson(body)) {
             try {
-                return JSON.readTree(body);
-            } catch (JacksonException notJson) {
-                // YAML's flow style, or JSON with YAML after it
-            }
-        }
-        return YAML.readTree(body);
-    }
-
-    /** As {@link #lenient}, refusing duplicate fields. */
-    private static JsonNode strict(byte[] body, boolean yaml) {
-        if (!yaml) return STRICT_JSON.readTree(body);
-        if (opensAsJson(body)) {
-            try {
-                return STRICT_JSON.readTree(body);
+                return json.readTree(body);
             } catch (JacksonException notJson) {
                 if (duplicateField(notJson) != null) throw notJson;
+                // else YAML's flow style, or JSON with YAML after it
             }
         }
-        return STRICT_YAML.readTree(body);
+        return (strict ? STRICT_YAML : YAML).readTree(body);
     }
 
     private static boolean opensAsJson(byte[] body) {
