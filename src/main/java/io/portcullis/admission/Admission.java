@@ -2,6 +2,7 @@ package io.portcullis.admission;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -9,11 +10,35 @@ import tools.jackson.databind.node.ObjectNode;
  * that order, then the validating phase of each in that order.
  */
 public final class Admission {
+    /** Every admission plugin kube-apiserver 1.32 knows, in the fixed order it runs them (its AllOrderedPlugins). */
+    public static final List<String> UPSTREAM_ORDER = List.of(
+            "AlwaysAdmit", "NamespaceAutoProvision", NamespaceLifecycle.NAME, "NamespaceExists", "LimitPodHardAntiAffinityTopology",
+            "LimitRanger", ServiceAccountAdmission.NAME, "NodeRestriction", "TaintNodesByCondition", "AlwaysPullImages",
+            "ImagePolicyWebhook", "PodSecurity", "PodNodeSelector", "Priority", "DefaultTolerationSeconds", "PodTolerationRestriction",
+            "EventRateLimit", "ExtendedResourceToleration", "DefaultStorageClass", "StorageObjectInUseProtection",
+            "OwnerReferencesPermissionEnforcement", "PersistentVolumeClaimResize", "RuntimeClass", "CertificateApproval",
+            "CertificateSigning", "ClusterTrustBundleAttest", "CertificateSubjectRestriction", "DefaultIngressClass",
+            "DenyServiceExternalIPs", "MutatingAdmissionPolicy", "MutatingAdmissionWebhook", "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionWebhook", "ResourceQuota", "AlwaysDeny");
+
     /**
-     * The plugins served here, in kube-apiserver's fixed order (its AllOrderedPlugins); the order of
-     * --enable-admission-plugins does not matter. Both are on by default, as upstream.
+     * The plugins implemented here, in {@link #UPSTREAM_ORDER} (so the order of
+     * --enable-admission-plugins does not matter). Both are on by default, as upstream.
      */
     public static final List<String> ORDER = List.of(NamespaceLifecycle.NAME, ServiceAccountAdmission.NAME);
+
+    /**
+     * The plugins that have nothing to do on this server, so that enabling one changes nothing, as
+     * it would change nothing on a kube-apiserver with the same objects: AlwaysAdmit, and those that
+     * act only on kinds not served here (nodes, volumes, certificates, ingresses, services) or follow
+     * objects of kinds not served (LimitRanges, ResourceQuotas, webhook and policy configurations),
+     * of which none can exist.
+     */
+    public static final List<String> NOTHING_TO_DO = List.of(
+            "AlwaysAdmit", "LimitRanger", "TaintNodesByCondition", "DefaultStorageClass", "StorageObjectInUseProtection",
+            "PersistentVolumeClaimResize", "CertificateApproval", "CertificateSigning", "ClusterTrustBundleAttest",
+            "CertificateSubjectRestriction", "DefaultIngressClass", "DenyServiceExternalIPs", "MutatingAdmissionPolicy",
+            "MutatingAdmissionWebhook", "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook", "ResourceQuota");
 
     private final List<MutatingPlugin> mutating = new ArrayList<>();
     private final List<ValidatingPlugin> validating = new ArrayList<>();
@@ -32,24 +57,31 @@ public final class Admission {
 
     /**
      * The plugins to run, in {@link #ORDER}: those on by default and those enabled, less those
-     * disabled. An unknown name, or one both enabled and disabled, is an IllegalArgumentException
-     * naming the flag and the value.
+     * disabled. Every name kube-apiserver 1.32 knows may be disabled, and enabled when it is
+     * implemented or has {@link #NOTHING_TO_DO}; any other name is an IllegalArgumentException,
+     * worded as upstream's for an unknown name or both flags naming one plugin, and naming the
+     * implemented plugins for one that would act on served kinds here but is not implemented.
      */
     public static List<String> enabled(List<String> enable, List<String> disable) {
-        for (String name : enable) known("--enable-admission-plugins", name);
-        for (String name : disable) {
-            known("--disable-admission-plugins", name);
-            if (enable.contains(name)) {
-                throw new IllegalArgumentException("--enable-admission-plugins and --disable-admission-plugins both name " + name);
+        List<String> errors = new ArrayList<>();
+        for (String name : enable) {
+            if (!UPSTREAM_ORDER.contains(name)) {
+                errors.add("enable-admission-plugins plugin \"" + name + "\" is unknown");
+            } else if (!ORDER.contains(name) && !NOTHING_TO_DO.contains(name)) {
+                errors.add("enable-admission-plugins plugin \"" + name + "\" is not implemented by this server (implemented: "
+                        + String.join(", ", ORDER) + ")");
             }
         }
-        return ORDER.stream().filter(name -> !disable.contains(name)).toList();
-    }
-
-    private static void known(String flag, String name) {
-        if (!ORDER.contains(name)) {
-            throw new IllegalArgumentException(flag + " " + name + ": unknown admission plugin (known: " + String.join(", ", ORDER) + ")");
+        for (String name : disable) {
+            if (!UPSTREAM_ORDER.contains(name)) errors.add("disable-admission-plugins plugin \"" + name + "\" is unknown");
         }
+        List<String> both = new TreeSet<>(enable).stream().filter(disable::contains).toList();
+        if (!both.isEmpty()) {
+            errors.add("[" + String.join(" ", both) + "] in enable-admission-plugins and disable-admission-plugins overlapped");
+        }
+        if (errors.size() == 1) throw new IllegalArgumentException(errors.get(0));
+        if (!errors.isEmpty()) throw new IllegalArgumentException("[" + String.join(", ", errors) + "]");
+        return ORDER.stream().filter(name -> !disable.contains(name)).toList();
     }
 
     public ObjectNode mutate(AdmissionRequest request) {

@@ -98,7 +98,7 @@ public final class Discovery {
             strings(r.putArray("verbs"), t.verbs());
             if (!t.shortNames().isEmpty()) strings(r.putArray("shortNames"), t.shortNames());
             if (!t.categories().isEmpty()) strings(r.putArray("categories"), t.categories());
-            if (t.stored()) r.put("storageVersionHash", storageVersionHash(t));
+            if (t.stored()) r.put("storageVersionHash", storageVersionHash(t.group(), t.version(), t.kind()));
             for (ResourceType.Subresource s : t.subresources()) {
                 ObjectNode sr = rs.addObject();
                 sr.put("name", t.resource() + "/" + s.name());
@@ -167,16 +167,17 @@ public final class Discovery {
     }
 
     /**
-     * As upstream, for kinds kept in storage: the first 8 bytes of the SHA-256 of group/version/kind,
-     * in base64; a client compares it to notice that the stored version changed.
+     * What upstream's legacy discovery tells of a stored resource's storage version (here the served
+     * version: each kind is served at one): the first 8 bytes of the SHA-256 of "group/version/kind",
+     * in base64. Clients such as the storage version migrator compare it across time; the aggregated
+     * document (apidiscovery.k8s.io/v2) has no such field.
      */
-    static String storageVersionHash(ResourceType t) {
+    static String storageVersionHash(String group, String version, String kind) {
         try {
-            byte[] sum = MessageDigest.getInstance("SHA-256")
-                    .digest((t.group() + "/" + t.version() + "/" + t.kind()).getBytes(StandardCharsets.UTF_8));
+            byte[] sum = MessageDigest.getInstance("SHA-256").digest((group + "/" + version + "/" + kind).getBytes(StandardCharsets.UTF_8));
             return Base64.getEncoder().encodeToString(Arrays.copyOf(sum, 8));
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this Java", e);
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 

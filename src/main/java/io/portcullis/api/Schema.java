@@ -15,8 +15,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The shape of a kind, read once from its typed model class (its JSON properties, recursively):
- * what strict field validation checks bodies against, and what OpenAPI publishes.
+ * The shape of a kind, read once from its typed model class (its JSON properties, recursively,
+ * less the {@link NewerFields} of releases after the served one): what strict field validation
+ * checks bodies against, and what OpenAPI publishes.
  */
 public sealed interface Schema {
     record Struct(Class<?> type) implements Schema {
@@ -102,6 +103,7 @@ public sealed interface Schema {
                 JsonProperty p = f.getAnnotation(JsonProperty.class);
                 if (p == null) continue;
                 String name = p.value().isEmpty() ? f.getName() : p.value();
+                if (NewerFields.contains(type.getSimpleName(), name)) continue;
                 out.putIfAbsent(name, of(f.getGenericType()));
             }
         }

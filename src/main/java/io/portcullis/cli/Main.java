@@ -122,9 +122,11 @@ public final class Main implements Callable<Integer> {
                 + "for are saved to the data directory and, on etcd, shared with the other replicas (default: 1m).")
         String accessRecordsInterval = "1m";
         @Option(names = "--enable-admission-plugins", split = ",", description = "Admission plugins to run besides the default ones "
-                + "(NamespaceLifecycle and ServiceAccount, both on by default); they run in kube-apiserver's order whatever this one is.")
+                + "(NamespaceLifecycle and ServiceAccount, both on by default); they run in kube-apiserver's order whatever this one is. "
+                + "kube-apiserver's plugins that have nothing to do here (AlwaysAdmit, and those of kinds not served) are accepted.")
         List<String> enableAdmissionPlugins = new ArrayList<>();
-        @Option(names = "--disable-admission-plugins", split = ",", description = "Admission plugins not to run, even if on by default.")
+        @Option(names = "--disable-admission-plugins", split = ",", description = "Admission plugins not to run, even if on by default; "
+                + "any of kube-apiserver 1.32's.")
         List<String> disableAdmissionPlugins = new ArrayList<>();
         @Option(names = "--service-account-signing-key-file", description = "Private key signing ServiceAccount tokens (default: the generated key).")
         Path saSigningKeyFile;

@@ -7,13 +7,20 @@ import io.portcullis.api.Schema;
 import io.portcullis.api.Statuses;
 import io.portcullis.api.Statuses.FieldError;
 import io.portcullis.api.protobuf.ProtobufBodies;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamContext;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -53,44 +60,141 @@ final class Bodies {
 
     /** Parses a body as JSON or YAML (or protobuf for typed kinds), refusing other media types with 415; duplicates: last wins. */
     ObjectNode parse(String contentType, byte[] body) {
-        return parse(contentType, body, "Ignore", null);
+        return parse(contentType, body, "Ignore", null, null, null);
     }
 
     /**
      * As {@link #parse(String, byte[])}, with upstream's handling of duplicate fields per the
      * fieldValidation directive: Strict refuses them (400), Warn warns (last one wins), Ignore ignores.
+     * With {@code wantKind} and {@code wantVersion}, the body of a create or update, refused in the
+     * words of upstream's handlers: a JSON or YAML body that does not decode as one they could not
+     * tell the kind of, a duplicate field under Strict as one of the kind wanted.
      */
-    ObjectNode parse(String contentType, byte[] body, String fieldValidation, Exchange ex) {
+    ObjectNode parse(String contentType, byte[] body, String fieldValidation, Exchange ex, String wantKind, String wantVersion) {
         String media = mediaType(contentType);
-        if (body.length == 0) throw Statuses.badRequest("the request body is empty");
-        if (media.equals(ProtobufBodies.MEDIA_TYPE)) return protobuf.decode(body);
         boolean yaml = media.equals("application/yaml") || media.equals("application/apply-patch+yaml");
         boolean json = media.equals("application/json") || media.equals("application/merge-patch+json")
                 || media.equals("application/json-patch+json") || media.equals("application/strategic-merge-patch+json");
+        if (body.length == 0 && !(json && wantKind != null)) throw Statuses.badRequest("the request body is empty");
+        if (media.equals(ProtobufBodies.MEDIA_TYPE)) return protobuf.decode(body);
         if (!yaml && !json) throw Statuses.unsupportedMediaType(media);
         JsonNode tree;
         try {
-            tree = (yaml ? STRICT_YAML : STRICT_JSON).readTree(body);
+            tree = read(body, yaml, true);
+            if (tree.isMissingNode() && !yaml) throw unrecognized(wantKind, yaml, "unexpected end of JSON input", body, media);
         } catch (JacksonException e) {
             String duplicate = duplicateField(e);
-            if (duplicate == null) throw undecodable(media, firstLine(e.getOriginalMessage()));
+            if (duplicate == null) throw unrecognized(wantKind, yaml, yaml ? firstLine(e.getOriginalMessage()) : goSyntaxError(e), body, media);
             // the rest of the body may still be malformed: read it all before acting on the duplicate
-            tree = tree(body, yaml, media);
+            try {
+                tree = read(body, yaml, false);
+            } catch (JacksonException syntax) {
+                throw unrecognized(wantKind, yaml, yaml ? firstLine(syntax.getOriginalMessage()) : goSyntaxError(syntax), body, media);
+            }
             String directive = fieldValidation(fieldValidation);
-            if (directive.equals("Strict")) throw Statuses.badRequest("strict decoding error: duplicate field " + Statuses.quote(duplicate));
+            if (directive.equals("Strict")) {
+                throw Statuses.badRequest(cannotBeHandledPrefix(wantKind, wantVersion) + "strict decoding error: duplicate field " + Statuses.quote(duplicate));
+            }
             if (directive.equals("Warn") && ex != null) ex.warn("duplicate field " + Statuses.quote(duplicate));
         }
-        if (!(finite(tree, media) instanceof ObjectNode o)) throw Statuses.badRequest("the body of the request must be a JSON object");
+        if (!(finite(tree, media) instanceof ObjectNode o)) {
+            if (wantKind != null && (tree.isArray() || tree.isValueNode()) && !tree.isNull()) {
+                // Go's decoder, reading only apiVersion and kind first, fails on anything but an object
+                String type = tree.isArray() ? "array" : tree.isNumber() ? "number" : tree.isBoolean() ? "bool" : "string";
+                throw unrecognized(wantKind, false, "json: cannot unmarshal " + type + " into Go value of type struct { APIVersion string "
+                        + "\"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }", body, media);
+            }
+            throw Statuses.badRequest("the body of the request must be a JSON object");
+        }
         return o;
+    }
+
+    /**
+     * Upstream's answer to an object body it cannot decode far enough to know its kind: the kind
+     * the URL wants, the decoder's error and the start of the body (as text when it opens with a
+     * brace, else in hex). Without {@code wantKind}, this server's plainer words.
+     */
+    private static ApiException unrecognized(String wantKind, boolean yaml, String why, byte[] body, String media) {
+        if (wantKind == null) return undecodable(media, why);
+        String reason = yaml ? "error converting YAML to JSON: yaml: " + why : "couldn't get version/kind; json parse error: " + why;
+        return Statuses.badRequest("the object provided is unrecognized (must be of type " + wantKind + "): " + reason + " (" + summary(body) + ")");
+    }
+
+    /** The first 30 bytes of a body as upstream's handlers quote it in an error. */
+    static String summary(byte[] body) {
+        if (body.length == 0) return "<empty>";
+        byte[] head = Arrays.copyOf(body, Math.min(body.length, 30));
+        String text = body[0] == '{' ? new String(head, StandardCharsets.UTF_8) : HexFormat.of().formatHex(head);
+        return body.length > 30 ? text + " ..." : text;
+    }
+
+    private static final Pattern UNEXPECTED = Pattern.compile("^Unexpected (?:character \\('(.)' \\(code \\d+\\)\\)|close marker '(.)')");
+    private static final Pattern UNRECOGNIZED = Pattern.compile("^Unrecognized token '([^']+)'");
+
+    /** Jackson's complaint about malformed JSON in the words of Go's encoding/json, for the common cases. */
+    static String goSyntaxError(JacksonException e) {
+        String m = firstLine(e.getOriginalMessage());
+        if (m.startsWith("Unexpected end-of-input")) return "unexpected end of JSON input";
+        Matcher c = UNEXPECTED.matcher(m);
+        if (c.find()) {
+            String ch = goChar(c.group(1) != null ? c.group(1) : c.group(2));
+            if (c.group(2) != null) return "invalid character " + ch + " after top-level value";
+            if (m.contains("a colon to separate")) return "invalid character " + ch + " after object key";
+            if (m.contains("comma to separate Object entries")) return "invalid character " + ch + " after object key:value pair";
+            if (m.contains("comma to separate Array entries")) return "invalid character " + ch + " after array element";
+            if (m.contains("double-quote to start")) return "invalid character " + ch + " looking for beginning of object key string";
+            return "invalid character " + ch + " looking for beginning of value";
+        }
+        Matcher t = UNRECOGNIZED.matcher(m);
+        if (t.find()) {
+            String token = t.group(1);
+            String literal = token.startsWith("n") ? "null" : token.startsWith("t") ? "true" : token.startsWith("f") ? "false" : null;
+            if (literal == null) return "invalid character " + goChar(token.substring(0, 1)) + " looking for beginning of value";
+            for (int i = 1; i < Math.min(token.length(), literal.length()); i++) {
+                if (token.charAt(i) != literal.charAt(i)) {
+                    return "invalid character " + goChar(token.substring(i, i + 1)) + " in literal " + literal + " (expecting '" + literal.charAt(i) + "')";
+                }
+            }
+        }
+        return m;
+    }
+
+    /** A character as Go's JSON errors quote it. */
+    private static String goChar(String c) {
+        return c.equals("'") ? "'\\''" : "'" + c + "'";
     }
 
     /** A body as JSON or YAML under the request limits, duplicates allowed (the last one wins); malformed: 400. */
     static JsonNode tree(byte[] body, boolean yaml, String media) {
         try {
-            return finite((yaml ? YAML : JSON).readTree(body), media);
+            return finite(read(body, yaml, false), media);
         } catch (JacksonException e) {
             throw undecodable(media, firstLine(e.getOriginalMessage()));
         }
+    }
+
+    /**
+     * A body as JSON or YAML, refusing duplicate fields when {@code strict} (else the last one wins).
+     * A YAML body that opens as JSON does (kubectl's server-side applies are JSON) is read as JSON,
+     * and as YAML only when it is not JSON: the YAML parser takes seconds over a string of a few
+     * mebibytes, the JSON one milliseconds, and JSON reads the same either way.
+     */
+    private static JsonNode read(byte[] body, boolean yaml, boolean strict) {
+        JsonMapper json = strict ? STRICT_JSON : JSON;
+        if (!yaml) return json.readTree(body);
+        if (opensAsJson(body)) {
+            try {
+                return json.readTree(body);
+            } catch (JacksonException notJson) {
+                if (duplicateField(notJson) != null) throw notJson;
+                // else YAML's flow style, or JSON with YAML after it
+            }
+        }
+        return (strict ? STRICT_YAML : YAML).readTree(body);
+    }
+
+    private static boolean opensAsJson(byte[] body) {
+        return body.length > 0 && body[0] == '{';
     }
 
     /** The tree, when no number in it is past a double's range: Jackson reads those as Infinity, Go's decoder refuses them (400). */
@@ -106,19 +210,27 @@ final class Bodies {
         return Statuses.badRequest("the body of the request could not be decoded as " + media + ": " + why);
     }
 
+    /** The path of a duplicate field as upstream's decoder names it ("spec.containers[1].name"); null for any other error. */
     private static String duplicateField(JacksonException e) {
         String m = e.getOriginalMessage();
         if (m == null || !m.startsWith("Duplicate")) return null;
         int a = m.indexOf('"');
         int b = m.lastIndexOf('"');
-        return a >= 0 && b > a ? m.substring(a + 1, b) : "";
+        String name = a >= 0 && b > a ? m.substring(a + 1, b) : "";
+        if (!(e.processor() instanceof JsonParser parser)) return name;
+        StringBuilder path = new StringBuilder();
+        for (TokenStreamContext c = parser.streamReadContext(); c != null && !c.inRoot(); c = c.getParent()) {
+            path.insert(0, c.inArray() ? "[" + c.getCurrentIndex() + "]" : (c.getParent().inRoot() ? "" : ".") + c.currentName());
+        }
+        return path.isEmpty() ? name : path.toString();
     }
 
     /** The request's body as an object of the type, parsed and checked under the fieldValidation directive. */
     ObjectNode read(Exchange ex, ResourceType type, String fieldValidation) {
-        ObjectNode obj = parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex);
+        ObjectNode obj = parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex, type.kind(), type.version());
         decodableAs(obj, type.apiVersion(), type.kind());
-        return check(ex, type, obj, fieldValidation);
+        return check(ex, type.apiVersion(), type.kind(), type.model(), obj, fieldValidation, cannotBeHandled(type.kind(), type.version()),
+                cannotBeHandledPrefix(type.kind(), type.version()));
     }
 
     /**
@@ -155,8 +267,9 @@ final class Bodies {
 
     /** The request's body as an object of a subresource's own kind (a TokenRequest), as {@link #read}. */
     ObjectNode read(Exchange ex, ResourceType.Subresource sub, String fieldValidation) {
-        ObjectNode obj = parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex);
-        return check(ex, sub.apiVersion(), sub.kind(), sub.model(), obj, fieldValidation, cannotBeHandled(sub.kind(), sub.version()));
+        ObjectNode obj = parse(ex.header("Content-Type"), ex.body(), fieldValidation, ex, sub.kind(), sub.version());
+        return check(ex, sub.apiVersion(), sub.kind(), sub.model(), obj, fieldValidation, cannotBeHandled(sub.kind(), sub.version()),
+                cannotBeHandledPrefix(sub.kind(), sub.version()));
     }
 
     /**
@@ -165,7 +278,7 @@ final class Bodies {
      * fieldValidation directive: Strict refuses (400), Warn warns and drops, Ignore drops.
      */
     static ObjectNode check(Exchange ex, ResourceType type, ObjectNode obj, String fieldValidation) {
-        return check(ex, type.apiVersion(), type.kind(), type.model(), obj, fieldValidation, cannotBeHandled(type.kind(), type.version()));
+        return check(ex, type.apiVersion(), type.kind(), type.model(), obj, fieldValidation, cannotBeHandled(type.kind(), type.version()), "");
     }
 
     /**
@@ -174,7 +287,7 @@ final class Bodies {
      */
     static ObjectNode checkPatched(Exchange ex, ResourceType type, ObjectNode patched, String fieldValidation) {
         return check(ex, type.apiVersion(), type.kind(), type.model(), patched, fieldValidation,
-                p -> Statuses.invalid("", "", "", List.of(FieldError.invalid("patch", Json.string(patched), p.message()))));
+                p -> Statuses.invalid("", "", "", List.of(FieldError.invalid("patch", Json.string(patched), p.message()))), "");
     }
 
     /**
@@ -183,15 +296,20 @@ final class Bodies {
      */
     static ObjectNode checkStrategicPatched(Exchange ex, ResourceType type, ObjectNode patched, JsonNode patch, String fieldValidation) {
         return check(ex, type.apiVersion(), type.kind(), type.model(), patched, fieldValidation,
-                p -> Statuses.invalid("", "", "", List.of(FieldError.invalid("patch", Json.goString(patch), p.converterMessage()))));
+                p -> Statuses.invalid("", "", "", List.of(FieldError.invalid("patch", Json.goString(patch), p.converterMessage()))), "");
     }
 
     private static Function<Schema.Problem, ApiException> cannotBeHandled(String kind, String version) {
-        return p -> Statuses.badRequest(kind + " in version " + Statuses.quote(version) + " cannot be handled as a " + kind + ": " + p.message());
+        return p -> Statuses.badRequest(cannotBeHandledPrefix(kind, version) + p.message());
+    }
+
+    /** How upstream's create and update handlers open an error of a body whose kind they know. */
+    private static String cannotBeHandledPrefix(String kind, String version) {
+        return kind == null ? "" : kind + " in version " + Statuses.quote(version) + " cannot be handled as a " + kind + ": ";
     }
 
     private static ObjectNode check(Exchange ex, String wantApiVersion, String wantKind, Class<?> model, ObjectNode obj,
-                                    String fieldValidation, Function<Schema.Problem, ApiException> typeError) {
+                                    String fieldValidation, Function<Schema.Problem, ApiException> typeError, String strictPrefix) {
         String apiVersion = Json.text(obj, "apiVersion");
         String kind = Json.text(obj, "kind");
         if (!apiVersion.isEmpty() && !apiVersion.equals(wantApiVersion)) {
@@ -210,7 +328,7 @@ final class Bodies {
         }
         if (!unknown.isEmpty()) {
             switch (directive) {
-                case "Strict" -> throw Statuses.badRequest("strict decoding error: " + String.join(", ", unknown));
+                case "Strict" -> throw Statuses.badRequest(strictPrefix + "strict decoding error: " + String.join(", ", unknown));
                 case "Warn" -> unknown.forEach(ex::warn);
                 default -> { }
             }

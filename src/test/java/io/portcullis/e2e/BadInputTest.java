@@ -91,7 +91,7 @@ class BadInputTest {
             malformed JSON                           | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x"},                                                               | 400  | BadRequest           | json
             JSON that is not an object               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | [1,2]                                                                                   | 400  | BadRequest           | object
             malformed YAML                           | POST   | /api/v1/namespaces/bad/configmaps           | application/yaml                   | 'metadata: {name: [x'                                                                   | 400  | BadRequest           | yaml
-            empty body                               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | ''                                                                                      | 400  | BadRequest           | body
+            empty body                               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | ''                                                                                      | 400  | BadRequest           | the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: unexpected end of JSON input (<empty>)
             kind not matching the URL                | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"v1","kind":"Secret","metadata":{"name":"x"}}                             | 400  | BadRequest           | Secret
             apiVersion not matching the URL          | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"apps/v1","kind":"ConfigMap","metadata":{"name":"x"}}                    | 400  | BadRequest           | apps/v1
             RBAC kind under a core URL               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"x"}}    | 400  | BadRequest           | converting (v1.Role) to (core.ConfigMap)
@@ -143,6 +143,7 @@ class BadInputTest {
             force on a merge patch                   | PATCH  | /api/v1/namespaces/bad/configmaps/cm1?force=true | application/merge-patch+json  | {"data":{"a":"2"}}                                                                      | 422  | Invalid              | may not be specified for non-apply patch
             Strict create with an unknown field      | POST   | /api/v1/namespaces/bad/configmaps?fieldValidation=Strict | application/json      | {"metadata":{"name":"x"},"spec":{"a":1}}                                                | 400  | BadRequest           | strict decoding error: unknown field "spec"
             Strict update with an unknown field      | PUT    | /api/v1/namespaces/bad/configmaps/cm1?fieldValidation=Strict | application/json  | {"metadata":{"name":"cm1"},"dta":{"a":"2"}}                                             | 400  | BadRequest           | unknown field "dta"
+            Strict pod with a field of a later release | POST | /api/v1/namespaces/bad/pods?fieldValidation=Strict | application/json        | {"metadata":{"name":"x"},"spec":{"hostnameOverride":"h","containers":[{"name":"c","image":"i"}]}} | 400 | BadRequest | strict decoding error: unknown field "spec.hostnameOverride"
             Strict create with a duplicate field     | POST   | /api/v1/namespaces/bad/configmaps?fieldValidation=Strict | application/json      | {"metadata":{"name":"x","name":"y"}}                                                    | 400  | BadRequest           | strict decoding error: duplicate
             bad fieldValidation value                | POST   | /api/v1/namespaces/bad/configmaps?fieldValidation=Frob | application/json        | {"metadata":{"name":"x"}}                                                               | 400  | BadRequest           | Frob
             bad dryRun value                         | POST   | /api/v1/namespaces/bad/configmaps?dryRun=Some | application/json                 | {"metadata":{"name":"x"}}                                                               | 400  | BadRequest           | Some
@@ -206,6 +207,10 @@ class BadInputTest {
             basic-auth secret with neither field     | POST   | /api/v1/namespaces/bad/secrets              | application/json                   | {"metadata":{"name":"x"},"type":"kubernetes.io/basic-auth"}                             | 422  | Invalid              | [data[username]: Required value, data[password]: Required value]
             ssh-auth secret with an empty key        | POST   | /api/v1/namespaces/bad/secrets              | application/json                   | {"metadata":{"name":"x"},"type":"kubernetes.io/ssh-auth","data":{"ssh-privatekey":""}}  | 422  | Invalid              | data[ssh-privatekey]: Required value
             pod with a zero activeDeadlineSeconds    | POST   | /api/v1/namespaces/bad/pods                 | application/json                   | {"metadata":{"name":"x"},"spec":{"activeDeadlineSeconds":0,"containers":[{"name":"c","image":"i"}]}} | 422 | Invalid | spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive
+            malformed JSON, cut short                | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | {"metadata":{"name":"x"},                                                               | 400  | BadRequest           | the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: unexpected end of JSON input ({"metadata":{"name":"x"},)
+            malformed JSON, a colon missing          | PUT    | /api/v1/namespaces/bad/configmaps/cm1       | application/json                   | {"metadata" {"name":"cm1"},"data":{"a":"2"}}                                            | 400  | BadRequest           | the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: invalid character '{' after object key ({"metadata" {"name":"cm1"},"da ...)
+            malformed JSON, a misspelt null          | POST   | /api/v1/namespaces/bad/secrets              | application/json                   | {"metadata":nope}                                                                       | 400  | BadRequest           | the object provided is unrecognized (must be of type Secret): couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u') ({"metadata":nope})
+            a JSON array for an object               | POST   | /api/v1/namespaces/bad/configmaps           | application/json                   | [1,2]                                                                                   | 400  | BadRequest           | the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: json: cannot unmarshal array into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (5b312c325d)
             a container port that is not a number    | POST   | /api/v1/namespaces/bad/pods                 | application/json                   | {"metadata":{"name":"x"},"spec":{"containers":[{"name":"c","image":"i","ports":[{"containerPort":"80"}]}]}} | 400 | BadRequest | json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32
             """)
     void validationMessagesAsUpstream(String name, String method, String path, String contentType, String body,
@@ -271,7 +276,7 @@ class BadInputTest {
     void duplicateFieldWithoutStrictIsAcceptedWithAWarning() throws Exception {
         Response r = https.post(CMS, "{\"metadata\":{\"name\":\"dupwarn\"},\"data\":{\"a\":\"1\",\"a\":\"2\"}}");
         assertThat(r.status()).as(r.text()).isEqualTo(201);
-        assertThat(r.headers().allValues("warning")).anySatisfy(w -> assertThat(w).contains("duplicate field"));
+        assertThat(r.headers().allValues("warning")).containsExactly("299 - \"duplicate field \\\"data.a\\\"\"");
     }
 
     @Test
@@ -293,7 +298,8 @@ class BadInputTest {
     void strictDuplicateFieldIsWordedAsUpstream() throws Exception {
         Response r = https.post(CMS + "?fieldValidation=Strict", "{\"metadata\":{\"name\":\"x\",\"name\":\"y\"}}");
         assertThat(r.status()).isEqualTo(400);
-        assertThat(r.json().path("message").asString()).contains("duplicate field \"name\"");
+        assertThat(r.json().path("message").asString())
+                .isEqualTo("ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: duplicate field \"metadata.name\"");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -157,8 +157,8 @@ class BodyFuzzTest extends AdminServerTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
-            duplicate key, then a syntax error, JSON | POST  | /api/v1/namespaces/fuzz/configmaps        | application/json            | {"metadata":{"name":"d","name":"e"},  | 400 | could not be decoded as application/json
-            duplicate key, then a syntax error, YAML | POST  | /api/v1/namespaces/fuzz/configmaps        | application/yaml            | 'metadata: {name: d}\\nmetadata: {'  | 400 | could not be decoded as application/yaml
+            duplicate key, then a syntax error, JSON | POST  | /api/v1/namespaces/fuzz/configmaps        | application/json            | {"metadata":{"name":"d","name":"e"},  | 400 | the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: unexpected end of JSON input
+            duplicate key, then a syntax error, YAML | POST  | /api/v1/namespaces/fuzz/configmaps        | application/yaml            | 'metadata: {name: d}\\nmetadata: {'  | 400 | the object provided is unrecognized (must be of type ConfigMap): error converting YAML to JSON: yaml: 
             26 copies each doubling the document     | PATCH | /api/v1/namespaces/fuzz/configmaps/repro  | application/json-patch+json | DOUBLING_COPIES                       | 422 | Unable to complete the copy
             """)
     void reviewReprosAreClientErrorsThatChangeNothing(String name, String method, String path, String contentType, String body, int code,

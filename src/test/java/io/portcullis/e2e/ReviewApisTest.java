@@ -45,16 +45,26 @@ class ReviewApisTest extends AdminServerTest {
         assertThat(status.path("error").asString()).isNotEmpty().doesNotContain(audienceToken);
     }
 
+    /** As upstream's create handler: Strict refuses (400, its words), Warn drops the field with a Warning header, Ignore drops it. */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
-            a duplicate field           | Strict | {"kind":"SubjectAccessReview","kind":"SubjectAccessReview","spec":{"user":"u","nonResourceAttributes":{"path":"/x","verb":"get"}}} | 400 | strict decoding error: duplicate field "kind"
-            an unknown field            | Strict | {"spec":{"user":"u","nope":1,"nonResourceAttributes":{"path":"/x","verb":"get"}}}                                              | 400 | strict decoding error: unknown field "spec.nope"
-            an unknown field, ignored   | Ignore | {"spec":{"user":"u","nope":1,"nonResourceAttributes":{"path":"/x","verb":"get"}}}                                              | 201 | ""
+            review, a duplicate field         | SARS   | Strict | {"kind":"SubjectAccessReview","kind":"SubjectAccessReview","spec":{"user":"u","nonResourceAttributes":{"path":"/x","verb":"get"}}} | 400 | SubjectAccessReview in version "v1" cannot be handled as a SubjectAccessReview: strict decoding error: duplicate field "kind"
+            review, an unknown field          | SARS   | Strict | {"spec":{"user":"u","nope":1,"nonResourceAttributes":{"path":"/x","verb":"get"}}}                                              | 400 | SubjectAccessReview in version "v1" cannot be handled as a SubjectAccessReview: strict decoding error: unknown field "spec.nope"
+            review, an unknown field, warned  | SARS   | Warn   | {"spec":{"user":"u","nope":1,"nonResourceAttributes":{"path":"/x","verb":"get"}}}                                              | 201 | unknown field "spec.nope"
+            review, an unknown field, ignored | SARS   | Ignore | {"spec":{"user":"u","nope":1,"nonResourceAttributes":{"path":"/x","verb":"get"}}}                                              | 201 | ""
+            token, an unknown field           | TOKENS | Strict | {"spec":{"audiences":["a"],"nope":1}}                                                                                          | 400 | TokenRequest in version "v1" cannot be handled as a TokenRequest: strict decoding error: unknown field "spec.nope"
+            token, an unknown field, warned   | TOKENS | Warn   | {"spec":{"audiences":["a"],"nope":1}}                                                                                          | 201 | unknown field "spec.nope"
+            token, an unknown field, ignored  | TOKENS | Ignore | {"spec":{"audiences":["a"],"nope":1}}                                                                                          | 201 | ""
             """)
-    void reviewsFollowTheFieldValidationDirective(String name, String directive, String body, int code, String message) throws Exception {
-        Response r = https.post(SARS + "?fieldValidation=" + directive, body);
+    void reviewsAndTokenRequestsFollowTheFieldValidationDirective(String name, String path, String directive, String body, int code,
+                                                                   String said) throws Exception {
+        String url = path.equals("SARS") ? SARS : "/api/v1/namespaces/default/serviceaccounts/default/token";
+        Response r = https.post(url + "?fieldValidation=" + directive, body);
         assertThat(r.status()).as(r.text()).isEqualTo(code);
-        if (!message.isEmpty()) assertThat(r.json().path("message").asString()).isEqualTo(message);
+        String warning = String.join("\n", r.headers().allValues("Warning"));
+        if (code == 400) assertThat(r.json().path("message").asString()).isEqualTo(said);
+        else if (said.isEmpty()) assertThat(warning).isEmpty();
+        else assertThat(warning).isEqualTo("299 - \"" + said.replace("\"", "\\\"") + "\"");
     }
 
     @Test

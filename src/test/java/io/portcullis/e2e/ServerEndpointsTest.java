@@ -69,6 +69,28 @@ class ServerEndpointsTest extends AdminServerTest {
         assertThat(token.path("group").asString()).isEqualTo("authentication.k8s.io");
     }
 
+    /** The hashes a kube-apiserver 1.32 lists for the same resources; subresources and the never-stored reviews have none. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            /api/v1                                   | configmaps             | qFsyl6wFWjQ=
+            /api/v1                                   | pods                   | xPOwRZ+Yhw8=
+            /api/v1                                   | secrets                | S6u1pOWzb84=
+            /api/v1                                   | namespaces             | Q3oi5N2YM8M=
+            /api/v1                                   | serviceaccounts        | pbx9ZvyFpBE=
+            /api/v1                                   | events                 | r2yiGXH7wu8=
+            /apis/rbac.authorization.k8s.io/v1        | roles                  | 7FuwZcIIItM=
+            /apis/coordination.k8s.io/v1              | leases                 | gqkMMb/YqFM=
+            /api/v1                                   | pods/status            | ''
+            /api/v1                                   | serviceaccounts/token  | ''
+            /apis/authentication.k8s.io/v1            | tokenreviews           | ''
+            """)
+    void legacyDiscoveryGivesStoredResourcesTheirStorageVersionHash(String groupVersion, String resource, String hash) throws Exception {
+        JsonNode found = null;
+        for (JsonNode r : json(https.get(groupVersion)).path("resources")) if (r.path("name").asString().equals(resource)) found = r;
+        assertThat(found).as(resource).isNotNull();
+        assertThat(found.path("storageVersionHash").asString("")).isEqualTo(hash == null ? "" : hash);
+    }
+
     @Test
     void aggregatedDiscoveryIsAnsweredWithItsOwnContentType() throws Exception {
         Response r = https.get("/apis", "Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portcullis.api.ApiException;
+import io.portcullis.api.Json;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,7 +31,7 @@ class BodiesTest {
     void malformedBodyIsBadRequestUnderEveryDirective(String name, String contentType, String body, String message) {
         byte[] bytes = body(body);
         for (String directive : new String[] {"Strict", "Warn", "Ignore"}) {
-            assertThatThrownBy(() -> BODIES.parse(contentType, bytes, directive, null)).as(directive)
+            assertThatThrownBy(() -> BODIES.parse(contentType, bytes, directive, null, null, null)).as(directive)
                     .isInstanceOfSatisfying(ApiException.class, e -> {
                         assertThat(e.code()).isEqualTo(400);
                         assertThat(e.status().getMessage()).contains(message);
@@ -45,13 +46,36 @@ class BodiesTest {
             a fraction of 999 digits | application/json | '{"a":0.NINES}'
             """)
     void bodyWithinTheLimitsIsRead(String name, String contentType, String body) {
-        assertThat(BODIES.parse(contentType, body(body), "Strict", null)).isNotNull();
+        assertThat(BODIES.parse(contentType, body(body), "Strict", null, null, null)).isNotNull();
+    }
+
+    /** An apply body that opens with a brace is read as JSON when it is JSON (kubectl's are), as YAML when it is not. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+            JSON                          | '{"metadata":{"name":"x"},"data":{"k":"v"}}'
+            a YAML flow mapping           | '{metadata: {name: x}, data: {k: v}}'
+            JSON, then a YAML comment     | '{"metadata":{"name":"x"},"data":{"k":"v"}} # applied'
+            """)
+    void applyBodyOpeningWithABraceIsReadWhetherJsonOrYaml(String name, String body) {
+        assertThat(Bodies.tree(body(body), true, "application/apply-patch+yaml"))
+                .isEqualTo(Json.tree("{\"metadata\":{\"name\":\"x\"},\"data\":{\"k\":\"v\"}}".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** A YAML create body that is JSON is read as JSON, and still refuses a duplicate field under Strict. */
+    @org.junit.jupiter.api.Test
+    void yamlBodyThatIsJsonKeepsItsDuplicateFieldCheck() {
+        byte[] body = "{\"metadata\":{\"name\":\"x\",\"name\":\"y\"}}".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> BODIES.parse("application/yaml", body, "Strict", null, "ConfigMap", "v1"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status().getMessage()).isEqualTo(
+                        "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: duplicate field \"metadata.name\""));
+        assertThat(BODIES.parse("application/yaml", body, "Ignore", null, "ConfigMap", "v1").path("metadata").path("name").asString())
+                .isEqualTo("y");
     }
 
     @org.junit.jupiter.api.Test
     void yamlBodyAsLargeAsTheBodyLimitIsRead() {
         byte[] body = ("a: " + "x".repeat(Exchange.MAX_BODY - 4) + "\n").getBytes(StandardCharsets.UTF_8);
-        assertThat(BODIES.parse("application/yaml", body, "Strict", null).get("a").asString()).hasSize(Exchange.MAX_BODY - 4);
+        assertThat(BODIES.parse("application/yaml", body, "Strict", null, null, null).get("a").asString()).hasSize(Exchange.MAX_BODY - 4);
     }
 
     static byte[] body(String spec) {

@@ -1,6 +1,12 @@
 package io.portcullis.api.protobuf;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.DescriptorValidationException;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.MessageLite;
@@ -8,6 +14,7 @@ import io.kubernetes.client.proto.Meta;
 import io.kubernetes.client.proto.Runtime;
 import io.portcullis.api.ApiException;
 import io.portcullis.api.Json;
+import io.portcullis.api.NewerFields;
 import io.portcullis.api.ResourceType;
 import io.portcullis.api.Statuses;
 import java.util.Arrays;
@@ -23,6 +30,13 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>{@link #decode} turns such a body into the JSON tree that the same object sent as JSON would
  * have given (see {@link ProtoJson} for how proto2 presence maps onto JSON's omitempty).
+ *
+ * <p>Bodies are parsed as dynamic messages of the descriptors the served kinds name, never by the
+ * generated classes: client-java-proto's classes come from a protoc older than 22, whose parsing
+ * code the protobuf runtime flags as open to a denial of service (GHSA-h4h5-3hr4-j3g2), while the
+ * runtime's own dynamic parser is not. The descriptors are those of the served minor: the messages
+ * less their {@link NewerFields}, which a body may carry but which are skipped, as kube-apiserver
+ * 1.32 skips them.
  */
 public final class ProtobufBodies {
     public static final String MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
@@ -33,8 +47,13 @@ public final class ProtobufBodies {
     /** How deep embedded objects (a List's items) may nest, each in its own envelope. */
     static final int MAX_NESTING = 8;
 
+    private static final Descriptor UNKNOWN = Runtime.Unknown.getDescriptor();
+    private static final Descriptor TYPE_META = Runtime.TypeMeta.getDescriptor();
+
     /** The message of each "apiVersion kind" this server decodes. */
-    private final Map<String, Message> prototypes = new HashMap<>();
+    private final Map<String, Descriptor> prototypes = new HashMap<>();
+    /** Each protobuf file the served messages are in, as the served minor has it. */
+    private final Map<FileDescriptor, FileDescriptor> servedFiles = new HashMap<>();
     private final ProtoJson json = new ProtoJson(this);
 
     /**
@@ -55,9 +74,31 @@ public final class ProtobufBodies {
     }
 
     private void add(String apiVersion, String kind, Message prototype) {
-        Message before = prototypes.putIfAbsent(apiVersion + " " + kind, prototype);
-        if (before != null && !before.getDescriptorForType().equals(prototype.getDescriptorForType())) {
+        Descriptor d = prototype.getDescriptorForType();
+        Descriptor served = servedFiles.computeIfAbsent(d.getFile(), ProtobufBodies::withoutNewerFields).findMessageTypeByName(d.getName());
+        Descriptor before = prototypes.putIfAbsent(apiVersion + " " + kind, served);
+        if (before != null && !before.equals(served)) {
             throw new IllegalArgumentException("two protobuf messages for " + apiVersion + " " + kind);
+        }
+    }
+
+    /** The file with its messages' {@link NewerFields} removed; the file itself when it has none. */
+    static FileDescriptor withoutNewerFields(FileDescriptor file) {
+        FileDescriptorProto.Builder proto = file.toProto().toBuilder();
+        boolean changed = false;
+        for (DescriptorProto.Builder m : proto.getMessageTypeBuilderList()) {
+            for (int i = m.getFieldCount() - 1; i >= 0; i--) {
+                if (NewerFields.contains(m.getName(), m.getField(i).getName())) {
+                    m.removeField(i);
+                    changed = true;
+                }
+            }
+        }
+        if (!changed) return file;
+        try {
+            return FileDescriptor.buildFrom(proto.build(), file.getDependencies().toArray(new FileDescriptor[0]));
+        } catch (DescriptorValidationException e) {
+            throw new IllegalStateException("protobuf file " + file.getName() + " without its newer fields is invalid", e);
         }
     }
 
@@ -93,24 +134,26 @@ public final class ProtobufBodies {
         if (!hasMagic(body)) {
             throw Statuses.badRequest("the protobuf request body does not start with the Kubernetes magic prefix \"k8s\\x00\"");
         }
-        Runtime.Unknown unknown;
+        DynamicMessage unknown;
         try {
-            unknown = Runtime.Unknown.parser().parseFrom(body, MAGIC.length, body.length - MAGIC.length);
+            unknown = DynamicMessage.parseFrom(UNKNOWN, ByteString.copyFrom(body, MAGIC.length, body.length - MAGIC.length));
         } catch (InvalidProtocolBufferException e) {
             throw Statuses.badRequest("the protobuf request body is not a valid runtime.Unknown envelope: " + e.getMessage());
         }
-        String apiVersion = unknown.getTypeMeta().getApiVersion();
-        String kind = unknown.getTypeMeta().getKind();
+        Message typeMeta = (Message) unknown.getField(UNKNOWN.findFieldByName("typeMeta"));
+        String apiVersion = (String) typeMeta.getField(TYPE_META.findFieldByName("apiVersion"));
+        String kind = (String) typeMeta.getField(TYPE_META.findFieldByName("kind"));
+        String contentEncoding = (String) unknown.getField(UNKNOWN.findFieldByName("contentEncoding"));
         if (kind.isEmpty()) throw Statuses.badRequest("Object 'Kind' is missing in the protobuf request body");
         if (apiVersion.isEmpty()) throw Statuses.badRequest("Object 'apiVersion' is missing in the protobuf request body");
-        if (!unknown.getContentEncoding().isEmpty()) {
-            throw Statuses.badRequest("protobuf content encoding \"" + unknown.getContentEncoding() + "\" is not supported");
+        if (!contentEncoding.isEmpty()) {
+            throw Statuses.badRequest("protobuf content encoding \"" + contentEncoding + "\" is not supported");
         }
-        Message prototype = prototypes.get(apiVersion + " " + kind);
-        if (prototype == null) throw Statuses.badRequest("no kind \"%s\" is registered for version \"%s\"".formatted(kind, apiVersion));
+        Descriptor descriptor = prototypes.get(apiVersion + " " + kind);
+        if (descriptor == null) throw Statuses.badRequest("no kind \"%s\" is registered for version \"%s\"".formatted(kind, apiVersion));
         Message object;
         try {
-            object = prototype.getParserForType().parseFrom(unknown.getRaw());
+            object = DynamicMessage.parseFrom(descriptor, (ByteString) unknown.getField(UNKNOWN.findFieldByName("raw")));
         } catch (InvalidProtocolBufferException e) {
             throw Statuses.badRequest("cannot decode %s %s from protobuf: %s".formatted(apiVersion, kind, e.getMessage()));
         }
