@@ -95,6 +95,51 @@ public sealed interface Schema {
         }
     }
 
+    /**
+     * Reads the JSON nulls of a body as Go's decoder reads them into the typed object: a null field
+     * is left unset (so it is absent), and a null list item or map value is its type's zero value
+     * ({@code "verbs":[null]} is {@code [""]}, {@code "rules":[null]} is one empty rule), which
+     * validation then judges. Nothing past decoding ever meets a null where the type has none.
+     */
+    static void nullsAsGo(JsonNode node, Schema schema) {
+        if (schema instanceof Struct s && node instanceof ObjectNode o) {
+            Map<String, Schema> fields = s.fields();
+            List<String> nulls = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> e : o.properties()) {
+                Schema f = fields.get(e.getKey());
+                if (f == null) continue;
+                if (e.getValue().isNull()) nulls.add(e.getKey());
+                else nullsAsGo(e.getValue(), f);
+            }
+            nulls.forEach(o::remove);
+        } else if (schema instanceof ArrayOf a && node instanceof tools.jackson.databind.node.ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                if (array.get(i).isNull()) array.set(i, zero(a.items()));
+                else nullsAsGo(array.get(i), a.items());
+            }
+        } else if (schema instanceof MapOf m && node instanceof ObjectNode o) {
+            List<String> nulls = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> e : o.properties()) {
+                if (e.getValue().isNull()) nulls.add(e.getKey());
+                else nullsAsGo(e.getValue(), m.values());
+            }
+            for (String key : nulls) o.set(key, zero(m.values()));
+        }
+    }
+
+    /** Go's zero value of a type, as JSON (an empty list or map where Go has nil, so that no reader meets a null). */
+    private static JsonNode zero(Schema schema) {
+        var nodes = tools.jackson.databind.node.JsonNodeFactory.instance;
+        if (schema instanceof Struct || schema instanceof MapOf) return nodes.objectNode();
+        if (schema instanceof ArrayOf) return nodes.arrayNode();
+        return switch (((Scalar) schema).kind()) {
+            case "string" -> nodes.stringNode("");
+            case "integer", "number", "int-or-string" -> nodes.numberNode(0);
+            case "boolean" -> nodes.booleanNode(false);
+            default -> nodes.nullNode();
+        };
+    }
+
     private static Map<String, Schema> introspect(Class<?> type) {
         Map<String, Schema> out = new LinkedHashMap<>();
         for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {

@@ -58,6 +58,20 @@ public record Credentials(List<X509Certificate> peerCertificates, List<String> a
         return Optional.of(value.substring(6));
     }
 
+    /** Upstream's warning for {@code Bearer  <token>}: the token after the second space is not read. */
+    public static final String EXTRA_SPACE_WARNING =
+            "the provided Authorization header contains extra space before the bearer token, and is ignored";
+
+    /**
+     * True when the single Authorization header is {@code Bearer} followed by two spaces and more:
+     * where upstream's bearer authenticator adds {@link #EXTRA_SPACE_WARNING} to the response.
+     */
+    public boolean extraSpaceBeforeBearerToken() {
+        if (authorizationHeaders.size() != 1) return false;
+        String[] parts = trimAsciiSpace(authorizationHeaders.get(0)).split(" ", 3);
+        return parts.length == 3 && parts[0].toLowerCase(Locale.ROOT).equals("bearer") && parts[1].isEmpty();
+    }
+
     private String single() throws AuthenticationException {
         if (authorizationHeaders.size() > 1) throw new AuthenticationException("more than one Authorization header");
         return authorizationHeaders.get(0);

@@ -210,6 +210,8 @@ public final class Main implements Callable<Integer> {
             }
             // a JVM that cannot serve any more exits, so that a supervisor can start a fresh one
             server.onFatal(() -> Runtime.getRuntime().halt(EXIT_FATAL));
+            // an Error on any thread (a cache's, a store's, an audit writer's) is one the JVM may not serve through
+            Thread.setDefaultUncaughtExceptionHandler(server.uncaughtHandler());
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.out.println("Stopping Portcullis...");

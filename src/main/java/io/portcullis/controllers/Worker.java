@@ -70,6 +70,10 @@ final class Worker implements AutoCloseable {
                     if (closed) return;
                     LOG.warn("{}: syncing {} failed", name, key, e);
                     retry(key, sync, attempt, e.toString());
+                } catch (Error e) {
+                    // a scheduled task's Error would stay in its future: the thread's handler judges it instead
+                    Thread t = Thread.currentThread();
+                    t.getUncaughtExceptionHandler().uncaughtException(t, e);
                 }
             }, delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {

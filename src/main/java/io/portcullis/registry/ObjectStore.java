@@ -455,6 +455,11 @@ public final class ObjectStore {
             if (!patchedName.isEmpty() && !patchedName.equals(name)) {
                 throw Statuses.badRequest("the name of the object (" + patchedName + ") does not match the name on the URL (" + name + ")");
             }
+            // as upstream's update: a patch cannot move the object to another namespace
+            String patchedNs = ApiObjects.meta(patched, "namespace");
+            if (t.namespaced() && !patchedNs.isEmpty() && !patchedNs.equals(namespace)) {
+                throw Statuses.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+            }
             String rv = ApiObjects.meta(patched, "resourceVersion");
             if (!rv.isEmpty() && !rv.equals(ApiObjects.meta(current, "resourceVersion"))) {
                 throw Statuses.modified(t.groupResource(), name);

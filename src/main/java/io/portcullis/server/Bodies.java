@@ -334,6 +334,7 @@ final class Bodies {
             }
             Schema.dropUnknown(obj, Schema.of(model));
         }
+        Schema.nullsAsGo(obj, Schema.of(model));
         return obj;
     }
 

@@ -337,6 +337,8 @@ final class Exchange {
         for (String w : warningHeaders(warnings)) r.headers().add("Warning", w);
         boolean unread = bodyExpected && !bodyRead && declaresBody();
         if (unread && !http2()) r.putHeader("Connection", "close");
+        // HEAD is GET without the body: HTTP/1 drops it, HTTP/2 would send it
+        if (req.method() == HttpMethod.HEAD && http2()) bytes = io.netty.buffer.Unpooled.EMPTY_BUFFER;
         r.end(io.vertx.core.internal.buffer.BufferInternal.buffer(bytes)).onComplete(v -> {
             if (unread) discardUnreadBody();
         });
@@ -351,6 +353,11 @@ final class Exchange {
     private void discardUnreadBody() {
         if (http2()) {
             req.response().reset(0);
+            return;
+        }
+        if (req.isEnded()) {
+            // the rest of the body arrived while the answer went out: nothing is left to drain
+            req.connection().close();
             return;
         }
         long timer = context.owner().setTimer(LINGER.toMillis(), id -> req.connection().close());

@@ -43,6 +43,14 @@ final class Failures {
         else LOG.error("uncaught failure", t);
     }
 
+    /** For any thread: what it throws and nothing catches is judged as {@link #outsideRequest}. */
+    Thread.UncaughtExceptionHandler uncaughtHandler() {
+        return (thread, t) -> {
+            LOG.error("thread {} died", thread.getName(), t);
+            outsideRequest(t);
+        };
+    }
+
     private static boolean heapStillFull() {
         System.gc();
         Runtime rt = Runtime.getRuntime();

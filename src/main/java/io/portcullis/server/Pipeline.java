@@ -179,6 +179,7 @@ final class Pipeline {
     private UserInfo authenticate(Exchange ex, RequestInfo info) {
         long start = System.nanoTime();
         Credentials credentials = new Credentials(ex.peerCertificates(), ex.headers("Authorization"));
+        if (credentials.extraSpaceBeforeBearerToken()) ex.warn(Credentials.EXTRA_SPACE_WARNING);
         String result = "error";
         try {
             Optional<UserInfo> user = authenticator.authenticate(credentials);

@@ -447,6 +447,11 @@ public final class Server implements AutoCloseable {
         failures.onFatal(action);
     }
 
+    /** Judges what a thread throws and nothing catches as the server's own failures are judged (an Error is fatal). */
+    public Thread.UncaughtExceptionHandler uncaughtHandler() {
+        return failures.uncaughtHandler();
+    }
+
     /**
      * What admin.kubeconfig trusts for the serving certificate: the cluster CA that signed the
      * generated one, or the last certificate of --tls-cert-file's chain (its CA when the file

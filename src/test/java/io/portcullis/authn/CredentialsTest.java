@@ -50,6 +50,21 @@ class CredentialsTest {
         }
     }
 
+    // upstream's warning goes with an empty token that has something after it: two spaces and a token
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            two spaces before the token    | "Bearer  tok"     | true
+            three spaces before the token  | "Bearer   tok"    | true
+            lower case, two spaces         | "bearer  tok"     | true
+            two spaces and nothing after   | "Bearer  "        | false
+            one space                      | "Bearer tok"      | false
+            two spaces after the token     | "Bearer tok  x"   | false
+            another scheme                 | "Basic  dG9rOng=" | false
+            """)
+    void extraSpaceBeforeTheTokenIsWhatUpstreamWarnsAbout(String name, String header, boolean warned) {
+        assertThat(headers(header).extraSpaceBeforeBearerToken()).isEqualTo(warned);
+    }
+
     @Test
     void moreThanOneAuthorizationHeaderIsRefused() throws Exception {
         for (Credentials c : List.of(headers("Bearer first", "Bearer second"), headers("Basic YTpi", "Bearer second"))) {

@@ -170,6 +170,39 @@ class MainTest {
         assertThat(Files.exists(dataDir)).as("nothing was created").isFalse();
     }
 
+    /** As upstream's server: 32 s to send a request's headers, 90 s idle between requests before a connection is closed. */
+    @Test
+    void theConnectionTimeoutsAreUpstreams() {
+        ServerConfig.Serving serving = serving();
+        assertThat(serving.headerTimeout()).isEqualTo(Duration.ofSeconds(32));
+        assertThat(serving.idleTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(serving.tlsMinVersion()).isEqualTo("VersionTLS12");
+        assertThat(serving.tlsCipherSuites()).as("Go's default suites").isEmpty();
+    }
+
+    @Test
+    void theTlsFlagsTakeKubeApiserversNames() {
+        ServerConfig.Serving serving = serving("--tls-min-version", "VersionTLS13",
+                "--tls-cipher-suites", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305");
+        assertThat(serving.tlsMinVersion()).isEqualTo("VersionTLS13");
+        assertThat(serving.tlsCipherSuites()).containsExactly("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305");
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            --tls-min-version   | TLSv1.2                                 | portcullis: --tls-min-version: unknown tls version "TLSv1.2"
+            --tls-cipher-suites | TLS_RSA_WITH_RC4_128_SHA                | portcullis: --tls-cipher-suites: TLS_RSA_WITH_RC4_128_SHA is not available in this JVM
+            --tls-cipher-suites | TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA257   | portcullis: --tls-cipher-suites: Cipher suite TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA257 not supported or doesn't exist
+            --tls-cipher-suites | ECDHE-RSA-AES128-GCM-SHA256             | portcullis: --tls-cipher-suites: Cipher suite ECDHE-RSA-AES128-GCM-SHA256 not supported or doesn't exist
+            """)
+    void aBadTlsFlagStopsTheServerBeforeItStartsNamingTheFlag(String flag, String value, String message) {
+        Path dataDir = dir.resolve("data");
+        Exit exit = run("server", "--data-dir", dataDir.toString(), "--secure-port", "0", flag, value);
+        assertThat(exit.code()).isEqualTo(2);
+        assertThat(exit.err()).startsWith(message);
+        assertThat(Files.exists(dataDir)).as("nothing was created").isFalse();
+    }
+
     private ServerConfig.Serving serving(String... args) {
         Main.ServerCommand command = new Main.ServerCommand();
         new CommandLine(command).parseArgs(args);

@@ -43,6 +43,7 @@ class BadInputTest {
         expect(201, https.post(CMS, "{\"metadata\":{\"name\":\"cm1\"},\"data\":{\"a\":\"1\"}}"));
         expect(201, https.post("/api/v1/namespaces/bad/pods",
                 "{\"metadata\":{\"name\":\"p1\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}"));
+        expect(201, https.post(ROLES, "{\"metadata\":{\"name\":\"r1\"},\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],\"verbs\":[\"get\"]}]}"));
         awaitRootCaInEveryNamespace();
     }
 
@@ -189,6 +190,23 @@ class BadInputTest {
     void mergePatchRenamingTheObjectIsRefused() throws Exception {
         badRequestGetsAClearStatusAndChangesNothing("merge patch renaming the object", "PATCH", CMS + "/cm1", "application/merge-patch+json",
                 "{\"metadata\":{\"name\":\"other\"}}", 400, "BadRequest", "the name of the object (other) does not match the name on the URL (cm1)");
+    }
+
+    /** As upstream's update: no write names another namespace than its path's, and none moves or copies the object there. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
+            merge patch                         | PATCH | /api/v1/namespaces/bad/configmaps/cm1                      | application/merge-patch+json           | {"metadata":{"namespace":"default"}}
+            strategic merge patch               | PATCH | /api/v1/namespaces/bad/configmaps/cm1                      | application/strategic-merge-patch+json | {"metadata":{"namespace":"default"}}
+            JSON patch                          | PATCH | /api/v1/namespaces/bad/configmaps/cm1                      | application/json-patch+json            | [{"op":"replace","path":"/metadata/namespace","value":"default"}]
+            server-side apply                   | PATCH | /api/v1/namespaces/bad/configmaps/cm1?fieldManager=m       | application/apply-patch+yaml           | {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm1","namespace":"default"}}
+            server-side apply that would create | PATCH | /api/v1/namespaces/bad/configmaps/fresh?fieldManager=m     | application/apply-patch+yaml           | {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"fresh","namespace":"default"}}
+            update                              | PUT   | /api/v1/namespaces/bad/configmaps/cm1                      | application/json                       | {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm1","namespace":"default"}}
+            patch of a Role                     | PATCH | /apis/rbac.authorization.k8s.io/v1/namespaces/bad/roles/r1 | application/merge-patch+json           | {"metadata":{"namespace":"kube-system"}}
+            """)
+    void aWriteNamingAnotherNamespaceIsRefusedAndMovesNothing(String name, String method, String path, String contentType, String body)
+            throws Exception {
+        badRequestGetsAClearStatusAndChangesNothing(name, method, path, contentType, body, 400, "BadRequest",
+                "the namespace of the provided object does not match the namespace sent on the request");
     }
 
     @ParameterizedTest(name = "{0}")

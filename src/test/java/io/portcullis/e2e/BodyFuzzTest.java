@@ -133,10 +133,70 @@ class BodyFuzzTest extends AdminServerTest {
             new Kind("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", null, """
                     {"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","spec":{"namespace":"fuzz"}}""",
                     "authorization.k8s.io/v1", "SelfSubjectRulesReview", V1Authorization.SelfSubjectRulesReview.getDescriptor()),
+            new Kind("/apis/policy.portcullis.io/v1alpha1/whocanreviews", null, """
+                    {"apiVersion":"policy.portcullis.io/v1alpha1","kind":"WhoCanReview","spec":{
+                     "resourceAttributes":{"namespace":"fuzz","verb":"get","group":"","resource":"pods","name":"p"}}}""",
+                    "policy.portcullis.io/v1alpha1", "WhoCanReview", null),
+            new Kind("/apis/policy.portcullis.io/v1alpha1/accessmatrixreviews", null, """
+                    {"apiVersion":"policy.portcullis.io/v1alpha1","kind":"AccessMatrixReview","spec":{"user":"u","groups":["g"],"uid":"1",
+                     "extra":{"k":["v"]},"namespace":"fuzz"}}""",
+                    "policy.portcullis.io/v1alpha1", "AccessMatrixReview", null),
+            new Kind("/apis/policy.portcullis.io/v1alpha1/leastprivilegereviews", null, """
+                    {"apiVersion":"policy.portcullis.io/v1alpha1","kind":"LeastPrivilegeReview","spec":{"subject":"system:serviceaccount:fuzz:sa",
+                     "sinceSeconds":3600,"namespace":"fuzz"}}""",
+                    "policy.portcullis.io/v1alpha1", "LeastPrivilegeReview", null),
             new Kind("/api/v1/namespaces/fuzz/serviceaccounts/sa/token", null, """
                     {"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"audiences":["a"],"expirationSeconds":3600,
                      "boundObjectRef":{"kind":"Pod","apiVersion":"v1","name":"p"}}}""",
                     "authentication.k8s.io/v1", "TokenRequest", V1Authentication.TokenRequest.getDescriptor()));
+
+    /** A subresource that takes a body (PUT and PATCH), with the kind whose object it writes: the seed is that kind's. */
+    record Subresource(Kind of, String name) {
+        String path() { return of.object() + "/" + name; }
+    }
+
+    static final List<Subresource> SUBRESOURCES = List.of(
+            new Subresource(KINDS.get(0), "status"),
+            new Subresource(KINDS.get(0), "finalize"),
+            new Subresource(KINDS.get(4), "status"));
+
+    /**
+     * Every resource and subresource discovery lists with a verb that takes a body is fuzzed: a kind
+     * or subresource served later cannot be left out of the set above unnoticed.
+     */
+    @Test
+    void everyServedResourceThatTakesABodyIsFuzzed() {
+        java.util.Set<String> fuzzed = new java.util.TreeSet<>();
+        for (Kind k : KINDS) fuzzed.add(resourceOf(k.collection()));
+        for (Subresource sub : SUBRESOURCES) fuzzed.add(resourceOf(sub.of().collection()) + "/" + sub.name());
+        java.util.Set<String> served = new java.util.TreeSet<>();
+        List<String> versions = new ArrayList<>(List.of("/api/v1"));
+        for (JsonNode g : https.get("/apis").json().path("groups")) {
+            for (JsonNode v : g.path("versions")) versions.add("/apis/" + v.path("groupVersion").asString());
+        }
+        for (String version : versions) {
+            String group = version.equals("/api/v1") ? "" : version.substring("/apis/".length(), version.lastIndexOf('/'));
+            for (JsonNode r : https.get(version).json().path("resources")) {
+                List<String> verbs = new ArrayList<>();
+                r.path("verbs").forEach(v -> verbs.add(v.asString()));
+                if (verbs.contains("create") || verbs.contains("update") || verbs.contains("patch")) {
+                    served.add(group + "/" + r.path("name").asString());
+                }
+            }
+        }
+        assertThat(served).as("served resources that take a body").isNotEmpty();
+        assertThat(fuzzed).containsAll(served);
+    }
+
+    /** "group/resource" of a collection the fuzzer sends to, or "group/resource/subresource" of a kind's subresource path. */
+    static String resourceOf(String path) {
+        String[] p = path.substring(1).split("/");
+        int at = p[0].equals("api") ? 2 : 3;   // past /api/v1 or /apis/<group>/<version>
+        String group = p[0].equals("api") ? "" : p[1];
+        if (p.length > at && p[at].equals("namespaces") && p.length > at + 2) at += 2;   // a namespace's own objects
+        String resource = p[at];
+        return group + "/" + resource + (p.length > at + 2 ? "/" + p[at + 2] : "");
+    }
 
     /** One request the fuzzer sends, and how to send it again. */
     record Request(String method, String path, String contentType, byte[] body) {
@@ -186,6 +246,7 @@ class BodyFuzzTest extends AdminServerTest {
         Random random = new Random(SEED);
         List<Request> requests = new ArrayList<>();
         for (Kind k : KINDS) requests.addAll(requests(k, random));
+        for (Subresource sub : SUBRESOURCES) requests.addAll(requests(sub, random));
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
         ExecutorService pool = Executors.newFixedThreadPool(4);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(35);
@@ -201,6 +262,15 @@ class BodyFuzzTest extends AdminServerTest {
         assertThat(failures).as("%d requests", requests.size()).isEmpty();
         // a slow machine sends fewer: the bound is on time, and each request sent was checked
         if (System.nanoTime() > deadline) System.err.println("BodyFuzzTest: the time bound stopped the fuzzer before its last requests");
+        // whatever was stored, the authorizer still answers for the subjects the fuzzed bindings name
+        var asSubject = https.withHeader("Impersonate-User", "u").withHeader("Impersonate-Group", "g");
+        for (Response r : List.of(asSubject.get("/api/v1/namespaces/fuzz/pods"), asSubject.get("/api/v1/namespaces"),
+                asSubject.post("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+                        "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectRulesReview\",\"spec\":{\"namespace\":\"fuzz\"}}"),
+                https.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", KINDS.stream()
+                        .filter(k -> k.kind().equals("SubjectAccessReview")).findFirst().orElseThrow().seed()))) {
+            assertThat(r.status()).as(r.text()).isLessThan(500);
+        }
     }
 
     /** Why the request failed the fuzzer, or null when it was answered below 500. */
@@ -247,6 +317,24 @@ class BodyFuzzTest extends AdminServerTest {
             out.add(new Request("PATCH", k.object(), "application/strategic-merge-patch+json", strategicPatch(seed, random)));
             out.add(new Request("PATCH", k.object() + "?fieldManager=fuzz" + (random.nextBoolean() ? "&force=true" : ""),
                     "application/apply-patch+yaml", random.nextBoolean() ? yamlMutation(seed, random) : jsonMutation(seed, random)));
+        }
+        return out;
+    }
+
+    /** Every request of a subresource: updates and the four patch types of its kind's seed, each with its mutations. */
+    static List<Request> requests(Subresource sub, Random random) {
+        ObjectNode seed = (ObjectNode) Json.MAPPER.readTree(sub.of().seed());
+        List<Request> out = new ArrayList<>();
+        for (ObjectNode wrong : wrongTypes(seed)) out.add(new Request("PUT", sub.path(), "application/json", Json.bytes(wrong)));
+        for (int i = 0; i < 20; i++) {
+            out.add(new Request("PUT", sub.path(), i % 2 == 0 ? "application/json" : "application/yaml",
+                    i % 2 == 0 ? jsonMutation(seed, random) : yamlMutation(seed, random)));
+            out.add(new Request("PUT", sub.path(), ProtobufBodies.MEDIA_TYPE, protobuf(sub.of(), random)));
+            out.add(new Request("PATCH", sub.path(), "application/json-patch+json", jsonPatch(seed, random)));
+            out.add(new Request("PATCH", sub.path(), "application/merge-patch+json", jsonMutation(subtree(seed, random), random)));
+            out.add(new Request("PATCH", sub.path(), "application/strategic-merge-patch+json", strategicPatch(seed, random)));
+            out.add(new Request("PATCH", sub.path() + "?fieldManager=fuzz", "application/apply-patch+yaml",
+                    random.nextBoolean() ? yamlMutation(seed, random) : jsonMutation(seed, random)));
         }
         return out;
     }

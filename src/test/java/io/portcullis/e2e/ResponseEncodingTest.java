@@ -54,6 +54,30 @@ class ResponseEncodingTest extends AdminServerTest {
         }
     }
 
+    /** HEAD is GET without the body, over HTTP/1.1 and HTTP/2 alike: the status and headers a GET would have, at once, and no bytes. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            HTTP_1_1 | /api/v1/namespaces/encoding/configmaps/big0 | 200
+            HTTP_1_1 | /version                                    | 200
+            HTTP_2   | /api/v1/namespaces/encoding/configmaps/big0 | 200
+            HTTP_2   | /api/v1/namespaces/encoding/configmaps      | 200
+            HTTP_2   | /version                                    | 200
+            HTTP_2   | /api/v1/namespaces/encoding/configmaps/none | 404
+            HTTP_2   | /api/v1/namespaces/encoding/frobs           | 404
+            """)
+    void headIsAnsweredWithoutABodyOverEitherVersion(java.net.http.HttpClient.Version version, String path, int code) throws Exception {
+        var client = version == java.net.http.HttpClient.Version.HTTP_2 ? https.overHttp2() : https;
+        for (int i = 0; i < 3; i++) {   // the same connection answers again: nothing of a HEAD is left on it
+            java.net.http.HttpResponse<byte[]> r = client.client().send(client.request(path).timeout(java.time.Duration.ofSeconds(30))
+                    .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(r.version()).isEqualTo(version);
+            assertThat(r.statusCode()).isEqualTo(code);
+            assertThat(r.body()).isEmpty();
+            assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+        }
+        assertThat(client.get(path).status()).as("GET after HEAD").isEqualTo(code);
+    }
+
     @Test
     void largeResponsesAreGzippedForClientsThatAcceptIt() throws Exception {
         Response plain = get(CMS, null);

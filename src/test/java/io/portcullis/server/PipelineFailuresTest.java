@@ -49,6 +49,8 @@ class PipelineFailuresTest {
     private HttpServer http;
     private ExecutorService worker;
     private final Failures failures = new Failures();
+    /** Every body of the server shares this bound. */
+    private final BodyBudget budget = new BodyBudget(8L << 20);
     private final Set<Thread> workerThreads = ConcurrentHashMap.newKeySet();
     private final AtomicInteger fatal = new AtomicInteger();
     private volatile Supplier<Error> thrown;
@@ -96,7 +98,7 @@ class PipelineFailuresTest {
                     if (queueFull) throw new RejectedExecutionException("full (the test)");
                     worker.execute(task);
                 }, blocking, new Connections(vertx, Duration.ofSeconds(30), Duration.ofSeconds(30)),
-                new BodyBudget(8L << 20), new FlowControl(400, 200, Duration.ofSeconds(15), vertx, metrics), Duration.ofSeconds(30), failures);
+                budget, new FlowControl(400, 200, Duration.ofSeconds(15), vertx, metrics), Duration.ofSeconds(30), failures);
         http = vertx.createHttpServer().requestHandler(pipeline::handle);
         http.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -171,6 +173,30 @@ class PipelineFailuresTest {
             assertThat(Json.MAPPER.readTree(r.body()).path("reason").asString()).isEqualTo("TooManyRequests");
             assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
         }
+    }
+
+    @Test
+    void aBodyThatFindsTheSharedBudgetFullIsAnswered429AndHoldsNothing() throws Exception {
+        start(false);
+        BodyBudget.Lease others = budget.lease();
+        assertThat(others.grow(8L << 20)).as("other requests' bodies take the whole budget").isTrue();
+        // a declared length is refused before a byte is read; a chunked body as its first chunk arrives
+        HttpRequest.BodyPublisher chunked = HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[100_000]));
+        for (HttpRequest.BodyPublisher body : List.of(HttpRequest.BodyPublishers.ofString("{}"), chunked)) {
+            HttpResponse<String> r = post(body);
+            assertThat(r.statusCode()).isEqualTo(429);
+            assertThat(Json.MAPPER.readTree(r.body()).path("reason").asString()).isEqualTo("TooManyRequests");
+        }
+        others.release();
+        assertThat(post(HttpRequest.BodyPublishers.ofString("{}")).statusCode()).as("room again").isNotEqualTo(429);
+        for (int i = 0; i < 100 && budget.held() > 0; i++) Thread.sleep(50);
+        assertThat(budget.held()).as("every exchange gave its room back").isZero();
+    }
+
+    /** Over HTTP/1.1: the JDK client over h2c does not complete a request whose stream the server ends before the whole body is sent. */
+    private HttpResponse<String> post(HttpRequest.BodyPublisher body) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.actualPort() + "/version"))
+                .version(HttpClient.Version.HTTP_1_1).POST(body).timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -6,12 +6,14 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.portcullis.api.Json;
 import io.portcullis.api.ResourceType;
+import io.portcullis.api.Schema;
 import io.portcullis.storage.cache.CacheEvent;
 import io.portcullis.storage.cache.WatchCache;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The cluster's roles and bindings as RBAC reads them: typed roles and the binding index, kept
@@ -73,11 +75,11 @@ public final class RbacPolicy {
                 case "clusterroles" -> cache.addListener(t.keyPrefix(), e -> track(e, clusterRoles, ClusterRole.class));
                 case "rolebindings" -> cache.addListener(t.keyPrefix(), e -> {
                     if (e.type() == CacheEvent.Type.DELETED) index.remove(e.item().namespace(), e.item().name());
-                    else index.put(Json.convert(e.item().object(), RoleBinding.class));
+                    else index.put(decoded(e, RoleBinding.class));
                 });
                 case "clusterrolebindings" -> cache.addListener(t.keyPrefix(), e -> {
                     if (e.type() == CacheEvent.Type.DELETED) index.removeCluster(e.item().name());
-                    else index.put(Json.convert(e.item().object(), ClusterRoleBinding.class));
+                    else index.put(decoded(e, ClusterRoleBinding.class));
                 });
                 default -> throw new IllegalArgumentException("not an RBAC resource: " + t.resource());
             }
@@ -87,6 +89,16 @@ public final class RbacPolicy {
     private static <T> void track(CacheEvent e, Map<String, T> map, Class<T> type) {
         String key = e.item().namespace().isEmpty() ? e.item().name() : e.item().namespace() + "/" + e.item().name();
         if (e.type() == CacheEvent.Type.DELETED) map.remove(key);
-        else map.put(key, Json.convert(e.item().object(), type));
+        else map.put(key, decoded(e, type));
+    }
+
+    /**
+     * The stored object as Go would decode it: a null where its type has none (stored before bodies
+     * were read that way) is the zero value, so no object can make the authorizer fail for anyone.
+     */
+    private static <T> T decoded(CacheEvent e, Class<T> type) {
+        ObjectNode copy = e.item().object().deepCopy();
+        Schema.nullsAsGo(copy, Schema.of(type));
+        return Json.convert(copy, type);
     }
 }

@@ -137,6 +137,13 @@ class RbacBadInputTest {
                         {"verbs":["get"],"nonResourceURLs":["/healthz"],"resourceNames":["x"]}"""),
                         "ClusterRole.rbac.authorization.k8s.io \"names-and-urls\" is invalid: rules[0].nonResourceURLs: Invalid value: "
                                 + "[]string{\"/healthz\"}: rules cannot apply to both regular resources and non-resource URLs"),
+                invalid("a Role rule that is null", ROLES, role("null-rule", "null"),
+                        "Role.rbac.authorization.k8s.io \"null-rule\" is invalid: [rules[0].verbs: Required value: verbs must contain at least one value, "
+                                + "rules[0].apiGroups: Required value: resource rules must supply at least one api group, "
+                                + "rules[0].resources: Required value: resource rules must supply at least one resource]"),
+                invalid("a ClusterRoleBinding subject that is null", CLUSTER_BINDINGS, binding("ClusterRoleBinding", "null-subject", TO_VIEW, "null"),
+                        "ClusterRoleBinding.rbac.authorization.k8s.io \"null-subject\" is invalid: [subjects[0].name: Required value, "
+                                + "subjects[0].kind: Unsupported value: \"\": supported values: \"ServiceAccount\", \"User\", \"Group\"]"),
                 invalid("a RoleBinding subject of unknown kind", BINDINGS, binding("RoleBinding", "robot", TO_ROLE, """
                         {"kind":"Robot","name":"r2d2"}"""),
                         "RoleBinding.rbac.authorization.k8s.io \"robot\" is invalid: subjects[0].kind: Unsupported value: \"Robot\": "
@@ -208,6 +215,50 @@ class RbacBadInputTest {
         } else {
             assertThat(status.path("message").asString()).startsWith(c.message()).endsWith(c.ending());
         }
+    }
+
+    /**
+     * As Go's decoder: a null list item is its type's zero value, so {@code "verbs":[null]} is a verb
+     * "" that matches nothing. Such a Role is stored, and neither it nor its binding makes any
+     * request of the user bound to it (or anyone else's) fail: they are refused, 403.
+     */
+    @Test
+    void nullsInARoleAreReadAsGoReadsThemAndNoRequestFailsBecauseOfThem() {
+        Response role = cluster.admin().post(ROLES, role("nulls", """
+                {"verbs":[null],"apiGroups":[null],"resources":["pods",null],"resourceNames":[null]}"""));
+        assertThat(role.status()).as(role.toString()).isEqualTo(201);
+        JsonNode rule = cluster.admin().get(ROLES + "/nulls").expect(200).json().path("rules").path(0);
+        assertThat(rule.toString()).isEqualTo("{\"verbs\":[\"\"],\"apiGroups\":[\"\"],\"resources\":[\"pods\",\"\"],\"resourceNames\":[\"\"]}");
+        Response cr = cluster.admin().post(CLUSTER_ROLES, clusterRole("nulls", """
+                {"verbs":["get",null],"nonResourceURLs":[null,"/healthz"]}"""));
+        assertThat(cr.status()).as(cr.toString()).isEqualTo(201);
+        // a JSON patch can put the null back: it is read the same way
+        Response patched = cluster.admin().send("PATCH", ROLES + "/nulls", "application/json-patch+json", """
+                [{"op":"add","path":"/rules/0/verbs/-","value":null},{"op":"add","path":"/metadata/labels","value":{"a":null}}]""");
+        assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
+        assertThat(patched.json().path("rules").path(0).path("verbs").toString()).isEqualTo("[\"\",\"\"]");
+        assertThat(patched.json().path("metadata").path("labels").toString()).isEqualTo("{\"a\":\"\"}");
+        for (Response r : List.of(
+                cluster.admin().post(BINDINGS, binding("RoleBinding", "nulls", """
+                        {"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"nulls"}""", """
+                        {"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"nobody"}""")),
+                cluster.admin().post(CLUSTER_BINDINGS, binding("ClusterRoleBinding", "nulls", """
+                        {"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"nulls"}""", """
+                        {"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"nobody"}""")))) {
+            assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        }
+
+        assertThat(cluster.as("unused-token").get("/api/v1/namespaces/default/pods").status()).isEqualTo(403);
+        assertThat(cluster.as("unused-token").get("/api/v1/namespaces/default/pods/x").status()).isEqualTo(403);
+        assertThat(cluster.as("unused-token").get("/healthz").status()).isEqualTo(200);
+        assertThat(cluster.as("unused-token").get("/metrics").status()).isEqualTo(403);
+        Response review = cluster.admin().post(AUTHZ + "/subjectaccessreviews",
+                review("SubjectAccessReview", "{\"user\":\"nobody\",\"resourceAttributes\":" + RESOURCE + "}"));
+        assertThat(review.status()).as(review.toString()).isEqualTo(201);
+        assertThat(review.json().path("status").path("allowed").asBoolean()).isFalse();
+        Response rules = cluster.as("unused-token").post(AUTHZ + "/selfsubjectrulesreviews",
+                "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectRulesReview\",\"spec\":{\"namespace\":\"default\"}}");
+        assertThat(rules.status()).as(rules.toString()).isEqualTo(201);
     }
 
     @Test
