@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The listener's TLS: any serving key form an operator may hand over (PKCS#1 RSA and SEC1 EC keys
  * among them) serves HTTP/2 and HTTP/1.1 and takes client certificates; and a start on a data
  * directory that already holds its PKI loads none of Bouncy Castle's classes (a signed jar, slow
- * to load and never class-data shared).
+ * to load and never class-data shared), nor picocli's command model.
  */
 @EndToEnd
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -75,7 +75,7 @@ class ServingTlsE2eTest {
     }
 
     @Test
-    void aStartOnAnExistingDataDirectoryLoadsNoBouncyCastleClass() throws Exception {
+    void aStartOnAnExistingDataDirectoryLoadsNoBouncyCastleClassNorPicocliCommandModel() throws Exception {
         Path data = fixture.dir().resolve("data");
         ClusterPki pki = ClusterPki.loadOrCreate(data, List.of(), Clock.systemUTC());
         Path classes = fixture.dir().resolve("classes.txt");
@@ -98,5 +98,7 @@ class ServingTlsE2eTest {
         List<String> loaded = Files.readAllLines(classes);
         assertThat(loaded).as("classes loaded").hasSizeGreaterThan(1000);
         assertThat(loaded).filteredOn(l -> l.contains("org.bouncycastle.")).isEmpty();
+        // the flags were read without picocli's command model
+        assertThat(loaded).filteredOn(l -> l.contains(" picocli.CommandLine source:")).isEmpty();
     }
 }
