@@ -27,7 +27,12 @@ import picocli.CommandLine.Option;
         subcommands = {Main.ServerCommand.class, Main.Migrate.class, Main.HashPassword.class, WhoCanCommand.class, AccessMatrixCommand.class,
                 LeastPrivilegeCommand.class})
 public final class Main implements Callable<Integer> {
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("server")) {
+            // the start's path: its flags read without building picocli's model of every command
+            ServerCommand server = new ServerCommand();
+            if (FlagReader.read(server, List.of(args).subList(1, args.length))) System.exit(server.call());
+        }
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
@@ -193,7 +198,7 @@ public final class Main implements Callable<Integer> {
         String retryPeriod = "2s";
 
         @Override
-        public Integer call() throws Exception {
+        public Integer call() throws InterruptedException {
             ServerConfig config;
             try {
                 config = config();

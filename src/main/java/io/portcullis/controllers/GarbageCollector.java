@@ -44,16 +44,21 @@ public final class GarbageCollector implements AutoCloseable {
         for (Strategy s : objects.strategies()) served.add(s.type().apiVersion() + "/" + s.type().kind());
     }
 
+    /** Returns at once: the first pass over every object (the metadata of each) runs on the collector's own thread. */
     public static GarbageCollector start(ObjectStore objects) {
         GarbageCollector gc = new GarbageCollector(objects);
+        gc.worker.enqueue("start", gc::follow);
+        return gc;
+    }
+
+    private void follow() {
         for (Strategy s : objects.strategies()) {
-            if (s.type().stored()) gc.worker.listen(objects.cache(), s.type().keyPrefix(), e -> gc.observe(s, e));
+            if (s.type().stored()) worker.listen(objects.cache(), s.type().keyPrefix(), e -> observe(s, e));
         }
         // what was garbage before this start: dependents whose owners are all gone
-        for (Ref r : List.copyOf(gc.live.values())) {
-            if (!r.owners().isEmpty()) gc.worker.enqueue("orphaned/" + r.uid(), () -> gc.collect(r.uid()));
+        for (Ref r : List.copyOf(live.values())) {
+            if (!r.owners().isEmpty()) worker.enqueue("orphaned/" + r.uid(), () -> collect(r.uid()));
         }
-        return gc;
     }
 
     private void observe(Strategy s, CacheEvent e) {

@@ -43,7 +43,9 @@ final class Worker implements AutoCloseable {
 
     /** Follows the cache's events under the prefix until the worker closes (the consumer should only enqueue). */
     void listen(WatchCache cache, String prefix, Consumer<CacheEvent> consumer) {
-        listening.add(cache.addListener(prefix, consumer));
+        WatchCache.Registration registration = cache.addListener(prefix, consumer);
+        listening.add(registration);
+        if (closed) registration.close();   // closed while it was added: close() may not have seen it
     }
 
     /** Runs {@code sync} for {@code key} on the worker's thread, unless it is already queued. */

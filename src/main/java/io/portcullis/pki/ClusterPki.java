@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * The cluster's key material under {@code <dataDir>/pki}, made on the first start and reused on
@@ -65,16 +67,34 @@ public final class ClusterPki {
         Path dir = dataDir.resolve("pki");
         SecureFiles.createPrivateDirectory(dir);
 
+        // a new RSA key is a random prime search (50-400 ms): it runs beside the CA and its certificates
+        FutureTask<KeyPair> sa = new FutureTask<>(() -> loadOrCreateServiceAccountKey(dir));
+        Thread saThread = new Thread(sa, "sa-key");
+        saThread.setDaemon(true);
+        saThread.start();
         CertificateAuthority ca = loadOrCreateCa(dir, clock);
         List<String> sans = servingSans(extraSans);
         IssuedCertificate serving = loadOrIssue(dir.resolve("apiserver.crt"), dir.resolve("apiserver.key"), ca, clock,
                 cert -> sanSet(cert).equals(normalized(sans)),
                 () -> ca.issueServer(SERVING_COMMON_NAME, sans, LEAF_VALIDITY));
-        KeyPair sa = loadOrCreateServiceAccountKey(dir);
         IssuedCertificate admin = loadOrIssue(dir.resolve("admin.crt"), dir.resolve("admin.key"), ca, clock,
                 cert -> true,
                 () -> ca.issueClient(ADMIN_USER, List.of(ADMIN_GROUP), LEAF_VALIDITY));
-        return new ClusterPki(dir, ca, serving, sans, sa, admin);
+        return new ClusterPki(dir, ca, serving, sans, joined(sa), admin);
+    }
+
+    private static KeyPair joined(FutureTask<KeyPair> task) throws IOException {
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while loading the ServiceAccount key", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IOException(e.getCause());
+        }
     }
 
     /** The names a serving certificate gets: localhost, the host name, loopback IPs, then the extras. */

@@ -642,6 +642,7 @@ public final class Server implements AutoCloseable {
     private HttpServerOptions httpOptions(ServerConfig.Serving c, KeyCertOptions cert) {
         HttpServerOptions options = new HttpServerOptions()
                 .setSsl(true)
+                .setSslEngineOptions(new JdkServerTls())
                 .setUseAlpn(true)
                 .setKeyCertOptions(cert)
                 .setClientAuth(ClientAuth.REQUEST)
@@ -802,13 +803,12 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Netty's JDK server context checks, on its first use, what the JDK supports with a key of its
-     * own, through Bouncy Castle's provider when it is on the class path: hundreds of classes from
-     * a signed jar, loaded here on a thread of their own rather than at the first connection.
+     * Netty's JDK TLS context, on its first use, asks the JDK which protocols and suites it
+     * supports: done here on a thread of its own rather than when the listener binds.
      */
     private static void loadNettyTls() {
         try {
-            Class.forName("io.netty.handler.ssl.JdkSslServerContext", true, Server.class.getClassLoader());
+            Class.forName("io.netty.handler.ssl.JdkSslContext", true, Server.class.getClassLoader());
         } catch (ReflectiveOperationException | LinkageError e) {
             // the listener meets any real problem and reports it
         }
