@@ -9,6 +9,15 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.parsetools.RecordParser;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -24,8 +33,10 @@ import javax.net.ssl.SSLSocket;
  * Delivery latency to many concurrent watchers of one resource: N watchers (default 1,000), each
  * on its own HTTPS connection, watch configmaps; the writer updates one configmap every 100 ms
  * with the send time in an annotation; each watcher records receive time minus send time.
- * Prints p50, p99 and max over all deliveries. Run:
- *   java -cp target/test-classes:target/classes:$(cat target/cp.txt) io.portcullis.bench.WatchFanout [watchers] [updates]
+ * Prints p50, p99 and max over all deliveries. The watchers are either one blocking thread each
+ * ({@code threads}, the default) or one Vert.x HTTP client on two event loops ({@code loops}), as
+ * a client process elsewhere would hold many watches on few threads. Run:
+ *   java -cp target/test-classes:target/classes:$(cat target/cp.txt) io.portcullis.bench.WatchFanout [watchers] [updates] [threads|loops]
  */
 public final class WatchFanout {
     private static final Pattern SENT = Pattern.compile("\"sent\":\"(\\d+)\"");
@@ -33,6 +44,7 @@ public final class WatchFanout {
     public static void main(String[] args) throws Exception {
         int watchers = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int updates = args.length > 1 ? Integer.parseInt(args[1]) : 50;
+        boolean loops = args.length > 2 && args[2].equals("loops");
         Path dir = Files.createTempDirectory("portcullis-fanout");
         Path tokens = dir.resolve("tokens.csv");
         Files.writeString(tokens, "bench-token,bench,1,system:masters\n");
@@ -45,12 +57,14 @@ public final class WatchFanout {
                     "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"fan\"}}");
             ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
             CountDownLatch ready = new CountDownLatch(watchers);
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < watchers; i++) {
-                Thread t = new Thread(() -> watch(tls, port, ready, latencies), "watcher-" + i);
-                t.setDaemon(true);
-                t.start();
-                threads.add(t);
+            if (loops) {
+                watchOnLoops(watchers, port, ready, latencies);
+            } else {
+                for (int i = 0; i < watchers; i++) {
+                    Thread t = new Thread(() -> watch(tls, port, ready, latencies), "watcher-" + i);
+                    t.setDaemon(true);
+                    t.start();
+                }
             }
             if (!ready.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("watchers did not connect");
             Thread.sleep(1000);
@@ -67,7 +81,7 @@ public final class WatchFanout {
             List<Long> all = new ArrayList<>(latencies);
             Collections.sort(all);
             int expected = watchers * updates;
-            System.out.printf("watchers=%d updates=%d deliveries=%d/%d p50=%.1fms p99=%.1fms max=%.1fms%n", watchers, updates,
+            System.out.printf("client=%s watchers=%d updates=%d deliveries=%d/%d p50=%.1fms p99=%.1fms max=%.1fms%n", loops ? "loops" : "threads", watchers, updates,
                     all.size(), expected, ms(all, 0.50), ms(all, 0.99), all.isEmpty() ? 0 : all.get(all.size() - 1) / 1e6);
         }
         System.exit(0);
@@ -98,6 +112,28 @@ public final class WatchFanout {
             }
         } catch (Exception e) {
             // the run is over
+        }
+    }
+
+    /** Every watch on its own connection of one HTTP client with two event loops, in a Vert.x of its own. */
+    private static void watchOnLoops(int watchers, int port, CountDownLatch ready, ConcurrentLinkedQueue<Long> latencies) {
+        Vertx client = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        HttpClient http = client.httpClientBuilder()
+                .with(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
+                        .setDefaultHost("127.0.0.1").setDefaultPort(port).setTcpNoDelay(true))
+                .with(new PoolOptions().setHttp1MaxSize(watchers))
+                .build();
+        RequestOptions watch = new RequestOptions().setMethod(HttpMethod.GET)
+                .setURI("/api/v1/namespaces/default/configmaps?watch=true&fieldSelector=metadata.name%3Dfan")
+                .putHeader("Authorization", "Bearer bench-token").putHeader("Accept", "application/json");
+        for (int i = 0; i < watchers; i++) {
+            http.request(watch).compose(HttpClientRequest::send).onSuccess(resp -> {
+                resp.handler(RecordParser.newDelimited("\n", line -> {
+                    Matcher m = SENT.matcher(line.toString(StandardCharsets.UTF_8));
+                    if (m.find()) latencies.add(System.nanoTime() - Long.parseLong(m.group(1)));
+                }));
+                ready.countDown();
+            });
         }
     }
 
