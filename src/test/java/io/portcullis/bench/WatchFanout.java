@@ -23,6 +23,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -61,8 +62,10 @@ public final class WatchFanout {
             if (loops) {
                 watchOnLoops(watchers, port, ready, latencies);
             } else {
+                // at most 50 TLS handshakes at a time, each within the server's 10 s even on a loaded machine
+                Semaphore connecting = new Semaphore(50);
                 for (int i = 0; i < watchers; i++) {
-                    Thread t = new Thread(() -> watch(tls, port, ready, latencies), "watcher-" + i);
+                    Thread t = new Thread(() -> watch(tls, port, connecting, ready, latencies), "watcher-" + i);
                     t.setDaemon(true);
                     t.start();
                 }
@@ -93,7 +96,10 @@ public final class WatchFanout {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1)) / 1e6;
     }
 
-    private static void watch(SSLContext tls, int port, CountDownLatch ready, ConcurrentLinkedQueue<Long> latencies) {
+    private static void watch(SSLContext tls, int port, Semaphore connecting, CountDownLatch ready,
+                              ConcurrentLinkedQueue<Long> latencies) {
+        connecting.acquireUninterruptibly();
+        boolean counted = false;
         try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", port)) {
             s.setTcpNoDelay(true);
             String req = "GET /api/v1/namespaces/default/configmaps?watch=true&fieldSelector=metadata.name%3Dfan HTTP/1.1\r\n"
@@ -101,18 +107,22 @@ public final class WatchFanout {
             s.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            boolean counted = false;
             String line;
             while ((line = in.readLine()) != null) {
                 if (!counted && line.isEmpty()) {
                     ready.countDown();
                     counted = true;
+                    connecting.release();
                 }
                 Matcher m = SENT.matcher(line);
                 if (m.find()) latencies.add(System.nanoTime() - Long.parseLong(m.group(1)));
             }
         } catch (Exception e) {
-            // the run is over
+            // the run is over, or this watch failed to start
+            if (!counted) {
+                System.err.println("a watch failed: " + e);
+                connecting.release();
+            }
         }
     }
 
