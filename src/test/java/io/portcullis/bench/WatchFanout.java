@@ -70,7 +70,7 @@ public final class WatchFanout {
                     t.start();
                 }
             }
-            if (!ready.await(120, TimeUnit.SECONDS)) throw new IllegalStateException((watchers - ready.getCount()) + " of " + watchers + " watchers connected in 120 s");
+            if (!ready.await(300, TimeUnit.SECONDS)) throw new IllegalStateException((watchers - ready.getCount()) + " of " + watchers + " watchers connected in 300 s");
             Thread.sleep(1000);
             try (Socket writer = tls.getSocketFactory().createSocket("127.0.0.1", port)) {
                 writer.setTcpNoDelay(true);
