@@ -3,13 +3,15 @@ package io.portcullis.server;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /** Where a watch writes its events: a chunked HTTP response, or a WebSocket (one text message an event). */
 interface EventStream {
-    /** Writes one event (a JSON line); false when the client is too slow and the watch must end. */
-    boolean write(byte[] event);
+    /**
+     * Writes one event (a JSON line), on the stream's event loop; false when the client is too slow
+     * and the watch must end. The buffer may be written to other streams too: it is not changed.
+     */
+    boolean write(Buffer event);
 
     void end();
 
@@ -19,12 +21,12 @@ interface EventStream {
     /** {@code onDone} registers what runs when the exchange the response belongs to is over. */
     static EventStream of(HttpServerResponse resp, Consumer<Runnable> onDone) {
         return new EventStream() {
-            @Override public boolean write(byte[] event) {
+            @Override public boolean write(Buffer event) {
                 if (resp.writeQueueFull()) {
                     resp.reset();
                     return false;
                 }
-                resp.write(Buffer.buffer(event));
+                resp.write(event);
                 return true;
             }
             @Override public void end() {
@@ -38,13 +40,13 @@ interface EventStream {
 
     static EventStream of(ServerWebSocket ws, Consumer<Runnable> onDone) {
         return new EventStream() {
-            @Override public boolean write(byte[] event) {
+            @Override public boolean write(Buffer event) {
                 if (ws.writeQueueFull()) {
                     ws.close();
                     return false;
                 }
-                int n = event.length > 0 && event[event.length - 1] == '\n' ? event.length - 1 : event.length;
-                ws.writeTextMessage(new String(event, 0, n, StandardCharsets.UTF_8));
+                int n = event.length() > 0 && event.getByte(event.length() - 1) == '\n' ? event.length() - 1 : event.length();
+                ws.writeTextMessage(event.getString(0, n, "UTF-8"));
                 return true;
             }
             @Override public void end() {

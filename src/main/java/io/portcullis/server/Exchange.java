@@ -191,6 +191,11 @@ final class Exchange {
         });
     }
 
+    /** The context of this request's event loop. */
+    Context context() {
+        return context;
+    }
+
     /** Runs {@code step} on this request's event loop. */
     void runOnContext(Runnable step) {
         context.runOnContext(v -> step.run());
