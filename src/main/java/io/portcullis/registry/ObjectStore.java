@@ -287,7 +287,8 @@ public final class ObjectStore {
         if (s.hasStatus()) obj.remove("status");
         s.applyDefaults(obj);
         // as upstream, the writer owns what it sent, defaulted: not the status the server sets nor what admission adds
-        JsonNode owned = ApiObjects.metadata(managed(ctx, t, "", null, obj.deepCopy())).get("managedFields");
+        // (managed leaves obj as it is and answers a copy)
+        JsonNode owned = ApiObjects.metadata(managed(ctx, t, "", null, obj)).get("managedFields");
         s.prepareForCreate(ctx, obj);
         obj = admit(ctx, s, Operation.CREATE, "", namespace, name, obj, null);
         validate(ctx, s, obj, null);
