@@ -351,9 +351,10 @@ final class Exchange {
 
     /**
      * A body nobody read is never buffered. HTTP/2 resets the stream. HTTP/1 closes the connection
-     * once the rest of the body has been drained and dropped, or after {@link #LINGER} or
-     * {@link #LINGER_BYTES} at the latest: closing at once with unread bytes in the socket would
-     * reset it before the client could read the answer.
+     * once the rest of the body has been drained and dropped, or after {@link #LINGER} at the
+     * latest, having stopped reading after {@link #LINGER_BYTES}: closing at once with unread bytes
+     * in the socket would reset it, and the reset would discard the answer before the client could
+     * read it.
      */
     private void discardUnreadBody() {
         if (http2()) {
@@ -369,7 +370,7 @@ final class Exchange {
         long[] drained = {0};
         if (!bodyHandlerSet) req.handler(chunk -> {
             drained[0] += chunk.length();
-            if (drained[0] > LINGER_BYTES) req.connection().close();
+            if (drained[0] > LINGER_BYTES) req.pause();
         });
         req.endHandler(end -> {
             context.owner().cancelTimer(timer);

@@ -183,6 +183,17 @@ class KubectlTest {
         assertThat(kubectl("-n", ns, "get", "pods", "-o", "wide").ok().out()).containsPattern("NAME\\s+READY\\s+STATUS\\s+RESTARTS\\s+AGE\\s+IP\\s+NODE");
     }
 
+    /** kubectl speaks HTTP/2: the server answers while it is still sending, then resets the stream. */
+    @Test
+    void aBodyTooLargeIsRefusedWithUpstreamsStatus() throws Exception {
+        String ns = namespace();
+        Path big = file("big.json", "{\"metadata\":{\"name\":\"big\"},\"data\":{\"a\":\"" + "x".repeat(32 << 20) + "\"}}");
+        Run r = kubectl("create", "--raw", "/api/v1/namespaces/" + ns + "/configmaps", "-f", big.toString());
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("Error from server (RequestEntityTooLarge): Request entity too large: limit is 3145728");
+        assertThat(kubectl("-n", ns, "get", "configmap", "big", "--ignore-not-found", "-o", "name").ok().out()).isEmpty();
+    }
+
     // ---- apply ----
 
     static final String MANIFEST = """
