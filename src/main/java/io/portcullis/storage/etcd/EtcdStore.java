@@ -210,7 +210,7 @@ public final class EtcdStore implements Store {
                 if (attempt == FIRST_READ_ATTEMPTS) {
                     throw new StoreUnavailableException(e.getMessage() + " (" + attempt + " times)", e.getCause());
                 }
-                LOG.warn("{}: {}; trying again", this, e.getMessage());
+                LOG.warn("{}; trying again", e.getMessage());
             }
         }
     }
