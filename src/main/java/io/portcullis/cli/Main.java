@@ -196,6 +196,9 @@ public final class Main implements Callable<Integer> {
         String renewDeadline = "10s";
         @Option(names = "--leader-elect-retry-period", description = "How often a replica tries to take or renew the Lease (default: ${DEFAULT-VALUE}).")
         String retryPeriod = "2s";
+        // kube-apiserver's is fixed; tests shorten it to see a dead replica's identity Lease expire
+        @Option(names = "--identity-lease-duration", hidden = true)
+        String identityLeaseDuration = "1h";
 
         @Override
         public Integer call() throws InterruptedException {
@@ -340,7 +343,9 @@ public final class Main implements Callable<Integer> {
                 }
                 if (retry.isZero()) throw new IllegalArgumentException("--leader-elect-retry-period must be greater than zero");
             }
-            return new ServerConfig.LeaderElection(leaderElect, lease, renew, retry);
+            Duration identity = Durations.parse("--identity-lease-duration", identityLeaseDuration);
+            if (identity.toSeconds() < 1) throw new IllegalArgumentException("--identity-lease-duration must be at least 1s");
+            return new ServerConfig.LeaderElection(leaderElect, lease, renew, retry, identity);
         }
 
         static void existing(String flag, Path p) {

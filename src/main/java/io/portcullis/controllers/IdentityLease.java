@@ -16,19 +16,23 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * How a replica announces itself, as kube-apiserver does: a Lease in kube-system named for the
- * replica, labelled {@code apiserver.kubernetes.io/identity=kube-apiserver}, renewed every ten
- * seconds, and held for an hour. Every replica also deletes the identity Leases nobody renewed within
- * their duration, so a replica that stopped leaves the list; one that stops cleanly deletes its own.
+ * replica, labelled {@code apiserver.kubernetes.io/identity=kube-apiserver}, held for an hour
+ * ({@link #DURATION}) and renewed every ten seconds. Every replica also deletes, as upstream's
+ * apiserver lease garbage collector, the identity Leases whose renewTime plus leaseDurationSeconds
+ * has passed (or that lack either), so a replica that died leaves the list once its Lease expires.
+ * One that stops cleanly deletes its own at once (upstream leaves it to expire).
  */
 public final class IdentityLease implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IdentityLease.class);
     public static final String LABEL = "apiserver.kubernetes.io/identity";
     public static final String VALUE = "kube-apiserver";
-    private static final Duration DURATION = Duration.ofHours(1);
+    /** kube-apiserver's identity Lease duration. */
+    public static final Duration DURATION = Duration.ofHours(1);
     private static final Duration RENEW = Duration.ofSeconds(10);
 
     private final ObjectStore objects;
@@ -36,15 +40,17 @@ public final class IdentityLease implements AutoCloseable {
     private final String name;
     private final String holder;
     private final String hostname;
+    private final int seconds;
     private final Clock clock = Clock.systemUTC();
     private final ScheduledExecutorService thread;
 
-    private IdentityLease(ObjectStore objects, String name, String holder, String hostname) {
+    private IdentityLease(ObjectStore objects, String name, String holder, String hostname, Duration duration) {
         this.objects = objects;
         this.leases = objects.strategy("coordination.k8s.io", "leases");
         this.name = name;
         this.holder = holder;
         this.hostname = hostname;
+        this.seconds = (int) Math.max(1, duration.toSeconds());
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "identity-lease");
             t.setDaemon(true);
@@ -52,10 +58,15 @@ public final class IdentityLease implements AutoCloseable {
         });
     }
 
-    /** Creates or takes over the Lease {@code kube-system/<name>} for {@code holder} and keeps it renewed. */
-    public static IdentityLease start(ObjectStore objects, String name, String holder, String hostname) {
-        IdentityLease l = new IdentityLease(objects, name, holder, hostname);
-        l.thread.scheduleWithFixedDelay(l::renewAndCollect, 0, RENEW.toMillis(), TimeUnit.MILLISECONDS);
+    /**
+     * Creates or takes over the Lease {@code kube-system/<name>} for {@code holder}, lasting
+     * {@code duration} ({@link #DURATION} but in tests), and keeps it renewed: every ten seconds, or
+     * four times per duration when that is shorter.
+     */
+    public static IdentityLease start(ObjectStore objects, String name, String holder, String hostname, Duration duration) {
+        IdentityLease l = new IdentityLease(objects, name, holder, hostname, duration);
+        long renew = Math.max(1, Math.min(RENEW.toMillis(), duration.toMillis() / 4));
+        l.thread.scheduleWithFixedDelay(l::renewAndCollect, 0, renew, TimeUnit.MILLISECONDS);
         return l;
     }
 
@@ -75,7 +86,7 @@ public final class IdentityLease implements AutoCloseable {
             ObjectNode lease = Json.object();
             ObjectNode meta = lease.putObject("metadata").put("name", name);
             meta.putObject("labels").put(LABEL, VALUE).put("kubernetes.io/hostname", hostname);
-            lease.putObject("spec").put("holderIdentity", holder).put("leaseDurationSeconds", (int) DURATION.toSeconds())
+            lease.putObject("spec").put("holderIdentity", holder).put("leaseDurationSeconds", seconds)
                     .put("renewTime", now);
             try {
                 objects.create(Context.SYSTEM, leases, LeaderElection.NAMESPACE, lease);
@@ -85,7 +96,7 @@ public final class IdentityLease implements AutoCloseable {
             return;
         }
         objects.write(Context.SYSTEM, leases, LeaderElection.NAMESPACE, name, "", 0, old -> {
-            old.withObject("spec").put("holderIdentity", holder).put("leaseDurationSeconds", (int) DURATION.toSeconds()).put("renewTime", now);
+            old.withObject("spec").put("holderIdentity", holder).put("leaseDurationSeconds", seconds).put("renewTime", now);
             return old;
         });
     }
@@ -95,20 +106,23 @@ public final class IdentityLease implements AutoCloseable {
         Instant now = clock.instant();
         for (Item it : objects.cache().all(leases.type().prefix(LeaderElection.NAMESPACE))) {
             ObjectNode lease = it.object();
-            if (!VALUE.equals(lease.path("metadata").path("labels").path(LABEL).asString(""))) continue;
-            Instant renewed;
-            try {
-                renewed = Instant.parse(lease.path("spec").path("renewTime").asString(""));
-            } catch (DateTimeParseException e) {
-                continue;
-            }
-            long seconds = lease.path("spec").path("leaseDurationSeconds").asLong(DURATION.toSeconds());
-            if (renewed.plusSeconds(seconds).isAfter(now)) continue;
+            if (!VALUE.equals(lease.path("metadata").path("labels").path(LABEL).asString("")) || !expired(lease, now)) continue;
             try {
                 objects.delete(Context.SYSTEM, leases, LeaderElection.NAMESPACE, it.name(), null, Long.toString(it.revision()));
             } catch (ApiException e) {
                 if (!Worker.is(e, "NotFound", "Conflict")) throw e;
             }
+        }
+    }
+
+    /** As upstream: a Lease without a renewTime or a leaseDurationSeconds is expired too. */
+    static boolean expired(ObjectNode lease, Instant now) {
+        JsonNode spec = lease.path("spec");
+        if (!spec.path("renewTime").isString() || !spec.path("leaseDurationSeconds").isNumber()) return true;
+        try {
+            return Instant.parse(spec.path("renewTime").asString()).plusSeconds(spec.path("leaseDurationSeconds").asLong()).isBefore(now);
+        } catch (DateTimeParseException e) {
+            return true;
         }
     }
 

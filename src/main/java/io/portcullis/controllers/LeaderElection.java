@@ -26,11 +26,14 @@ import tools.jackson.databind.node.ObjectNode;
  * Upstream's Lease-based leader election (client-go's leaderelection, as kube-controller-manager
  * runs it): every replica tries, each retry period, to take or renew a coordination.k8s.io Lease
  * in kube-system with a compare-and-swap on its resourceVersion. A Lease is free once its record
- * has not changed for the lease duration, as measured by the observer's own clock (clocks are
- * never compared across machines). The holder runs {@code lead} while it holds the Lease; when it
- * has not renewed within the renew deadline (shorter than the lease duration) it stops, before
- * anyone else may take over. On close the holder stops and releases the Lease, so that another
- * replica takes over at its next retry.
+ * has not changed for its lease duration (the longer of the record's leaseDurationSeconds and this
+ * replica's own), as measured by the observer's own clock (clocks are never compared across
+ * machines). The holder runs {@code lead} while it holds the Lease. It stops at once when it reads
+ * the Lease naming another holder, and when its last successful renewal began longer ago than the
+ * renew deadline (shorter than the lease duration): counted from the start of that attempt, since
+ * the write may have reached etcd, and so started another replica's wait, long before its answer
+ * came back. So it has stopped before anyone else may take over. On close the holder stops and
+ * releases the Lease, so that another replica takes over at its next retry.
  */
 public final class LeaderElection implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderElection.class);
@@ -58,6 +61,8 @@ public final class LeaderElection implements AutoCloseable {
     // the election thread's
     private JsonNode observedSpec;
     private long observedNanos;
+    /** Whom the Lease named when the last attempt read it held by another replica; null otherwise. */
+    private String otherHolder;
 
     private LeaderElection(ObjectStore objects, String name, String identity, Timings timings, Supplier<AutoCloseable> lead, Clock clock) {
         this.objects = objects;
@@ -97,7 +102,9 @@ public final class LeaderElection implements AutoCloseable {
     }
 
     private void attempt() {
+        long started = System.nanoTime();
         boolean held;
+        otherHolder = null;
         try {
             held = tryAcquireOrRenew();
         } catch (RuntimeException e) {
@@ -106,12 +113,16 @@ public final class LeaderElection implements AutoCloseable {
         }
         synchronized (this) {
             if (closed) return;
-            if (held) {
-                lastRenewNanos = System.nanoTime();
+            // an answer that came back past the renew deadline proves too little: take the next one
+            if (held && System.nanoTime() - started <= timings.renewDeadline().toNanos()) {
+                lastRenewNanos = started;
                 if (leading == null) {
                     LOG.info("{} took the lease {}/{}; starting what it leads", identity, NAMESPACE, name);
                     leading = lead.get();
                 }
+            } else if (leading != null && otherHolder != null) {
+                LOG.warn("{} lost the lease {}/{} to {}; stopping what it leads", identity, NAMESPACE, name, otherHolder);
+                stopLeading();
             }
             long delay = timings.retryPeriod().toMillis();
             if (leading == null) delay += (long) (ThreadLocalRandom.current().nextDouble() * (JITTER - 1) * delay);
@@ -132,6 +143,7 @@ public final class LeaderElection implements AutoCloseable {
             LOG.warn("stopping what {} leads: {}", name, e.getMessage());
         }
         leading = null;
+        LOG.info("{} stopped what it led under the lease {}/{}", identity, NAMESPACE, name);
     }
 
     /** One round: true when this replica holds the Lease afterwards. */
@@ -160,7 +172,10 @@ public final class LeaderElection implements AutoCloseable {
         }
         String holder = spec.path("holderIdentity").asString("");
         boolean mine = holder.equals(identity);
-        if (!mine && !holder.isEmpty() && System.nanoTime() - observedNanos < timings.leaseDuration().toNanos()) return false;
+        if (!mine && !holder.isEmpty()) otherHolder = holder;
+        // as client-go, the duration the holder wrote; and never less than this replica's own
+        long duration = Math.max(timings.leaseDuration().toNanos(), TimeUnit.SECONDS.toNanos(spec.path("leaseDurationSeconds").asLong(0)));
+        if (!mine && !holder.isEmpty() && System.nanoTime() - observedNanos < duration) return false;
         long revision = current.get().revision();
         try {
             objects.write(Context.SYSTEM, leases, NAMESPACE, name, "", revision, old -> {
@@ -179,8 +194,9 @@ public final class LeaderElection implements AutoCloseable {
         }
     }
 
+    /** The lease duration in whole seconds, rounded up so that a candidate reading it never waits less. */
     private int seconds() {
-        return (int) Math.max(1, timings.leaseDuration().toSeconds());
+        return (int) Math.max(1, (timings.leaseDuration().toMillis() + 999) / 1000);
     }
 
     /** Stops what it leads and, when it held the Lease, gives it up so that another replica need not wait it out. */

@@ -246,8 +246,9 @@ public final class Server implements AutoCloseable {
             String hostname = hostname();
             String id = replicaId(hostname, config.serving());
             String holder = id + "_" + UUID.randomUUID();
-            closeables.add(IdentityLease.start(objects, id, holder, hostname));
             ServerConfig.LeaderElection election = config.leaderElection();
+            LOG.info("replica {} announces itself in the Lease {}/{}", holder, LeaderElection.NAMESPACE, id);
+            closeables.add(IdentityLease.start(objects, id, holder, hostname, election.identityLeaseDuration()));
             if (election.enabled()) {
                 closeables.add(LeaderElection.start(objects, CONTROLLERS_LEASE, holder,
                         new LeaderElection.Timings(election.leaseDuration(), election.renewDeadline(), election.retryPeriod()),

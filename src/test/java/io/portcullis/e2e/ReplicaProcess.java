@@ -15,9 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -27,36 +30,54 @@ import java.util.stream.Stream;
  */
 final class ReplicaProcess {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+    /** Shorter than upstream's 15s/10s/2s, so that a takeover fits in a test. */
+    static final List<String> SHORT_LEADER_ELECTION = List.of(
+            "--leader-elect-lease-duration", "4s", "--leader-elect-renew-deadline", "3s", "--leader-elect-retry-period", "500ms");
+
+    private static final Pattern ANNOUNCED = Pattern.compile("replica (\\S+) announces itself in the Lease kube-system/(\\S+)");
 
     private final String name;
     private final Path dir;
     private final String etcdServers;
     private final int port;
+    private final List<String> flags;
     private Process process;
     private Path log;
     private int starts;
     private KubernetesClient client;
     private Https https;
 
-    private ReplicaProcess(String name, Path dir, String etcdServers, int port) {
+    private ReplicaProcess(String name, Path dir, String etcdServers, int port, List<String> flags) {
         this.name = name;
         this.dir = dir;
         this.etcdServers = etcdServers;
         this.port = port;
+        this.flags = List.copyOf(flags);
     }
 
     /**
-     * Starts {@code names.size()} replicas on etcd side by side, below {@code dir}: the cluster's PKI
-     * is made once for the first and copied to the others, as the README tells an operator to.
+     * Starts {@code names.size()} replicas on etcd side by side, below {@code dir}, with
+     * {@link #SHORT_LEADER_ELECTION}: the cluster's PKI is made once for the first and copied to the others.
      */
     static List<ReplicaProcess> startSharingPki(Path dir, String etcdServers, List<String> names) throws IOException {
-        ClusterPki.loadOrCreate(dir.resolve(names.get(0)), List.of(), Clock.systemUTC());
-        for (String n : names.subList(1, names.size())) copyTree(dir.resolve(names.get(0)).resolve("pki"), dir.resolve(n).resolve("pki"));
         List<ReplicaProcess> replicas = new ArrayList<>();
-        for (String n : names) replicas.add(new ReplicaProcess(n, dir, etcdServers, freePort()));
+        for (String n : names) replicas.add(sharingPki(dir, names.get(0), n, etcdServers, SHORT_LEADER_ELECTION));
         for (ReplicaProcess r : replicas) r.launch();
         for (ReplicaProcess r : replicas) r.awaitServing();
         return replicas;
+    }
+
+    /**
+     * A replica below {@code dir}, not started yet ({@link #launch}, then {@link #awaitServing}), with
+     * the PKI of the replica named {@code first}: made for that one when it has none yet, and copied,
+     * as the README tells an operator to. {@code flags} come after its data directory, port, etcd
+     * servers and {@code --etcd-compaction-interval 0}.
+     */
+    static ReplicaProcess sharingPki(Path dir, String first, String name, String etcdServers, List<String> flags) throws IOException {
+        Path pki = dir.resolve(first).resolve("pki");
+        if (!Files.exists(pki)) ClusterPki.loadOrCreate(dir.resolve(first), List.of(), Clock.systemUTC());
+        if (!name.equals(first) && !Files.exists(dir.resolve(name).resolve("pki"))) copyTree(pki, dir.resolve(name).resolve("pki"));
+        return new ReplicaProcess(name, dir, etcdServers, freePort(), flags);
     }
 
     String name() {
@@ -101,7 +122,35 @@ final class ReplicaProcess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        client.close();
+        if (client != null) client.close();
+    }
+
+    /** SIGTERM, as an operator stops a server, and waits until the process has exited; the client is closed. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        assertThat(process.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("%s stopped; its output:\n%s", name, output()).isTrue();
+        if (client != null) client.close();
+    }
+
+    /** The time of day of the first line of this start's output that contains {@code text}. */
+    LocalTime loggedAt(String text) {
+        String line = output().lines().filter(l -> l.contains(text)).findFirst()
+                .orElseThrow(() -> new AssertionError(name + " never logged \"" + text + "\":\n" + output()));
+        return LocalTime.parse(line.substring(0, line.indexOf(' ')));
+    }
+
+    /** Who this start is on etcd: its holder identity and the name of its identity Lease, as it logged them. */
+    record Identity(String holder, String lease) {}
+
+    Identity identity() {
+        Matcher m = ANNOUNCED.matcher(output());
+        assertThat(m.find()).as("%s announced itself; its output:\n%s", name, output()).isTrue();
+        return new Identity(m.group(1), m.group(2));
+    }
+
+    /** How many lines of this start's output contain {@code text}. */
+    long logged(String text) {
+        return output().lines().filter(l -> l.contains(text)).count();
     }
 
     /** Starts the process again on the same data directory and port; {@link #awaitServing} waits for it. */
@@ -111,10 +160,9 @@ final class ReplicaProcess {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "-Xmx256m",
                 "io.portcullis.cli.Main", "server", "--data-dir", dataDir().toString(), "--secure-port", Integer.toString(port),
-                "--etcd-servers", etcdServers, "--etcd-compaction-interval", "0",
-                // shorter than upstream's 15s/10s/2s, so that a takeover fits in a test
-                "--leader-elect-lease-duration", "4s", "--leader-elect-renew-deadline", "3s", "--leader-elect-retry-period", "500ms");
-        process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "--etcd-servers", etcdServers, "--etcd-compaction-interval", "0");
+        process = new ProcessBuilder(Stream.concat(command.stream(), flags.stream()).toList())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     /** Waits until the process says it serves, then opens the admin's clients on it. */

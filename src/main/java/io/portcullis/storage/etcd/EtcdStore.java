@@ -7,6 +7,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
@@ -97,6 +98,8 @@ public final class EtcdStore implements Store {
     /** kube-apiserver's default {@code --etcd-prefix}. */
     public static final String DEFAULT_PREFIX = "/registry";
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** How many times a start reads etcd's first answer before it gives up (see {@link #firstRead}). */
+    static final int FIRST_READ_ATTEMPTS = 3;
     /** A watcher this many events behind is ended with an error; it watches again from its last revision. */
     public static final int WATCH_QUEUE_BOUND = 100_000;
     /** Where the server's keys start; replaced by the prefix in etcd. */
@@ -158,7 +161,8 @@ public final class EtcdStore implements Store {
     /**
      * Connects to etcd at the endpoints (comma-separated {@code http://} or {@code https://} URLs,
      * as {@code --etcd-servers}; https needs the TLS files or trusts the JVM's authorities) and
-     * reads the compacted revision recorded there. Fails when etcd does not answer in time.
+     * reads the compacted revision recorded there. Fails when etcd does not answer in time (a few
+     * request timeouts: see {@link #firstRead}).
      *
      * @param tls    null for plain HTTP endpoints
      * @param prefix the etcd key prefix standing for {@code /registry} ({@link #DEFAULT_PREFIX})
@@ -181,13 +185,41 @@ public final class EtcdStore implements Store {
         if (https) builder.sslContext(ssl);
         EtcdStore store = new EtcdStore(endpoints, root(prefix), timeout, builder.build(), watchQueueBound);
         try {
-            GetResponse recorded = store.await(store.kv().get(store.compactKey), "reading the compacted revision");
+            GetResponse recorded = store.firstRead();
             recorded.getKvs().forEach(kv -> store.learnCompacted(parseRevision(kv)));
             return store;
         } catch (RuntimeException e) {
             store.close();
             throw new IllegalStateException("cannot use etcd at " + endpoints + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The compaction record, the first thing a store reads. Its time counts what the first call alone
+     * does (the client's connection and, on a loaded machine, the loading of its classes), and etcd
+     * may be electing a leader just then: so a read that got no answer in time, or that etcd could not
+     * serve yet (UNAVAILABLE), is tried again, up to {@link #FIRST_READ_ATTEMPTS} reads in all, each
+     * with the whole request timeout. Any other failure ends the start at once.
+     */
+    private GetResponse firstRead() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return await(kv().get(compactKey), "reading the compacted revision");
+            } catch (StoreUnavailableException e) {
+                if (!notYetAnswered(e)) throw e;
+                if (attempt == FIRST_READ_ATTEMPTS) {
+                    throw new StoreUnavailableException(e.getMessage() + " (" + attempt + " times)", e.getCause());
+                }
+                LOG.warn("{}; trying again", e.getMessage());
+            }
+        }
+    }
+
+    private static boolean notYetAnswered(StoreUnavailableException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof TimeoutException) return true;
+        String code = cause instanceof EtcdException etcd ? etcd.getErrorCode().name() : Status.fromThrowable(cause).getCode().name();
+        return code.equals(Status.Code.DEADLINE_EXCEEDED.name()) || code.equals(Status.Code.UNAVAILABLE.name());
     }
 
     /**

@@ -91,6 +91,19 @@ public final class EtcdCluster implements AutoCloseable {
         members.get(member).kill();
     }
 
+    /**
+     * Freezes the member (SIGSTOP): its ports still accept connections, as the kernel answers for it,
+     * but nothing is answered on them until {@link #resume}.
+     */
+    public void pause(int member) {
+        members.get(member).signal("STOP");
+    }
+
+    /** Lets a paused member go on (SIGCONT). */
+    public void resume(int member) {
+        members.get(member).signal("CONT");
+    }
+
     /** Starts a killed member again on its ports and data, and waits until it serves clients. */
     public void restart(int member) {
         launch(member);
@@ -203,6 +216,20 @@ public final class EtcdCluster implements AutoCloseable {
                 return new String(all, (int) logOffset, all.length - (int) logOffset, UTF_8);
             } catch (IOException e) {
                 return "(no log: " + e.getMessage() + ")";
+            }
+        }
+
+        void signal(String signal) {
+            try {
+                Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+                if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                    throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while signalling etcd member " + name, e);
             }
         }
 

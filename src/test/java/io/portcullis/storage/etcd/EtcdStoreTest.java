@@ -442,6 +442,38 @@ class EtcdStoreTest {
                 .hasMessageContaining("bad_certificate");
     }
 
+    @Test
+    void aStartReadsAgainWhenEtcdGivesNoAnswerInTimeAndGoesOnOnceItAnswers() throws Exception {
+        etcd = EtcdCluster.start(dir.resolve("etcd"), 1);
+        Duration timeout = Duration.ofSeconds(3);
+        etcd.pause(0);
+        ExecutorService starter = Executors.newSingleThreadExecutor();
+        try {
+            Future<EtcdStore> connecting = starter.submit(() -> EtcdStore.connect(etcd.endpoints(), null, "/registry", timeout, 10));
+            // past the first read's timeout (when the start is not itself held up), well before the last one's
+            Thread.sleep(timeout.plusSeconds(1).toMillis());
+            etcd.resume(0);
+            try (EtcdStore store = connecting.get(WAIT.toSeconds() * 3, TimeUnit.SECONDS)) {
+                Entry created = store.create("/registry/configmaps/default/after-a-slow-start", json("v"));
+                assertThat(store.get("/registry/configmaps/default/after-a-slow-start").orElseThrow().modRevision())
+                        .isEqualTo(created.modRevision());
+            }
+        } finally {
+            starter.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStartOnAnEtcdThatNeverAnswersFailsNamingTheUrlAndWhatGotNoAnswer() {
+        etcd = EtcdCluster.start(dir.resolve("etcd"), 1);
+        etcd.pause(0);
+        assertThatThrownBy(() -> EtcdStore.connect(etcd.endpoints(), null, "/registry", SHORT_TIMEOUT, 10))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("cannot use etcd at " + etcd.endpoints())
+                .hasMessageContaining("reading the compacted revision")
+                .hasMessageContaining("(" + EtcdStore.FIRST_READ_ATTEMPTS + " times)");
+    }
+
     static Reason catchReason(ThrowingCallable call) {
         StoreException e = catchThrowableOfType(StoreException.class, call);
         assertThat(e).as("a StoreException").isNotNull();
