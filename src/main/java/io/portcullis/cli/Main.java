@@ -196,9 +196,10 @@ public final class Main implements Callable<Integer> {
         String renewDeadline = "10s";
         @Option(names = "--leader-elect-retry-period", description = "How often a replica tries to take or renew the Lease (default: ${DEFAULT-VALUE}).")
         String retryPeriod = "2s";
-        // kube-apiserver's is fixed; tests shorten it to see a dead replica's identity Lease expire
-        @Option(names = "--identity-lease-duration", hidden = true)
-        String identityLeaseDuration = "1h";
+        @Option(names = "--identity-lease-duration-seconds", description = "How long a replica's identity Lease lasts unrenewed, in seconds (default: ${DEFAULT-VALUE}).")
+        int identityLeaseDurationSeconds = 3600;
+        @Option(names = "--identity-lease-renew-interval-seconds", description = "How often a replica renews its identity Lease, in seconds (default: ${DEFAULT-VALUE}).")
+        int identityLeaseRenewIntervalSeconds = 10;
 
         @Override
         public Integer call() throws InterruptedException {
@@ -343,9 +344,15 @@ public final class Main implements Callable<Integer> {
                 }
                 if (retry.isZero()) throw new IllegalArgumentException("--leader-elect-retry-period must be greater than zero");
             }
-            Duration identity = Durations.parse("--identity-lease-duration", identityLeaseDuration);
-            if (identity.toSeconds() < 1) throw new IllegalArgumentException("--identity-lease-duration must be at least 1s");
-            return new ServerConfig.LeaderElection(leaderElect, lease, renew, retry, identity);
+            positive("--identity-lease-duration-seconds", identityLeaseDurationSeconds);
+            positive("--identity-lease-renew-interval-seconds", identityLeaseRenewIntervalSeconds);
+            return new ServerConfig.LeaderElection(leaderElect, lease, renew, retry,
+                    Duration.ofSeconds(identityLeaseDurationSeconds), Duration.ofSeconds(identityLeaseRenewIntervalSeconds));
+        }
+
+        /** kube-apiserver's words for a flag that must be above zero. */
+        private static void positive(String flag, int value) {
+            if (value <= 0) throw new IllegalArgumentException(flag + " should be a positive number, but value '" + value + "' provided");
         }
 
         static void existing(String flag, Path p) {

@@ -22,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * How a replica announces itself, as kube-apiserver does: a Lease in kube-system named for the
  * replica, labelled {@code apiserver.kubernetes.io/identity=kube-apiserver}, held for an hour
- * ({@link #DURATION}) and renewed every ten seconds. Every replica also deletes, as upstream's
+ * and renewed every ten seconds unless the flags say otherwise. Every replica also deletes, as upstream's
  * apiserver lease garbage collector, the identity Leases whose renewTime plus leaseDurationSeconds
  * has passed (or that lack either), so a replica that died leaves the list once its Lease expires.
  * One that stops cleanly deletes its own at once (upstream leaves it to expire).
@@ -31,9 +31,6 @@ public final class IdentityLease implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IdentityLease.class);
     public static final String LABEL = "apiserver.kubernetes.io/identity";
     public static final String VALUE = "kube-apiserver";
-    /** kube-apiserver's identity Lease duration. */
-    public static final Duration DURATION = Duration.ofHours(1);
-    private static final Duration RENEW = Duration.ofSeconds(10);
 
     private final ObjectStore objects;
     private final Strategy leases;
@@ -60,13 +57,12 @@ public final class IdentityLease implements AutoCloseable {
 
     /**
      * Creates or takes over the Lease {@code kube-system/<name>} for {@code holder}, lasting
-     * {@code duration} ({@link #DURATION} but in tests), and keeps it renewed: every ten seconds, or
-     * four times per duration when that is shorter.
+     * {@code duration}, and renews it every {@code renew}.
      */
-    public static IdentityLease start(ObjectStore objects, String name, String holder, String hostname, Duration duration) {
+    public static IdentityLease start(ObjectStore objects, String name, String holder, String hostname, Duration duration,
+                                      Duration renew) {
         IdentityLease l = new IdentityLease(objects, name, holder, hostname, duration);
-        long renew = Math.max(1, Math.min(RENEW.toMillis(), duration.toMillis() / 4));
-        l.thread.scheduleWithFixedDelay(l::renewAndCollect, 0, renew, TimeUnit.MILLISECONDS);
+        l.thread.scheduleWithFixedDelay(l::renewAndCollect, 0, renew.toMillis(), TimeUnit.MILLISECONDS);
         return l;
     }
 

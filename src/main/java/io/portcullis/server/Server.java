@@ -248,7 +248,7 @@ public final class Server implements AutoCloseable {
             String holder = id + "_" + UUID.randomUUID();
             ServerConfig.LeaderElection election = config.leaderElection();
             LOG.info("replica {} announces itself in the Lease {}/{}", holder, LeaderElection.NAMESPACE, id);
-            closeables.add(IdentityLease.start(objects, id, holder, hostname, election.identityLeaseDuration()));
+            closeables.add(IdentityLease.start(objects, id, holder, hostname, election.identityLeaseDuration(), election.identityLeaseRenewInterval()));
             if (election.enabled()) {
                 closeables.add(LeaderElection.start(objects, CONTROLLERS_LEASE, holder,
                         new LeaderElection.Timings(election.leaseDuration(), election.renewDeadline(), election.retryPeriod()),

@@ -46,18 +46,18 @@ public record ServerConfig(Path dataDir, Serving serving, Authentication authent
 
     /**
      * Which replica runs the controllers, kube-controller-manager's flags: --leader-elect and the
-     * Lease's timings; and how long each replica's identity Lease lasts unrenewed (kube-apiserver's
-     * hour; shorter only in tests, through the hidden --identity-lease-duration). Applies to etcd
-     * only: SQLite is one process.
+     * Lease's timings; and kube-apiserver's for each replica's identity Lease: how long it lasts
+     * unrenewed and how often it is renewed. Applies to etcd only: SQLite is one process.
      */
     public record LeaderElection(boolean enabled, Duration leaseDuration, Duration renewDeadline, Duration retryPeriod,
-                                 Duration identityLeaseDuration) {
+                                 Duration identityLeaseDuration, Duration identityLeaseRenewInterval) {
         public static LeaderElection defaults() {
-            return new LeaderElection(true, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofHours(1));
+            return new LeaderElection(true, Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2),
+                    Duration.ofHours(1), Duration.ofSeconds(10));
         }
 
         public LeaderElection withTimings(Duration lease, Duration renew, Duration retry) {
-            return new LeaderElection(enabled, lease, renew, retry, identityLeaseDuration);
+            return new LeaderElection(enabled, lease, renew, retry, identityLeaseDuration, identityLeaseRenewInterval);
         }
     }
 

@@ -103,7 +103,8 @@ class MainTest {
             a compaction interval            | --etcd-servers=http://127.0.0.1:2379 --etcd-compaction-interval=often          | --etcd-compaction-interval often: not a duration (for example 30s, 2m, 1h30m)
             the lease within the deadline    | --leader-elect-lease-duration=5s --leader-elect-renew-deadline=10s             | --leader-elect-lease-duration 5s must be greater than --leader-elect-renew-deadline 10s
             the deadline within a retry      | --leader-elect-renew-deadline=2s --leader-elect-retry-period=2s                | --leader-elect-renew-deadline 2s must be greater than --leader-elect-retry-period 2s times 1.2
-            an identity lease under a second | --identity-lease-duration=500ms                                                | --identity-lease-duration must be at least 1s
+            an identity lease of no time     | --identity-lease-duration-seconds=0                                            | --identity-lease-duration-seconds should be a positive number, but value '0' provided
+            an identity renewal of no time   | --identity-lease-renew-interval-seconds=-1                                     | --identity-lease-renew-interval-seconds should be a positive number, but value '-1' provided
             no access records interval       | --access-records-interval=0                                                    | --access-records-interval must be greater than zero
             an access records interval       | --access-records-interval=hourly                                               | --access-records-interval hourly: not a duration (for example 30s, 2m, 1h30m)
             """)

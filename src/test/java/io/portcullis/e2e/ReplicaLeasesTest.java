@@ -67,7 +67,7 @@ class ReplicaLeasesTest {
         EtcdCluster.assumeInstalled();
         etcd = EtcdCluster.start(dir.resolve("etcd"), 3);
         // a's identity Lease lasts 20s unrenewed instead of an hour, so that its expiry after a crash fits in a test
-        a = replica("a", etcd.endpoint(2), Stream.concat(TIMINGS.stream(), Stream.of("--identity-lease-duration", "20s")).toList());
+        a = replica("a", etcd.endpoint(2), Stream.concat(TIMINGS.stream(), Stream.of("--identity-lease-duration-seconds", "20", "--identity-lease-renew-interval-seconds", "5")).toList());
         awaitTrue("a holding the controllers' Lease", () -> a.logged(TOOK) == 1, WAIT);
         b = replica("b", etcd.endpoint(0) + "," + etcd.endpoint(1), TIMINGS);
     }
