@@ -86,7 +86,7 @@ final class Pipeline {
             // as upstream: every request but a long-running one has a deadline, from its arrival
             if (!FlowControl.longRunning(info)) {
                 Duration deadline = Deadlines.forRequest(info.param("timeout"), requestTimeout);
-                if (deadline != null) ex.failAfter(deadline, Statuses.timeout(Deadlines.TIMED_OUT));
+                if (deadline != null) ex.failAfter(deadline, () -> Statuses.timeout(Deadlines.TIMED_OUT));
             }
             if (blockingAuthentication) submit(ex, info, () -> admit(ex, info));
             else admit(ex, info);
