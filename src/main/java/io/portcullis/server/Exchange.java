@@ -96,6 +96,13 @@ final class Exchange {
         r.run();
     }
 
+    /** True once the exchange is over: the response ended, or the client went away. */
+    boolean over() {
+        synchronized (onDone) {
+            return done;
+        }
+    }
+
     private void done() {
         List<Runnable> run;
         synchronized (onDone) {
