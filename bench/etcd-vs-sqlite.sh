@@ -8,6 +8,8 @@
 # For each: the rate h2load saw, the CPU time (utime+stime from /proc) of the server process and, on the
 # etcd side, of the etcd process too, per request, and on the etcd side the Range RPCs etcd answered per
 # request (its grpc_server_handled_total).
+# MEASURE (default "get0 list0 get list create") picks some of them; N_GET, N_LIST and N_CREATE set the
+# number of requests of each (20000, 5000, 5000).
 # BEFORE_JAR=/path/portcullis.jar (another build, its lib/ beside it) starts the same pair from that build
 # too (SQLite on 18483, etcd on 18484 with its own etcd member on 18492), named sqlite-before and
 # etcd-before, and every measurement runs on all four in turn.
@@ -17,6 +19,7 @@ cd "${BENCH_DIR:?BENCH_DIR: a writable copy of the shared load harness}"
 N_GET=${N_GET:-20000}
 N_LIST=${N_LIST:-5000}
 N_CREATE=${N_CREATE:-5000}
+MEASURE=${MEASURE:-get0 list0 get list create}
 rm -rf /tmp/bpd-sqlite /tmp/bpd-etcd /tmp/bench-etcd-data /tmp/bpd-sqlite-before /tmp/bpd-etcd-before /tmp/bench-etcd-data-before
 source "$repo/bench/etcd-member.sh"
 declare -A url dir etcd_of etcd_port
@@ -41,7 +44,7 @@ for mode in $modes; do CONNS=16 H1_TOOL=h2load H2=off DURATION=5 WARMUP=5 SCENAR
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# round store scenario requests server_cpu_us_per_req etcd_cpu_us_per_req req_s etcd_ranges_per_req"
 for r in $(seq 1 "${1:-5}"); do
-  for s in get0 list0 get list create; do
+  for s in $MEASURE; do
     for mode in $modes; do
       path=/api/v1/namespaces/default/configmaps; n=$N_LIST; extra=()
       case $s in

@@ -68,8 +68,12 @@ public record Credentials(List<X509Certificate> peerCertificates, List<String> a
      */
     public boolean extraSpaceBeforeBearerToken() {
         if (authorizationHeaders.size() != 1) return false;
-        String[] parts = trimAsciiSpace(authorizationHeaders.get(0)).split(" ", 3);
-        return parts.length == 3 && parts[0].toLowerCase(Locale.ROOT).equals("bearer") && parts[1].isEmpty();
+        // what splitting the trimmed value at its first two spaces would find: "bearer", nothing, and more
+        String s = authorizationHeaders.get(0);
+        int start = 0, end = s.length();
+        while (start < end && GO_ASCII_SPACE.indexOf(s.charAt(start)) >= 0) start++;
+        while (end > start && GO_ASCII_SPACE.indexOf(s.charAt(end - 1)) >= 0) end--;
+        return end - start >= 8 && s.regionMatches(true, start, "bearer", 0, 6) && s.charAt(start + 6) == ' ' && s.charAt(start + 7) == ' ';
     }
 
     private String single() throws AuthenticationException {

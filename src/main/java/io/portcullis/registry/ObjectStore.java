@@ -201,7 +201,7 @@ public final class ObjectStore {
             supported.add("metadata.namespace");
             o.fields().check(supported);
         }
-        if (o.labels().isEmpty() && o.fields().isEmpty()) return it -> true;
+        if (o.labels().isEmpty() && o.fields().isEmpty()) return WatchCache.EVERY;
         return it -> o.labels().test(ApiObjects.labels(it.object()))
                 && o.fields().matches(f -> switch (f) {
                     case "metadata.name" -> it.name();

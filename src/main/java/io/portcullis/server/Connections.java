@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpConnection;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Closes connections that hold the server without asking anything of it, as kube-apiserver's HTTP
@@ -51,9 +52,18 @@ final class Connections {
         return open.size();
     }
 
+    /**
+     * One connection's requests in flight and its one timer. The timer is not moved by every
+     * request: when it fires it looks at the connection then, closes it if it has been idle long
+     * enough (or never sent a request within the header timeout), and otherwise sets itself again
+     * for the time that remains.
+     */
     private final class Tracked {
         private final HttpConnection connection;
         private int inFlight;
+        private boolean begun;
+        /** When the last request in flight ended (System.nanoTime). */
+        private long idleSince;
         private long timer = -1;
         private boolean closed;
 
@@ -63,31 +73,44 @@ final class Connections {
 
         synchronized void began() {
             inFlight++;
-            disarm();
+            begun = true;
         }
 
         synchronized void ended() {
-            if (--inFlight == 0 && !closed) arm(idleTimeout);
+            if (--inFlight == 0 && !closed) {
+                idleSince = System.nanoTime();
+                if (timer < 0) arm(idleTimeout.toNanos());
+            }
         }
 
         synchronized void closed() {
             closed = true;
-            disarm();
+            if (timer >= 0) vertx.cancelTimer(timer);
+            timer = -1;
         }
 
         synchronized void arm(Duration after) {
-            disarm();
-            timer = vertx.setTimer(Math.max(1, after.toMillis()), id -> {
-                synchronized (this) {
-                    if (timer != id || inFlight > 0) return;
-                }
-                connection.close();
-            });
+            arm(after.toNanos());
         }
 
-        private void disarm() {
-            if (timer >= 0) vertx.cancelTimer(timer);
-            timer = -1;
+        private void arm(long nanos) {
+            timer = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)), this::fired);
+        }
+
+        private void fired(long id) {
+            synchronized (this) {
+                if (timer != id) return;
+                timer = -1;
+                if (closed || inFlight > 0) return;   // the request's end sets the timer again
+                if (begun) {
+                    long left = idleSince + idleTimeout.toNanos() - System.nanoTime();
+                    if (left > 0) {
+                        arm(left);
+                        return;
+                    }
+                }
+            }
+            connection.close();
         }
     }
 }

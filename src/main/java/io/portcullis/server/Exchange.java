@@ -26,7 +26,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * One request and its response, as the stages after the transport see them. A request that may
@@ -46,6 +48,8 @@ final class Exchange {
     /** How long, and how much of, an unread body is drained and dropped before its connection is closed regardless (as Go's server). */
     private static final Duration LINGER = Duration.ofMillis(500);
     private static final long LINGER_BYTES = 256 * 1024;
+    /** The name under which a TLS session keeps its client's certificate chain (see {@link #peerCertificates}). */
+    private static final String PEER_CERTIFICATES = "io.portcullis.peerCertificates";
 
     private final HttpServerRequest req;
     private final Context context;
@@ -90,6 +94,13 @@ final class Exchange {
             }
         }
         r.run();
+    }
+
+    /** True once the exchange is over: the response ended, or the client went away. */
+    boolean over() {
+        synchronized (onDone) {
+            return done;
+        }
     }
 
     private void done() {
@@ -137,10 +148,11 @@ final class Exchange {
 
     /** Impersonate-* headers, names lower-cased. */
     Map<String, List<String>> impersonationHeaders() {
-        Map<String, List<String>> out = new LinkedHashMap<>();
+        Map<String, List<String>> out = Map.of();
         for (Map.Entry<String, String> h : req.headers()) {
-            String k = h.getKey().toLowerCase(Locale.ROOT);
-            if (k.startsWith("impersonate-")) out.computeIfAbsent(k, x -> new ArrayList<>()).add(h.getValue());
+            if (!impersonation(h.getKey())) continue;
+            if (out.isEmpty()) out = new LinkedHashMap<>();
+            out.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), x -> new ArrayList<>()).add(h.getValue());
         }
         return out;
     }
@@ -153,21 +165,35 @@ final class Exchange {
     void removeImpersonationHeaders() {
         List<String> names = new ArrayList<>();
         for (Map.Entry<String, String> h : req.headers()) {
-            if (h.getKey().toLowerCase(Locale.ROOT).startsWith("impersonate-")) names.add(h.getKey());
+            if (impersonation(h.getKey())) names.add(h.getKey());
         }
         names.forEach(req.headers()::remove);
     }
 
+    private static boolean impersonation(String header) {
+        return header.regionMatches(true, 0, "impersonate-", 0, "impersonate-".length());
+    }
+
+    /**
+     * The client's certificate chain, empty without one. Read once per TLS session and kept in it:
+     * a session's peer never changes, and asking the JDK for the chain of a client that sent none
+     * throws, with a stack trace, on every request.
+     */
+    @SuppressWarnings("unchecked")
     List<X509Certificate> peerCertificates() {
         if (!req.isSSL()) return List.of();
+        SSLSession session = req.connection().sslSession();
+        if (session == null) return List.of();
+        if (session.getValue(PEER_CERTIFICATES) instanceof List<?> known) return (List<X509Certificate>) known;
+        List<X509Certificate> out = new ArrayList<>();
         try {
-            List<Certificate> certs = req.connection().peerCertificates();
-            List<X509Certificate> out = new ArrayList<>();
-            if (certs != null) for (Certificate c : certs) if (c instanceof X509Certificate x) out.add(x);
-            return out;
+            for (Certificate c : session.getPeerCertificates()) if (c instanceof X509Certificate x) out.add(x);
         } catch (SSLPeerUnverifiedException e) {
-            return List.of();
+            out.clear();
         }
+        List<X509Certificate> chain = List.copyOf(out);
+        session.putValue(PEER_CERTIFICATES, chain);
+        return chain;
     }
 
     /** True for the methods whose requests may carry a body (POST, PUT, PATCH, DELETE). */
@@ -202,8 +228,8 @@ final class Exchange {
     }
 
     /** Fails the exchange with {@code e} once {@code after} has passed, unless it is over by then. */
-    void failAfter(Duration after, ApiException e) {
-        long timer = context.owner().setTimer(Math.max(1, after.toMillis()), id -> fail(e));
+    void failAfter(Duration after, Supplier<ApiException> e) {
+        long timer = context.owner().setTimer(Math.max(1, after.toMillis()), id -> fail(e.get()));
         onDone(() -> context.owner().cancelTimer(timer));
     }
 

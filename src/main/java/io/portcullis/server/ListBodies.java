@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * that a list goes through TLS as one buffer (a composite of a part per item cost more in the TLS
  * handler's copies than the one copy here). The last body per list key (kind and namespace) is
  * kept and sent again while the head and the items are the same: the same Item objects in the same
- * order, whose bytes never change. At most {@link #MAX_KEPT_LISTS} bodies of at most
+ * order (the same list object, when the cache answers the list it kept), whose bytes never change. At most {@link #MAX_KEPT_LISTS} bodies of at most
  * {@link #MAX_KEPT_BYTES} each are kept.
  */
 final class ListBodies {
@@ -20,18 +20,19 @@ final class ListBodies {
     private static final byte COMMA = ',';
     private static final byte[] CLOSE = {']', '}'};
 
-    private record Body(byte[] head, Item[] items, byte[] bytes) {}
+    /** {@code source} is the list the body was built from: the cache answers the same list object while nothing changed. */
+    private record Body(byte[] head, List<Item> source, Item[] items, byte[] bytes) {}
 
     private final Map<String, Body> last = new ConcurrentHashMap<>();
 
     /** {@code head} ends with {@code "items":[}; the body closes the array and the object. */
     byte[] body(String key, byte[] head, List<Item> items) {
         Body kept = last.get(key);
-        if (kept != null && Arrays.equals(kept.head, head) && same(kept.items, items)) return kept.bytes;
+        if (kept != null && Arrays.equals(kept.head, head) && (kept.source == items || same(kept.items, items))) return kept.bytes;
         byte[] bytes = concatenate(head, items);
         if (bytes.length <= MAX_KEPT_BYTES) {
             if (last.size() >= MAX_KEPT_LISTS && !last.containsKey(key)) last.clear();
-            last.put(key, new Body(head, items.toArray(new Item[0]), bytes));
+            last.put(key, new Body(head, items, items.toArray(new Item[0]), bytes));
         }
         return bytes;
     }

@@ -23,12 +23,14 @@ final class Metrics {
             .labelNames("verb", "group", "resource", "code").register(registry);
     final Histogram requestDuration = Histogram.builder().name("apiserver_request_duration_seconds")
             .help("Response latency distribution in seconds for each verb, group and resource.")
+            .classicOnly()   // as upstream's: classic buckets only, and no per-request cost of native ones
             .classicUpperBounds(0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60)
             .labelNames("verb", "group", "resource").register(registry);
     /** kube-apiserver's name has no _total suffix, which this client would add to a Counter: written by hand. */
     private final Map<String, LongAdder> authenticationAttempts = new ConcurrentHashMap<>();
     final Histogram authenticationDuration = Histogram.builder().name("authentication_duration_seconds")
             .help("Authentication duration in seconds broken out by result.")
+            .classicOnly()
             .classicUpperBounds(0.000001, 0.00001, 0.0001, 0.001, 0.01, 0.1, 1)
             .labelNames("result").register(registry);
 

@@ -84,12 +84,14 @@ final class Pipeline {
         ex.onDone(() -> observe(info, ex, start));
         guarded(ex, info, () -> {
             // as upstream: every request but a long-running one has a deadline, from its arrival
-            if (!FlowControl.longRunning(info)) {
-                Duration deadline = Deadlines.forRequest(info.param("timeout"), requestTimeout);
-                if (deadline != null) ex.failAfter(deadline, Statuses.timeout(Deadlines.TIMED_OUT));
-            }
+            Duration deadline = FlowControl.longRunning(info) ? null : Deadlines.forRequest(info.param("timeout"), requestTimeout);
             if (blockingAuthentication) submit(ex, info, () -> admit(ex, info));
             else admit(ex, info);
+            // a request answered on the spot (a read from the cache) needs no timer; one still going
+            // on (on a worker, waiting for a seat or for its body) gets the rest of its deadline
+            if (deadline != null && !ex.over()) {
+                ex.failAfter(deadline.minusNanos(System.nanoTime() - start), () -> Statuses.timeout(Deadlines.TIMED_OUT));
+            }
         });
     }
 

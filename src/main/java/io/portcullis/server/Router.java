@@ -18,12 +18,26 @@ import java.util.Set;
  * authorized in is the one it acts in.
  */
 final class Router {
-    private final Map<String, Route> routes = new HashMap<>();
+    private final Map<String, Served> routes = new HashMap<>();
+
+    /** A route and the HTTP methods each path shape of its kind takes, worked out once. */
+    private record Served(Route route, Set<String> collection, Set<String> object, Set<String> watch, Set<String> allNamespaces,
+                          Map<String, Set<String>> subresources) {
+        static Served of(Route r) {
+            ResourceType t = r.type();
+            Set<String> get = Set.of("GET");
+            Map<String, Set<String>> subresources = new HashMap<>();
+            for (ResourceType.Subresource s : t.subresources()) subresources.putIfAbsent(s.name(), methodsOf(s.verbs()));
+            return new Served(r, methodsOf(t.verbs().stream().filter(v -> !OBJECT_VERBS.contains(v)).toList()),
+                    methodsOf(t.verbs().stream().filter(OBJECT_VERBS::contains).toList()),
+                    t.verbs().contains("watch") ? get : Set.of(), t.verbs().contains("list") ? get : Set.of(), Map.copyOf(subresources));
+        }
+    }
 
     Router(List<Route> routes) {
         for (Route r : routes) {
             ResourceType t = r.type();
-            if (this.routes.put(key(t.group(), t.version(), t.resource()), r) != null) {
+            if (this.routes.put(key(t.group(), t.version(), t.resource()), Served.of(r)) != null) {
                 throw new IllegalArgumentException("two routes for " + t.groupResource());
             }
         }
@@ -31,32 +45,32 @@ final class Router {
 
     /** The route of a resource request; 404 or 405 when the kind is not served at this path with this method. */
     Route route(String method, RequestInfo info) {
-        Route route = routes.get(key(info.apiGroup(), info.apiVersion(), info.resource()));
-        if (route == null) throw Statuses.notFoundPath();
-        Set<String> methods = methods(route.type(), info);
+        Served served = routes.get(key(info.apiGroup(), info.apiVersion(), info.resource()));
+        if (served == null) throw Statuses.notFoundPath();
+        Set<String> methods = methods(served, info);
         if (methods.isEmpty()) throw Statuses.notFoundPath();
         if (!methods.contains(method.equals("HEAD") ? "GET" : method)) throw Statuses.methodNotAllowed();
-        return route;
+        return served.route();
     }
 
     /** The HTTP methods a path of this request's shape takes for the kind; empty when no such path exists. */
-    static Set<String> methods(ResourceType t, RequestInfo info) {
+    private static Set<String> methods(Served served, RequestInfo info) {
+        ResourceType t = served.route().type();
         if (info.namespacedPath() && !t.namespaced()) return Set.of();
         boolean allNamespaces = t.namespaced() && !info.namespacedPath();
         if (!info.subresource().isEmpty()) {
             if (allNamespaces || info.watchPath()) return Set.of();
-            return t.subresources().stream().filter(s -> s.name().equals(info.subresource())).findFirst()
-                    .map(s -> methodsOf(s.verbs())).orElse(Set.of());
+            return served.subresources().getOrDefault(info.subresource(), Set.of());
         }
         if (!info.name().isEmpty()) {
             if (allNamespaces) return Set.of();
-            if (info.watchPath()) return t.verbs().contains("watch") ? Set.of("GET") : Set.of();
-            return methodsOf(t.verbs().stream().filter(v -> OBJECT_VERBS.contains(v)).toList());
+            if (info.watchPath()) return served.watch();
+            return served.object();
         }
-        if (info.watchPath()) return t.verbs().contains("watch") ? Set.of("GET") : Set.of();
+        if (info.watchPath()) return served.watch();
         // every namespace at once: list and watch only
-        if (allNamespaces) return t.verbs().contains("list") ? Set.of("GET") : Set.of();
-        return methodsOf(t.verbs().stream().filter(v -> !OBJECT_VERBS.contains(v)).toList());
+        if (allNamespaces) return served.allNamespaces();
+        return served.collection();
     }
 
     private static final Set<String> OBJECT_VERBS = Set.of("get", "update", "patch", "delete");
@@ -73,7 +87,7 @@ final class Router {
                 default -> { }
             }
         }
-        return out;
+        return Set.copyOf(out);
     }
 
     private static String key(String group, String version, String resource) {

@@ -5,6 +5,7 @@ import io.portcullis.storage.Store;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,10 @@ public final class WatchCache implements AutoCloseable {
      */
     public static final String UNCACHED = "/registry/portcullis.io/uncached/";
     private static final int HISTORY = 20_000;
+    /** At most this many whole lists are kept per resource (see {@link Bucket#listed}). */
+    private static final int LISTED_PER_BUCKET = 64;
+    /** The filter that passes every item: a list with it may be answered from the lists kept. */
+    public static final Predicate<Item> EVERY = it -> true;
     private static final Duration POLL = Duration.ofMillis(20);
     /** A waiter behind the store asks it for a progress report after this long, then at most this often. */
     private static final long PROGRESS_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -90,6 +95,12 @@ public final class WatchCache implements AutoCloseable {
         final ArrayDeque<CacheEvent> history = new ArrayDeque<>();
         long oldest; // events after this revision are all in history
         final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+        /**
+         * The whole list under a prefix (every item, no selector, no page), kept until the bucket
+         * next changes, so that the same list asked again is not walked again. Filled under the
+         * read lock, emptied under the write lock by every change to the bucket.
+         */
+        final Map<String, List<Item>> listed = new ConcurrentHashMap<>();
     }
 
     private final class Watcher implements Registration {
@@ -191,6 +202,7 @@ public final class WatchCache implements AutoCloseable {
             for (Bucket b : buckets.values()) {
                 for (Watcher w : b.watchers) w.close();
                 b.items.clear();
+                b.listed.clear();
                 b.corrupt.clear();
                 b.history.clear();
             }
@@ -211,6 +223,7 @@ public final class WatchCache implements AutoCloseable {
         CacheEvent ce;
         lock.writeLock().lock();
         try {
+            b.listed.clear();
             Item previous = b.items.get(key);
             Item item;
             if (e.type() == Store.Event.Type.DELETE) {
@@ -414,6 +427,11 @@ public final class WatchCache implements AutoCloseable {
         try {
             long rev = revision;
             if (b == null) return new Snapshot(List.of(), rev, null);
+            boolean whole = filter == EVERY && after == null && limit == 0;
+            if (whole) {
+                List<Item> kept = b.listed.get(prefix);
+                if (kept != null) return new Snapshot(kept, rev, null);
+            }
             List<Item> out = new ArrayList<>();
             long more = 0;
             var range = after == null ? b.items.tailMap(prefix, true) : b.items.tailMap(after, false);
@@ -422,6 +440,12 @@ public final class WatchCache implements AutoCloseable {
                 if (!filter.test(it)) continue;
                 if (limit > 0 && out.size() > limit) more++;
                 else out.add(it); // one extra beyond the limit tells the caller more remain
+            }
+            if (whole) {
+                List<Item> items = Collections.unmodifiableList(out);
+                if (b.listed.size() >= LISTED_PER_BUCKET) b.listed.clear();
+                b.listed.put(prefix, items);
+                return new Snapshot(items, rev, null);
             }
             return new Snapshot(out, rev, limit > 0 && out.size() > limit ? more + 1 : null);
         } finally {

@@ -1,0 +1,101 @@
+package io.portcullis.storage.cache;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.storage.Store;
+import io.portcullis.storage.sqlite.SqliteStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whole lists the cache keeps between changes: the same answer while nothing changed, the change as soon as it is applied. */
+class WatchCacheListTest {
+    private static final String PREFIX = "/registry/configmaps/default/";
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+    private Store store;
+    private WatchCache cache;
+
+    @BeforeEach
+    void open() {
+        store = SqliteStore.open(dir.resolve("store.db"));
+        cache = WatchCache.start(store);
+    }
+
+    @AfterEach
+    void close() {
+        cache.close();
+        store.close();
+    }
+
+    @Test
+    void aWholeListAskedAgainWithNoChangeIsTheSameListAtTheCurrentRevision() {
+        store.create(PREFIX + "a", json("a", "1"));
+        store.create(PREFIX + "b", json("b", "1"));
+        assertThat(cache.waitFresh(WAIT)).isTrue();
+        WatchCache.Snapshot first = cache.list(PREFIX, WatchCache.EVERY, null, 0);
+
+        // a write elsewhere moves the revision, not this list
+        long elsewhere = store.create("/registry/secrets/default/s", json("s", "1")).modRevision();
+        assertThat(cache.waitFresh(WAIT)).isTrue();
+        WatchCache.Snapshot again = cache.list(PREFIX, WatchCache.EVERY, null, 0);
+
+        assertThat(again.items()).isSameAs(first.items());
+        assertThat(again.revision()).isEqualTo(elsewhere);
+        assertThat(names(again)).containsExactly("a", "b");
+    }
+
+    @Test
+    void everyChangeToTheResourceIsInTheNextWholeList() {
+        Store.Entry a = store.create(PREFIX + "a", json("a", "1"));
+        store.create("/registry/configmaps/other/c", json("c", "1"));
+        assertThat(cache.waitFresh(WAIT)).isTrue();
+        assertThat(names(cache.list(PREFIX, WatchCache.EVERY, null, 0))).containsExactly("a");
+
+        store.create(PREFIX + "b", json("b", "1"));
+        assertThat(cache.waitFresh(WAIT)).isTrue();
+        assertThat(names(cache.list(PREFIX, WatchCache.EVERY, null, 0))).containsExactly("a", "b");
+
+        Store.Entry updated = store.update(PREFIX + "a", json("a", "2"), a.modRevision());
+        assertThat(cache.waitFresh(WAIT)).isTrue();
+        List<Item> items = cache.list(PREFIX, WatchCache.EVERY, null, 0).items();
+        assertThat(items.get(0).revision()).isEqualTo(updated.modRevision());
+        assertThat(new String(items.get(0).json(), UTF_8)).contains("\"v\":\"2\"");
+
+        store.delete(PREFIX + "b", 0);
+        assertThat(cache.waitFresh(WAIT)).isTrue();
+        assertThat(names(cache.list(PREFIX, WatchCache.EVERY, null, 0))).containsExactly("a");
+        // a change in another namespace of the same resource is seen too
+        assertThat(names(cache.list("/registry/configmaps/other/", WatchCache.EVERY, null, 0))).containsExactly("c");
+    }
+
+    @Test
+    void aFilteredOrPagedListIsNotTakenForTheWholeList() {
+        store.create(PREFIX + "a", json("a", "1"));
+        store.create(PREFIX + "b", json("b", "1"));
+        assertThat(cache.waitFresh(WAIT)).isTrue();
+        cache.list(PREFIX, WatchCache.EVERY, null, 0);
+
+        assertThat(names(cache.list(PREFIX, it -> it.name().equals("b"), null, 0))).containsExactly("b");
+        WatchCache.Snapshot page = cache.list(PREFIX, WatchCache.EVERY, null, 1);
+        assertThat(names(page)).containsExactly("a", "b");   // one beyond the limit says more remain
+        assertThat(page.remaining()).isEqualTo(1);
+        assertThat(names(cache.list(PREFIX, WatchCache.EVERY, PREFIX + "a", 0))).containsExactly("b");
+    }
+
+    private static List<String> names(WatchCache.Snapshot s) {
+        return s.items().stream().map(Item::name).toList();
+    }
+
+    private static byte[] json(String name, String v) {
+        return ("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"default\"},\"data\":{\"v\":\""
+                + v + "\"}}").getBytes(UTF_8);
+    }
+}
