@@ -23,7 +23,8 @@ import javax.net.ssl.X509TrustManager;
  * Servers started one after another in one JVM, as a test suite starts them: each on a new data
  * directory (a new PKI; a copy of SEED_DIR when given, so with its objects), timed from
  * Server.start until /readyz answers 200 over HTTPS, then closed. The first start pays for class
- * loading and compilation, the later ones show what a test pays once the JVM is warm. With
+ * loading and compilation, the later ones show what a test pays once the JVM is warm; each line
+ * gives the CPU time the JVM spent meanwhile too, which other processes on the machine move less. With
  * --embedded, through cli/Embedded with the JUnit extension's flags, as the extension starts them
  * (in the benchmark's own class loader). With --pause MS, each server stays up MS milliseconds
  * after it answered, as a test class would use it, before it is closed. Run:
@@ -50,6 +51,7 @@ public final class EmbeddedStarts {
             Path dir = Files.createTempDirectory("starts");
             if (seed != null) copy(seed, dir);
             long t0 = System.nanoTime();
+            long cpu0 = processCpuNanos();
             try (AutoCloseable server = embedded
                     ? Embedded.start(List.of("--data-dir", dir.toString(), "--bind-address", "127.0.0.1", "--secure-port", "0"))
                     : Server.start(ServerConfig.embedded(dir))) {
@@ -57,12 +59,18 @@ public final class EmbeddedStarts {
                 int status = client.send(HttpRequest.newBuilder(URI.create(url + "/readyz")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode();
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                System.out.println("start " + i + ": " + ms + " ms (readyz " + status + ")");
+                long cpuMs = (processCpuNanos() - cpu0) / 1_000_000;
+                System.out.println("start " + i + ": " + ms + " ms (readyz " + status + ", cpu " + cpuMs + " ms)");
                 Thread.sleep(pauseMs);   // the server in use, as a test class uses it: not counted
             }
             delete(dir);
         }
         System.exit(0);
+    }
+
+    /** CPU time of every thread of the JVM (the JIT and the collector included): less moved by other processes than wall time. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static void copy(Path from, Path to) throws Exception {

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Servers started one after another through the JUnit extension's own entry point
  * ({@link PortcullisServer#start}: the packed server in its isolated class loader, on a new
- * temporary directory each), timed until start returns (the server answers /readyz by then), each
+ * temporary directory each), timed until start returns (the server answers /readyz by then), in wall
+ * and in the JVM's CPU time, each
  * kept up for a pause as a test class would use it, then closed. Run from junit/:
  *   java -cp target/test-classes:target/classes:$(cat target/cp-test.txt) io.portcullis.junit.bench.ExtensionStarts [starts] [pause ms]
  */
@@ -18,9 +19,11 @@ public final class ExtensionStarts {
         List<Long> later = new ArrayList<>();
         for (int i = 1; i <= starts; i++) {
             long t0 = System.nanoTime();
+            long cpu0 = processCpuNanos();
             PortcullisServer server = PortcullisServer.start();
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            System.out.println("start " + i + ": " + ms + " ms (" + server.url() + ")");
+            long cpuMs = (processCpuNanos() - cpu0) / 1_000_000;
+            System.out.println("start " + i + ": " + ms + " ms (cpu " + cpuMs + " ms, " + server.url() + ")");
             if (i > 1) later.add(ms);
             Thread.sleep(pauseMs);
             server.close();
@@ -28,5 +31,10 @@ public final class ExtensionStarts {
         later.sort(null);
         if (!later.isEmpty()) System.out.println("second to last, median: " + later.get(later.size() / 2) + " ms");
         System.exit(0);
+    }
+
+    /** CPU time of every thread of the JVM (the JIT and the collector included): less moved by other processes than wall time. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 }
