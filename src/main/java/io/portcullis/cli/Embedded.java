@@ -2,6 +2,7 @@ package io.portcullis.cli;
 
 import io.portcullis.api.Json;
 import io.portcullis.pki.IssuedCertificate;
+import io.portcullis.pki.KeysAhead;
 import io.portcullis.pki.Pem;
 import io.portcullis.server.Server;
 import java.io.ByteArrayOutputStream;
@@ -31,13 +32,13 @@ public final class Embedded implements AutoCloseable {
     private static final String FIELD_MANAGER = "portcullis-junit";
 
     private final Server server;
-    private final ApiClient admin;
+    /** Made on first use: a test that never applies YAML or asks for a ServiceAccount token never pays for its TLS setup. */
+    private ApiClient admin;
     /** Kinds as discovery resolved them: the served kinds never change while the server runs. */
     private final Map<String, ApiClient.Resource> resolved = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Embedded(Server server) {
         this.server = server;
-        this.admin = ApiClient.load(server.kubeconfig());
     }
 
     /**
@@ -45,6 +46,7 @@ public final class Embedded implements AutoCloseable {
      * among them). IllegalArgumentException names a flag that is unknown or bad.
      */
     public static Embedded start(List<String> flags) throws IOException {
+        KeysAhead.keepOneAhead();   // a test JVM starts one server after another
         Main.ServerCommand command = new Main.ServerCommand();
         try {
             new CommandLine(command).parseArgs(flags.toArray(String[]::new));
@@ -56,6 +58,11 @@ public final class Embedded implements AutoCloseable {
 
     public String url() {
         return server.url();
+    }
+
+    private synchronized ApiClient admin() {
+        if (admin == null) admin = ApiClient.load(server.kubeconfig());
+        return admin;
     }
 
     /** The admin kubeconfig (portcullis-admin in system:masters, by client certificate). */
@@ -89,7 +96,7 @@ public final class Embedded implements AutoCloseable {
         createUnlessExists("/api/v1/namespaces/" + namespace + "/serviceaccounts", object("v1", "ServiceAccount", name, namespace));
         ObjectNode request = object("authentication.k8s.io/v1", "TokenRequest", null, null);
         request.putObject("spec").put("expirationSeconds", seconds);
-        String token = admin.post("/api/v1/namespaces/" + namespace + "/serviceaccounts/" + name + "/token", request).path("status").path("token")
+        String token = admin().post("/api/v1/namespaces/" + namespace + "/serviceaccounts/" + name + "/token", request).path("status").path("token")
                 .asString();
         server.awaitFresh();   // token lookups find the ServiceAccount just created
         return token;
@@ -125,7 +132,7 @@ public final class Embedded implements AutoCloseable {
             String qualified = group.isEmpty() ? kind : kind + "." + group;
             ApiClient.Resource r = resolved.get(qualified);
             if (r == null) {
-                r = admin.resolve(qualified);
+                r = admin().resolve(qualified);
                 if (r != null) resolved.put(qualified, r);
             }
             if (r == null) throw new IllegalArgumentException("the server does not serve kind " + kind + " of " + apiVersion + " (" + name + ")");
@@ -137,7 +144,7 @@ public final class Embedded implements AutoCloseable {
                 path += "/namespaces/" + namespace;
             }
             path += "/" + r.resource() + "/" + name + "?fieldManager=" + FIELD_MANAGER + "&force=true";
-            admin.patch(path, "application/apply-patch+yaml", d);
+            admin().patch(path, "application/apply-patch+yaml", d);
             applied.add(kind + " " + (namespace.isEmpty() ? "" : namespace + "/") + name);
         }
         server.awaitFresh();   // the RoleBindings just applied already grant
@@ -189,12 +196,12 @@ public final class Embedded implements AutoCloseable {
     private JsonNode leastPrivilegeReview(String subject) {
         ObjectNode review = object("policy.portcullis.io/v1alpha1", "LeastPrivilegeReview", null, null);
         review.putObject("spec").put("subject", subject);
-        return admin.post(WhoCanCommand.API + "leastprivilegereviews", review);
+        return admin().post(WhoCanCommand.API + "leastprivilegereviews", review);
     }
 
     private void createUnlessExists(String path, ObjectNode object) {
         try {
-            admin.post(path, object);
+            admin().post(path, object);
         } catch (ApiClient.Failure e) {
             if (!e.getMessage().contains("(AlreadyExists)")) throw e;
         }

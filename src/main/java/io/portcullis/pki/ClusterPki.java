@@ -67,7 +67,8 @@ public final class ClusterPki {
         Path dir = dataDir.resolve("pki");
         SecureFiles.createPrivateDirectory(dir);
 
-        // a new RSA key is a random prime search (50-400 ms): it runs beside the CA and its certificates
+        // a new RSA key is a random prime search (50-400 ms): it runs beside the CA and its certificates,
+        // unless one was made ahead (KeysAhead)
         FutureTask<KeyPair> sa = new FutureTask<>(() -> loadOrCreateServiceAccountKey(dir));
         Thread saThread = new Thread(sa, "sa-key");
         saThread.setDaemon(true);
@@ -172,7 +173,7 @@ public final class ClusterPki {
                 throw new IOException("unsupported key in " + key + ": " + e.getMessage());
             }
         } else {
-            pair = Keys.generateRsa(2048);
+            pair = KeysAhead.rsa2048();
             Pem.writePrivateKey(key, pair.getPrivate());
         }
         boolean pubRight = Files.exists(pub) && Pem.readPublicKeys(pub).stream().anyMatch(k -> Keys.samePublicKey(k, pair.getPublic()));

@@ -44,6 +44,7 @@ import io.portcullis.authz.rbac.BootstrapPolicy;
 import io.portcullis.authz.rbac.RbacPolicy;
 import io.portcullis.authz.rbac.EscalationCheck;
 import io.portcullis.pki.ClusterPki;
+import io.portcullis.pki.KeysAhead;
 import io.portcullis.pki.Kubeconfig;
 import io.portcullis.pki.Pem;
 import io.portcullis.pki.WebhookConfig;
@@ -152,7 +153,7 @@ public final class Server implements AutoCloseable {
         io.portcullis.pki.SecureFiles.makePrivate(config.dataDir());   // 0700, files 0600: it holds every Secret
         // the served kinds (their models and protobuf messages) and the bootstrap policy's YAML load meanwhile
         CompletableFuture<List<ResourceType>> storedTypes = onOwnThread("served-kinds", ServedKinds::storedTypes);
-        this.bootstrapPolicy = onOwnThread("bootstrap-policy", BootstrapPolicy.Defaults::load);
+        this.bootstrapPolicy = onOwnThread("bootstrap-policy", BootstrapPolicy.Defaults::shared);
         // the PKI and the store do not depend on each other: load them side by side
         CompletableFuture<ClusterPki> loading = CompletableFuture.supplyAsync(() -> {
             try {
@@ -356,6 +357,7 @@ public final class Server implements AutoCloseable {
         this.servingAnchor = servingTrustAnchor(serving);
         Kubeconfig.writeAdmin(kubeconfig, url, servingAnchor, pki.adminCertificate(), pki.adminKey(), "portcullis");
         LOG.info("ready in {} ms, {} at revision {}", (System.nanoTime() - start) / 1_000_000, url, cache.revision());
+        KeysAhead.prepare();   // the next server's ServiceAccount key, where a program starts several
     }
 
     /**

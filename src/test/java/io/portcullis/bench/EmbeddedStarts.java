@@ -1,5 +1,6 @@
 package io.portcullis.bench;
 
+import io.portcullis.cli.Embedded;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
 import java.net.URI;
@@ -12,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -21,11 +23,21 @@ import javax.net.ssl.X509TrustManager;
  * Servers started one after another in one JVM, as a test suite starts them: each on a new data
  * directory (a new PKI; a copy of SEED_DIR when given, so with its objects), timed from
  * Server.start until /readyz answers 200 over HTTPS, then closed. The first start pays for class
- * loading and compilation, the later ones show what a test pays once the JVM is warm. Run:
- *   java -cp target/test-classes:target/classes:$(cat target/cp-test.txt) io.portcullis.bench.EmbeddedStarts [starts] [SEED_DIR]
+ * loading and compilation, the later ones show what a test pays once the JVM is warm; each line
+ * gives the CPU time the JVM spent meanwhile too, which other processes on the machine move less. With
+ * --embedded, through cli/Embedded with the JUnit extension's flags, as the extension starts them
+ * (in the benchmark's own class loader). With --pause MS, each server stays up MS milliseconds
+ * after it answered, as a test class would use it, before it is closed. Run:
+ *   java -cp target/test-classes:target/classes:$(cat target/cp-test.txt) io.portcullis.bench.EmbeddedStarts [--embedded] [--pause MS] [starts] [SEED_DIR]
  */
 public final class EmbeddedStarts {
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] argv) throws Exception {
+        List<String> rest = new java.util.ArrayList<>(List.of(argv));
+        boolean embedded = rest.remove("--embedded");
+        int at = rest.indexOf("--pause");
+        long pauseMs = at < 0 ? 0 : Long.parseLong(rest.get(at + 1));
+        if (at >= 0) rest.subList(at, at + 2).clear();
+        String[] args = rest.toArray(String[]::new);
         int starts = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         Path seed = args.length > 1 ? Path.of(args[1]) : null;
         SSLContext tls = SSLContext.getInstance("TLS");
@@ -39,15 +51,26 @@ public final class EmbeddedStarts {
             Path dir = Files.createTempDirectory("starts");
             if (seed != null) copy(seed, dir);
             long t0 = System.nanoTime();
-            try (Server server = Server.start(ServerConfig.embedded(dir))) {
-                int status = client.send(HttpRequest.newBuilder(URI.create(server.url() + "/readyz")).build(),
+            long cpu0 = processCpuNanos();
+            try (AutoCloseable server = embedded
+                    ? Embedded.start(List.of("--data-dir", dir.toString(), "--bind-address", "127.0.0.1", "--secure-port", "0"))
+                    : Server.start(ServerConfig.embedded(dir))) {
+                String url = server instanceof Embedded e ? e.url() : ((Server) server).url();
+                int status = client.send(HttpRequest.newBuilder(URI.create(url + "/readyz")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode();
                 long ms = (System.nanoTime() - t0) / 1_000_000;
-                System.out.println("start " + i + ": " + ms + " ms (readyz " + status + ")");
+                long cpuMs = (processCpuNanos() - cpu0) / 1_000_000;
+                System.out.println("start " + i + ": " + ms + " ms (readyz " + status + ", cpu " + cpuMs + " ms)");
+                Thread.sleep(pauseMs);   // the server in use, as a test class uses it: not counted
             }
             delete(dir);
         }
         System.exit(0);
+    }
+
+    /** CPU time of every thread of the JVM (the JIT and the collector included): less moved by other processes than wall time. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static void copy(Path from, Path to) throws Exception {

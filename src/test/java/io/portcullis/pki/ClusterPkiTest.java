@@ -48,6 +48,28 @@ class ClusterPkiTest {
     }
 
     @Test
+    void keysMadeAheadGoToOneClusterEachAndNeverReplaceAKeyOnDisk() throws IOException {
+        KeysAhead.keepOneAhead();
+        KeysAhead.prepare();
+        ClusterPki a = ClusterPki.loadOrCreate(data.resolve("a"), List.of(), clock);
+        KeysAhead.prepare();
+        ClusterPki b = ClusterPki.loadOrCreate(data.resolve("b"), List.of(), clock);
+        KeysAhead.prepare();
+        ClusterPki aAgain = ClusterPki.loadOrCreate(data.resolve("a"), List.of(), clock);
+
+        assertThat(b.serviceAccountPublicKey().getEncoded()).isNotEqualTo(a.serviceAccountPublicKey().getEncoded());
+        assertThat(b.caKey().getEncoded()).isNotEqualTo(a.caKey().getEncoded());
+        assertThat(aAgain.serviceAccountPublicKey().getEncoded()).isEqualTo(a.serviceAccountPublicKey().getEncoded());
+        for (ClusterPki pki : List.of(a, b)) {
+            assertThat(((RSAPublicKey) pki.serviceAccountPublicKey()).getModulus().bitLength()).isEqualTo(2048);
+            assertThat(Keys.matches(Pem.readPrivateKey(pki.serviceAccountKeyFile()), Pem.readPublicKeys(pki.serviceAccountPublicKeyFile()).get(0)))
+                    .as("sa.key and sa.pub are one pair").isTrue();
+        }
+        // the key still waiting is handed out once, then a new one is made
+        assertThat(KeysAhead.rsa2048().getPublic().getEncoded()).isNotEqualTo(KeysAhead.rsa2048().getPublic().getEncoded());
+    }
+
+    @Test
     void servingCertificateNamesLoopbackHostAndExtraSans() throws Exception {
         ClusterPki pki = ClusterPki.loadOrCreate(data, List.of("10.1.2.3", "api.example", "[fd00::5]"), clock);
         var cert = pki.servingCertificate();

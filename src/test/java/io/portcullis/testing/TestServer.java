@@ -1,6 +1,7 @@
 package io.portcullis.testing;
 
 import io.portcullis.pki.ClusterPki;
+import io.portcullis.pki.KeysAhead;
 import io.portcullis.pki.Pem;
 import io.portcullis.server.Server;
 import io.portcullis.server.ServerConfig;
@@ -103,6 +104,7 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback, Be
     public TestServer start(UnaryOperator<ServerConfig> change) throws IOException {
         stop();
         config = change.apply(ServerConfig.embedded(dir().resolve("data")));
+        KeysAhead.keepOneAhead();   // the test run starts one server after another, as a user's tests do
         server = Server.start(config);
         anonymous = Https.to(server.url(), server.pki().caCertificate());
         admin = anonymous.withClientCertificate(server.pki().adminCertificate(), server.pki().adminKey());

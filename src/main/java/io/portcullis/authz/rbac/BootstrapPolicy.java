@@ -39,10 +39,27 @@ public final class BootstrapPolicy {
 
     public static final String OWN_PREFIX = "system:portcullis:";
 
-    /** The whole bootstrap policy, as {@link #clusterRoles()} and {@link #clusterRoleBindings()} give it. */
+    /**
+     * The whole bootstrap policy, as {@link #clusterRoles()} and {@link #clusterRoleBindings()} give it.
+     * Its lists cannot change, and what reads them never changes their objects ({@link #reconcile}
+     * writes to copies), so one parse serves every server in the JVM ({@link #shared()}).
+     */
     public record Defaults(List<ClusterRole> clusterRoles, List<ClusterRoleBinding> clusterRoleBindings) {
+        private static Defaults shared;
+
+        public Defaults {
+            clusterRoles = List.copyOf(clusterRoles);
+            clusterRoleBindings = List.copyOf(clusterRoleBindings);
+        }
+
         public static Defaults load() {
             return new Defaults(BootstrapPolicy.clusterRoles(), BootstrapPolicy.clusterRoleBindings());
+        }
+
+        /** {@link #load()}, parsed on the first call and the same afterwards: a later server in a test JVM skips the YAML. */
+        public static synchronized Defaults shared() {
+            if (shared == null) shared = load();
+            return shared;
         }
     }
 

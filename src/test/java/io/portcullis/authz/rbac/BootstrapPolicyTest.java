@@ -2,9 +2,12 @@ package io.portcullis.authz.rbac;
 
 import static io.portcullis.authz.rbac.Fixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +31,24 @@ class BootstrapPolicyTest {
         try (InputStream in = Files.newInputStream(referenceDir().resolve(file))) {
             return BootstrapPolicy.parse(in, type);
         }
+    }
+
+    @Test
+    void theSharedPolicyIsParsedOnceAndReconcilingNeverChangesIt() {
+        BootstrapPolicy.Defaults shared = BootstrapPolicy.Defaults.shared();
+        assertThat(BootstrapPolicy.Defaults.shared()).isSameAs(shared);
+        for (ClusterRole desired : shared.clusterRoles()) {
+            ClusterRole existing = new ClusterRoleBuilder().withNewMetadata().withName(desired.getMetadata().getName())
+                    .addToLabels("mine", "x").endMetadata().build();
+            BootstrapPolicy.reconcile(Optional.of(existing), desired);
+        }
+        for (ClusterRoleBinding desired : shared.clusterRoleBindings()) {
+            ClusterRoleBinding existing = new ClusterRoleBindingBuilder(desired).withSubjects(List.of())
+                    .editMetadata().addToAnnotations("mine", "x").endMetadata().build();
+            BootstrapPolicy.reconcile(Optional.of(existing), desired);
+        }
+        assertThat(shared).isEqualTo(BootstrapPolicy.Defaults.load());
+        assertThatThrownBy(() -> shared.clusterRoles().add(new ClusterRole())).isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test
