@@ -128,6 +128,8 @@ public final class Server implements AutoCloseable {
     private Vertx vertx;
     /** Parsed while the store loads. */
     private final CompletableFuture<BootstrapPolicy.Defaults> bootstrapPolicy;
+    /** Completed once the server serves: work a start need not wait for begins then. */
+    private final CompletableFuture<Void> startedServing = new CompletableFuture<>();
     /** Vert.x, started beside the PKI and the store, which it owes nothing. */
     private final CompletableFuture<Vertx> vertxStarting;
     private ExecutorService workers;
@@ -239,7 +241,7 @@ public final class Server implements AutoCloseable {
                 ServiceAccountsController::start,
                 o -> RootCaController.start(o, caPem),
                 o -> TokensController.start(o, serviceAccounts.signer(), caPem, config.serviceAccounts().legacyTokenSecrets()),
-                GarbageCollector::start,
+                o -> GarbageCollector.start(o, startedServing),
                 o -> AggregationController.start(o, rbac.clusterRoles()));
         if (backing instanceof EtcdStore) {
             // replicas: each announces itself; the controllers run on the one holding their Lease
@@ -355,6 +357,9 @@ public final class Server implements AutoCloseable {
         this.servingAnchor = servingTrustAnchor(serving);
         Kubeconfig.writeAdmin(kubeconfig, url, servingAnchor, pki.adminCertificate(), pki.adminKey(), "portcullis");
         LOG.info("ready in {} ms, {} at revision {}", (System.nanoTime() - start) / 1_000_000, url, cache.revision());
+        // readied in the background now that a start no longer waits: the first protobuf body finds it done
+        workers.execute(protobuf::prepare);
+        startedServing.complete(null);
     }
 
     /**
