@@ -108,6 +108,8 @@ public final class Server implements AutoCloseable {
     /** Portcullis' own version, shown by --version. */
     public static final String VERSION = "0.1.0";
     private static final Duration FRESH = Duration.ofSeconds(5);
+    /** How long after it serves a server begins the work its start did not wait for. */
+    private static final Duration AFTER_START = Duration.ofSeconds(1);
     private static final int EVENT_LOOPS = Math.max(2, Runtime.getRuntime().availableProcessors());
     /** The controllers' Lease in kube-system, named as kube-controller-manager's. */
     static final String CONTROLLERS_LEASE = "kube-controller-manager";
@@ -357,9 +359,20 @@ public final class Server implements AutoCloseable {
         this.servingAnchor = servingTrustAnchor(serving);
         Kubeconfig.writeAdmin(kubeconfig, url, servingAnchor, pki.adminCertificate(), pki.adminKey(), "portcullis");
         LOG.info("ready in {} ms, {} at revision {}", (System.nanoTime() - start) / 1_000_000, url, cache.revision());
-        // readied in the background now that a start no longer waits: the first protobuf body finds it done
-        workers.execute(protobuf::prepare);
-        startedServing.complete(null);
+        // what a start need not wait for begins a moment after serving, leaving the processors to the
+        // first clients' handshakes meanwhile: the protobuf messages (or the first protobuf body builds
+        // them), then the garbage collector's first pass
+        vertx.setTimer(AFTER_START.toMillis(), id -> {
+            if (stopping) return;
+            try {
+                workers.execute(() -> {
+                    protobuf.prepare();
+                    startedServing.complete(null);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
+            }
+        });
     }
 
     /**
