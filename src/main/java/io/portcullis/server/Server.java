@@ -172,8 +172,10 @@ public final class Server implements AutoCloseable {
         try {
             ServerConfig.Encryption encryption = config.encryption();
             this.backing = openStore(config);
-            this.store = EncryptingStore.around(backing, storedTypes.join(), encryption.providerConfig(), encryption.automaticReload(),
-                    encryption.reloadInterval());
+            // the served kinds name what encryption covers: without it the cache's load need not wait for them
+            this.store = encryption.providerConfig() == null ? backing
+                    : EncryptingStore.around(backing, storedTypes.join(), encryption.providerConfig(), encryption.automaticReload(),
+                            encryption.reloadInterval());
             this.cache = WatchCache.start(store);
             this.pki = loading.join();
             if (backing instanceof EtcdStore) ClusterIdentity.check(store, pki);
