@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -46,8 +48,18 @@ public final class GarbageCollector implements AutoCloseable {
 
     /** Returns at once: the first pass over every object (the metadata of each) runs on the collector's own thread. */
     public static GarbageCollector start(ObjectStore objects) {
+        return start(objects, CompletableFuture.completedFuture(null));
+    }
+
+    /**
+     * As {@link #start(ObjectStore)}, with the first pass queued once {@code after} completes: a
+     * server starts it when it serves, so that reading every object's metadata does not compete
+     * with the start for the processors. Until then nothing is collected; what became garbage
+     * meanwhile is found by the first pass like anything older.
+     */
+    public static GarbageCollector start(ObjectStore objects, CompletionStage<?> after) {
         GarbageCollector gc = new GarbageCollector(objects);
-        gc.worker.enqueue("start", gc::follow);
+        after.thenRun(() -> gc.worker.enqueue("start", gc::follow));
         return gc;
     }
 

@@ -109,6 +109,8 @@ public final class Server implements AutoCloseable {
     /** Portcullis' own version, shown by --version. */
     public static final String VERSION = "0.1.0";
     private static final Duration FRESH = Duration.ofSeconds(5);
+    /** How long after it serves a server begins the work its start did not wait for. */
+    private static final Duration AFTER_START = Duration.ofSeconds(1);
     private static final int EVENT_LOOPS = Math.max(2, Runtime.getRuntime().availableProcessors());
     /** The controllers' Lease in kube-system, named as kube-controller-manager's. */
     static final String CONTROLLERS_LEASE = "kube-controller-manager";
@@ -129,6 +131,8 @@ public final class Server implements AutoCloseable {
     private Vertx vertx;
     /** Parsed while the store loads. */
     private final CompletableFuture<BootstrapPolicy.Defaults> bootstrapPolicy;
+    /** Completed once the server serves: work a start need not wait for begins then. */
+    private final CompletableFuture<Void> startedServing = new CompletableFuture<>();
     /** Vert.x, started beside the PKI and the store, which it owes nothing. */
     private final CompletableFuture<Vertx> vertxStarting;
     private ExecutorService workers;
@@ -169,8 +173,10 @@ public final class Server implements AutoCloseable {
         try {
             ServerConfig.Encryption encryption = config.encryption();
             this.backing = openStore(config);
-            this.store = EncryptingStore.around(backing, storedTypes.join(), encryption.providerConfig(), encryption.automaticReload(),
-                    encryption.reloadInterval());
+            // the served kinds name what encryption covers: without it the cache's load need not wait for them
+            this.store = encryption.providerConfig() == null ? backing
+                    : EncryptingStore.around(backing, storedTypes.join(), encryption.providerConfig(), encryption.automaticReload(),
+                            encryption.reloadInterval());
             this.cache = WatchCache.start(store);
             this.pki = loading.join();
             if (backing instanceof EtcdStore) ClusterIdentity.check(store, pki);
@@ -240,7 +246,7 @@ public final class Server implements AutoCloseable {
                 ServiceAccountsController::start,
                 o -> RootCaController.start(o, caPem),
                 o -> TokensController.start(o, serviceAccounts.signer(), caPem, config.serviceAccounts().legacyTokenSecrets()),
-                GarbageCollector::start,
+                o -> GarbageCollector.start(o, startedServing),
                 o -> AggregationController.start(o, rbac.clusterRoles()));
         if (backing instanceof EtcdStore) {
             // replicas: each announces itself; the controllers run on the one holding their Lease
@@ -358,6 +364,20 @@ public final class Server implements AutoCloseable {
         Kubeconfig.writeAdmin(kubeconfig, url, servingAnchor, pki.adminCertificate(), pki.adminKey(), "portcullis");
         LOG.info("ready in {} ms, {} at revision {}", (System.nanoTime() - start) / 1_000_000, url, cache.revision());
         KeysAhead.prepare();   // the next server's ServiceAccount key, where a program starts several
+        // what a start need not wait for begins a moment after serving, leaving the processors to the
+        // first clients' handshakes meanwhile: the protobuf messages (or the first protobuf body builds
+        // them), then the garbage collector's first pass
+        vertx.setTimer(AFTER_START.toMillis(), id -> {
+            if (stopping) return;
+            try {
+                workers.execute(() -> {
+                    protobuf.prepare();
+                    startedServing.complete(null);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
+            }
+        });
     }
 
     /**

@@ -50,30 +50,53 @@ public final class ProtobufBodies {
     private static final Descriptor UNKNOWN = Runtime.Unknown.getDescriptor();
     private static final Descriptor TYPE_META = Runtime.TypeMeta.getDescriptor();
 
-    /** The message of each "apiVersion kind" this server decodes. */
-    private final Map<String, Descriptor> prototypes = new HashMap<>();
-    /** Each protobuf file the served messages are in, as the served minor has it. */
-    private final Map<FileDescriptor, FileDescriptor> servedFiles = new HashMap<>();
+    private final List<ResourceType> served;
+    /** The message of each "apiVersion kind" this server decodes: built on first use, or by {@link #prepare()}. */
+    private volatile Map<String, Descriptor> prototypes;
     private final ProtoJson json = new ProtoJson(this);
 
     /**
      * Decodes the served kinds (and the kinds of their subresources, such as TokenRequest) with the
      * messages their types name; in every served group version also DeleteOptions (meta.k8s.io's
-     * option kinds are registered in each, as upstream) and, in v1, List.
+     * option kinds are registered in each, as upstream) and, in v1, List. The messages, as the
+     * served minor has them, are built on first use: a start need not wait for them.
      */
     public ProtobufBodies(List<ResourceType> served) {
-        for (ResourceType t : served) {
-            if (t.protobuf() != null) add(t.apiVersion(), t.kind(), t.protobuf());
-            add(t.apiVersion(), "DeleteOptions", Meta.DeleteOptions.getDefaultInstance());
-            for (ResourceType.Subresource sub : t.subresources()) {
-                if (sub.protobuf() != null) add(sub.apiVersion(), sub.kind(), sub.protobuf());
-            }
-        }
-        add("meta.k8s.io/v1", "DeleteOptions", Meta.DeleteOptions.getDefaultInstance());
-        add("v1", "List", Meta.List.getDefaultInstance());
+        this.served = List.copyOf(served);
     }
 
-    private void add(String apiVersion, String kind, Message prototype) {
+    /** Builds the served messages now rather than on the first protobuf body. */
+    public void prepare() {
+        prototypes();
+    }
+
+    private Map<String, Descriptor> prototypes() {
+        Map<String, Descriptor> built = prototypes;
+        if (built != null) return built;
+        synchronized (this) {
+            if (prototypes == null) prototypes = build(served);
+            return prototypes;
+        }
+    }
+
+    private static Map<String, Descriptor> build(List<ResourceType> served) {
+        Map<String, Descriptor> prototypes = new HashMap<>();
+        // each protobuf file the served messages are in, as the served minor has it
+        Map<FileDescriptor, FileDescriptor> servedFiles = new HashMap<>();
+        for (ResourceType t : served) {
+            if (t.protobuf() != null) add(prototypes, servedFiles, t.apiVersion(), t.kind(), t.protobuf());
+            add(prototypes, servedFiles, t.apiVersion(), "DeleteOptions", Meta.DeleteOptions.getDefaultInstance());
+            for (ResourceType.Subresource sub : t.subresources()) {
+                if (sub.protobuf() != null) add(prototypes, servedFiles, sub.apiVersion(), sub.kind(), sub.protobuf());
+            }
+        }
+        add(prototypes, servedFiles, "meta.k8s.io/v1", "DeleteOptions", Meta.DeleteOptions.getDefaultInstance());
+        add(prototypes, servedFiles, "v1", "List", Meta.List.getDefaultInstance());
+        return prototypes;
+    }
+
+    private static void add(Map<String, Descriptor> prototypes, Map<FileDescriptor, FileDescriptor> servedFiles, String apiVersion,
+                            String kind, Message prototype) {
         Descriptor d = prototype.getDescriptorForType();
         Descriptor served = servedFiles.computeIfAbsent(d.getFile(), ProtobufBodies::withoutNewerFields).findMessageTypeByName(d.getName());
         Descriptor before = prototypes.putIfAbsent(apiVersion + " " + kind, served);
@@ -112,7 +135,7 @@ public final class ProtobufBodies {
 
     /** True when {@link #decode} knows the message of this apiVersion and kind. */
     public boolean supports(String apiVersion, String kind) {
-        return prototypes.containsKey(apiVersion + " " + kind);
+        return prototypes().containsKey(apiVersion + " " + kind);
     }
 
     /**
@@ -149,7 +172,7 @@ public final class ProtobufBodies {
         if (!contentEncoding.isEmpty()) {
             throw Statuses.badRequest("protobuf content encoding \"" + contentEncoding + "\" is not supported");
         }
-        Descriptor descriptor = prototypes.get(apiVersion + " " + kind);
+        Descriptor descriptor = prototypes().get(apiVersion + " " + kind);
         if (descriptor == null) throw Statuses.badRequest("no kind \"%s\" is registered for version \"%s\"".formatted(kind, apiVersion));
         Message object;
         try {

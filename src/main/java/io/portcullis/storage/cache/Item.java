@@ -1,7 +1,6 @@
 package io.portcullis.storage.cache;
 
 import io.portcullis.api.Json;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import tools.jackson.core.JsonParser;
@@ -110,6 +109,8 @@ public final class Item {
 
     /** Inserts "resourceVersion" first into the top-level metadata object, found by a streaming scan. */
     static byte[] withResourceVersion(byte[] json, long revision) {
+        int leading = leadingMetadata(json);
+        if (leading >= 0) return inserted(json, leading, json[nextNonSpace(json, leading + 1)] == '}', revision);
         try (JsonParser p = Json.MAPPER.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw new IllegalArgumentException("not a JSON object");
             while (p.nextToken() == JsonToken.PROPERTY_NAME) {
@@ -117,13 +118,7 @@ public final class Item {
                 JsonToken value = p.nextToken();
                 if (field.equals("metadata") && value == JsonToken.START_OBJECT) {
                     int open = (int) p.currentTokenLocation().getByteOffset();
-                    boolean empty = p.nextToken() == JsonToken.END_OBJECT;
-                    String rv = "\"resourceVersion\":\"" + revision + "\"" + (empty ? "" : ",");
-                    ByteArrayOutputStream out = new ByteArrayOutputStream(json.length + rv.length());
-                    out.write(json, 0, open + 1);
-                    out.writeBytes(rv.getBytes(StandardCharsets.UTF_8));
-                    out.write(json, open + 1, json.length - open - 1);
-                    return out.toByteArray();
+                    return inserted(json, open, p.nextToken() == JsonToken.END_OBJECT, revision);
                 }
                 p.skipChildren();
             }
@@ -132,6 +127,51 @@ public final class Item {
         ObjectNode tree = Json.objectTree(json);
         tree.putObject("metadata").put("resourceVersion", Long.toString(revision));
         return Json.bytes(tree);
+    }
+
+    private static byte[] inserted(byte[] json, int open, boolean empty, long revision) {
+        byte[] rv = ("\"resourceVersion\":\"" + revision + "\"" + (empty ? "" : ",")).getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[json.length + rv.length];
+        System.arraycopy(json, 0, out, 0, open + 1);
+        System.arraycopy(rv, 0, out, open + 1, rv.length);
+        System.arraycopy(json, open + 1, out, open + 1 + rv.length, json.length - open - 1);
+        return out;
+    }
+
+    private static final byte[] METADATA = "\"metadata\"".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Where the metadata object opens when it is the value's first field, as the server writes
+     * most objects, and its first field (if any) is a plain name with a string, object or array
+     * value: that much read byte by byte, without a parser per object, as a load of the whole
+     * store reads every object once. -1 for anything else, which the streaming parser then reads.
+     */
+    static int leadingMetadata(byte[] json) {
+        int i = nextNonSpace(json, 0);
+        if (i >= json.length || json[i] != '{') return -1;
+        i = nextNonSpace(json, i + 1);
+        if (i + METADATA.length > json.length || !java.util.Arrays.equals(json, i, i + METADATA.length, METADATA, 0, METADATA.length)) return -1;
+        i = nextNonSpace(json, i + METADATA.length);
+        if (i >= json.length || json[i] != ':') return -1;
+        int open = nextNonSpace(json, i + 1);
+        if (open >= json.length || json[open] != '{') return -1;
+        i = nextNonSpace(json, open + 1);
+        if (i >= json.length) return -1;
+        if (json[i] == '}') return open;
+        // the first field's name and the start of its value, as a parser would read them before the insertion
+        if (json[i] != '"') return -1;
+        for (i++; i < json.length && json[i] != '"'; i++) {
+            if (json[i] < 0x20 || json[i] == '\\') return -1;
+        }
+        i = nextNonSpace(json, i + 1);
+        if (i >= json.length || json[i] != ':') return -1;
+        i = nextNonSpace(json, i + 1);
+        return i < json.length && (json[i] == '"' || json[i] == '{' || json[i] == '[') ? open : -1;
+    }
+
+    private static int nextNonSpace(byte[] json, int i) {
+        while (i < json.length && (json[i] == ' ' || json[i] == '\n' || json[i] == '\r' || json[i] == '\t')) i++;
+        return i;
     }
 
     @Override

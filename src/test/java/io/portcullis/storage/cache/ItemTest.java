@@ -17,13 +17,18 @@ class ItemTest {
             empty metadata             | {"kind":"X","metadata":{}}
             no metadata                | {"kind":"X"}
             text that looks like it    | {"data":{"k":"\\"metadata\\":{"},"metadata":{"name":"a"}}
+            metadata first, spaced     | { "metadata" : { "name" : "a" } , "data" : {} }
+            metadata first, empty      | {"metadata":{ },"kind":"X"}
+            labels first in metadata   | {"metadata":{"labels":{"app":"x"},"name":"a"}}
+            escaped first field        | {"metadata":{"na\\u006de":"a"}}
+            number first in metadata   | {"metadata":{"generation":1,"name":"a"}}
             """)
     void theResourceVersionLandsInTheTopLevelMetadataOnly(String name, String stored) {
         Item item = Item.stored("/registry/configmaps/ns1/a", stored.getBytes(StandardCharsets.UTF_8), 42);
         var tree = Json.objectTree(item.json());
         assertThat(tree.path("metadata").path("resourceVersion").asString()).isEqualTo("42");
         tree.withObject("metadata").remove("resourceVersion");
-        if (tree.path("metadata").isEmpty() && !stored.contains("\"metadata\":{}")) tree.remove("metadata");
+        if (tree.path("metadata").isEmpty() && !stored.replace(" ", "").contains("\"metadata\":{}")) tree.remove("metadata");
         assertThat(tree).isEqualTo(Json.objectTree(stored.getBytes(StandardCharsets.UTF_8)));
         assertThat(item.namespace()).isEqualTo("ns1");
         assertThat(item.name()).isEqualTo("a");
