@@ -8,6 +8,7 @@ import io.portcullis.audit.AuditEvent;
 import io.portcullis.audit.Auditor;
 import io.portcullis.audit.Event;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -284,8 +285,9 @@ final class Exchange {
         r.setStatusCode(200).putHeader("Content-Type", JSON).putHeader("Cache-Control", "no-cache, private");
         if (!http2()) r.setChunked(true);
         audit.responseStarted(200);
-        start.accept(EventStream.of(r, this::onDone));
-        if (!r.headWritten() && !r.ended()) r.write(Buffer.buffer());
+        // the head goes now; a chunked response's events follow it below Vert.x once it has gone
+        Future<Void> head = r.write(Buffer.buffer());
+        start.accept(http2() ? EventStream.of(r, this::onDone) : ChunkedEventStream.of(req, head, this::onDone));
     }
 
     boolean http2() {
