@@ -89,7 +89,23 @@ public final class WatchCache implements AutoCloseable {
         final Map<String, String> corrupt = new HashMap<>();
         final ArrayDeque<CacheEvent> history = new ArrayDeque<>();
         long oldest; // events after this revision are all in history
-        final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+        /** The watchers by the prefix they watch (a namespace's, or the whole resource's): a key is matched once per prefix. */
+        final Map<String, List<Watcher>> watchers = new ConcurrentHashMap<>();
+
+        /** Every watcher whose prefix holds the event's key gets the event. */
+        void deliver(CacheEvent e) {
+            String key = e.item().key();
+            for (Map.Entry<String, List<Watcher>> byPrefix : watchers.entrySet()) {
+                if (!key.startsWith(byPrefix.getKey())) continue;
+                for (Watcher w : byPrefix.getValue()) w.send(e);
+            }
+        }
+
+        List<Watcher> allWatchers() {
+            List<Watcher> all = new ArrayList<>();
+            watchers.values().forEach(all::addAll);
+            return all;
+        }
     }
 
     private final class Watcher implements Registration {
@@ -104,8 +120,14 @@ public final class WatchCache implements AutoCloseable {
             this.sink = sink;
         }
 
+        /** The event, if its key is under this watcher's prefix. */
         void deliver(CacheEvent e) {
-            if (closed.get() || !e.item().key().startsWith(prefix)) return;
+            if (e.item().key().startsWith(prefix)) send(e);
+        }
+
+        /** The event, whose key is under this watcher's prefix. */
+        void send(CacheEvent e) {
+            if (closed.get()) return;
             boolean ok;
             try {
                 ok = sink.send(e);
@@ -120,7 +142,8 @@ public final class WatchCache implements AutoCloseable {
         public void close() {
             // also when the sink refused an event before the watcher was registered (its first events)
             if (!closed.compareAndSet(false, true)) return;
-            bucket.watchers.remove(this);
+            List<Watcher> same = bucket.watchers.get(prefix);
+            if (same != null) same.remove(this);
             sink.closed();
         }
     }
@@ -189,7 +212,7 @@ public final class WatchCache implements AutoCloseable {
         try {
             if (watch != null) watch.close();
             for (Bucket b : buckets.values()) {
-                for (Watcher w : b.watchers) w.close();
+                for (Watcher w : b.allWatchers()) w.close();
                 b.items.clear();
                 b.corrupt.clear();
                 b.history.clear();
@@ -229,7 +252,7 @@ public final class WatchCache implements AutoCloseable {
                 if (ce != null) {
                     b.history.addLast(ce);
                     if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
-                    for (Watcher w : b.watchers) w.deliver(ce);
+                    b.deliver(ce);
                 }
             } else if (e.type() == Store.Event.Type.DELETE) {
                 b.items.remove(key);
@@ -242,7 +265,7 @@ public final class WatchCache implements AutoCloseable {
                 b.history.addLast(ce);
                 if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
                 revision = e.revision();
-                for (Watcher w : b.watchers) w.deliver(ce);
+                b.deliver(ce);
             }
         } finally {
             lock.writeLock().unlock();
@@ -451,7 +474,7 @@ public final class WatchCache implements AutoCloseable {
                     if (e.revision() > afterRevision) w.deliver(e);
                 }
             }
-            if (!w.closed.get()) b.watchers.add(w);
+            if (!w.closed.get()) b.watchers.computeIfAbsent(prefix, p -> new CopyOnWriteArrayList<>()).add(w);
             return Optional.of(w);
         } finally {
             lock.writeLock().unlock();
@@ -506,7 +529,7 @@ public final class WatchCache implements AutoCloseable {
         lock.writeLock().lock();
         try {
             for (Bucket b : buckets.values()) {
-                for (Watcher w : List.copyOf(b.watchers)) w.close();
+                for (Watcher w : b.allWatchers()) w.close();
             }
         } finally {
             lock.writeLock().unlock();
