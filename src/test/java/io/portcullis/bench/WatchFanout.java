@@ -94,15 +94,15 @@ public final class WatchFanout {
         if (loops) {
             watchOnLoops(host, port, token, watchers, ready, deliveries);
         } else {
-            // at most 50 TLS handshakes at a time, each within the server's 10 s even on a loaded machine
-            Semaphore connecting = new Semaphore(50);
+            // at most 20 TLS handshakes at a time, each within the server's 10 s even on a loaded machine
+            Semaphore connecting = new Semaphore(20);
             for (int i = 0; i < watchers; i++) {
                 Thread t = new Thread(() -> watch(tls, host, port, token, connecting, ready, deliveries), "watcher-" + i);
                 t.setDaemon(true);
                 t.start();
             }
         }
-        if (!ready.await(300, TimeUnit.SECONDS)) throw new IllegalStateException((watchers - ready.getCount()) + " of " + watchers + " watchers connected in 300 s");
+        if (!ready.await(600, TimeUnit.SECONDS)) throw new IllegalStateException((watchers - ready.getCount()) + " of " + watchers + " watchers connected in 600 s");
         Thread.sleep(1000);
         Map<Long, Long> acks = new HashMap<>();   // send time -> the PATCH's round trip, for the updates counted
         try (Socket writer = tls.getSocketFactory().createSocket(host, port)) {
@@ -206,8 +206,21 @@ public final class WatchFanout {
         return -1;
     }
 
+    /** One watcher on its own thread; a watch that fails to start (a handshake past the server's 10 s on a loaded machine) starts again. */
     private static void watch(SSLContext tls, String host, int port, String token, Semaphore connecting, CountDownLatch ready,
                               ConcurrentLinkedQueue<Delivery> deliveries) {
+        while (!watchOnce(tls, host, port, token, connecting, ready, deliveries)) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** False when the watch failed to start. */
+    private static boolean watchOnce(SSLContext tls, String host, int port, String token, Semaphore connecting, CountDownLatch ready,
+                                     ConcurrentLinkedQueue<Delivery> deliveries) {
         connecting.acquireUninterruptibly();
         boolean counted = false;
         try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(host, port)) {
@@ -231,10 +244,12 @@ public final class WatchFanout {
         } catch (Exception e) {
             // the run is over, or this watch failed to start
             if (!counted) {
-                System.err.println("a watch failed: " + e);
+                System.err.println("a watch failed, starting again: " + e);
                 connecting.release();
+                return false;
             }
         }
+        return true;
     }
 
     /** Every watch on its own connection of one HTTP client with two event loops, in a Vert.x of its own. */
