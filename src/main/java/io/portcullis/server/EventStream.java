@@ -1,37 +1,32 @@
 package io.portcullis.server;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.function.Consumer;
 
-/**
- * Where a watch writes its events: a chunked HTTP/1.1 response ({@link ChunkedEventStream}), an
- * HTTP/2 response, or a WebSocket (one text message an event). Used on the stream's event loop.
- */
+/** Where a watch writes its events: a chunked HTTP response, or a WebSocket (one text message an event). */
 interface EventStream {
     /**
-     * Writes one event; false when the client is too slow and the watch must end. What is written
-     * may wait for {@link #flush}. The event may be written to other streams too: it is not changed.
+     * Writes one event (a JSON line), on the stream's event loop; false when the client is too slow
+     * and the watch must end. The buffer may be written to other streams too: it is not changed.
      */
-    boolean write(EventLine event);
-
-    /** Sends what {@link #write} left waiting; the end of the stream sends it too. */
-    default void flush() {}
+    boolean write(Buffer event);
 
     void end();
 
     /** Runs {@code r} once the stream is over, whoever ended it. */
     void onClose(Runnable r);
 
-    /** A response written through Vert.x, which sends each event at once. */
+    /** {@code onDone} registers what runs when the exchange the response belongs to is over. */
     static EventStream of(HttpServerResponse resp, Consumer<Runnable> onDone) {
         return new EventStream() {
-            @Override public boolean write(EventLine event) {
+            @Override public boolean write(Buffer event) {
                 if (resp.writeQueueFull()) {
                     resp.reset();
                     return false;
                 }
-                resp.write(event.line());
+                resp.write(event);
                 return true;
             }
             @Override public void end() {
@@ -45,14 +40,13 @@ interface EventStream {
 
     static EventStream of(ServerWebSocket ws, Consumer<Runnable> onDone) {
         return new EventStream() {
-            @Override public boolean write(EventLine event) {
+            @Override public boolean write(Buffer event) {
                 if (ws.writeQueueFull()) {
                     ws.close();
                     return false;
                 }
-                var line = event.line();
-                int n = line.length() > 0 && line.getByte(line.length() - 1) == '\n' ? line.length() - 1 : line.length();
-                ws.writeTextMessage(line.getString(0, n, "UTF-8"));
+                int n = event.length() > 0 && event.getByte(event.length() - 1) == '\n' ? event.length() - 1 : event.length();
+                ws.writeTextMessage(event.getString(0, n, "UTF-8"));
                 return true;
             }
             @Override public void end() {

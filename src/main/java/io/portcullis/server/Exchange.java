@@ -8,7 +8,6 @@ import io.portcullis.audit.AuditEvent;
 import io.portcullis.audit.Auditor;
 import io.portcullis.audit.Event;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -285,9 +284,8 @@ final class Exchange {
         r.setStatusCode(200).putHeader("Content-Type", JSON).putHeader("Cache-Control", "no-cache, private");
         if (!http2()) r.setChunked(true);
         audit.responseStarted(200);
-        // the head goes now; a chunked response's events follow it below Vert.x once it has gone
-        Future<Void> head = r.write(Buffer.buffer());
-        start.accept(http2() ? EventStream.of(r, this::onDone) : ChunkedEventStream.of(req, head, this::onDone));
+        start.accept(EventStream.of(r, this::onDone));
+        if (!r.headWritten() && !r.ended()) r.write(Buffer.buffer());
     }
 
     boolean http2() {

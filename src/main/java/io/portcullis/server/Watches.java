@@ -13,11 +13,11 @@ import io.portcullis.storage.cache.WatchCache;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +79,7 @@ final class Watches {
         String prefix = s.type().prefix(ns);
         if (after > 0 && after < cache.oldestWatchable(prefix)) {
             ex.webSocketOrResponse(stream -> {
-                stream.write(EventLine.of(errorEvent("too old resource version: " + after + " (" + cache.oldestWatchable(prefix) + ")")));
+                stream.write(Buffer.buffer(errorEvent("too old resource version: " + after + " (" + cache.oldestWatchable(prefix) + ")")));
                 stream.end();
             });
             return;
@@ -93,11 +94,20 @@ final class Watches {
                             Predicate<Item> filter, boolean table, String include, boolean bookmarks, double timeoutSeconds) {
         WatchCache cache = objects.cache();
         AtomicBoolean firstTable = new AtomicBoolean(true);
-        Watch watch = new Watch(stream, loop);
+        // done: the cache sends no more; failed (event loop only): the client fell behind, nothing more is written
+        AtomicBoolean done = new AtomicBoolean(false);
+        boolean[] failed = {false};
+        Consumer<Buffer> write = event -> {
+            if (failed[0]) return;
+            if (!stream.write(event)) {
+                failed[0] = true;
+                done.set(true);
+            }
+        };
         WatchCache.Sink sink = new WatchCache.Sink() {
             @Override
             public boolean send(CacheEvent e) {
-                if (watch.done.get()) return false;
+                if (done.get()) return false;
                 boolean now = filter.test(e.item());
                 boolean before = e.previous() != null && filter.test(e.previous());
                 String type;
@@ -111,68 +121,38 @@ final class Watches {
                         else return true;
                     }
                 }
-                EventLine event = table ? EventLine.of(eventBytes(type, e.item(), s, include, firstTable)) : encoded(e, type);
-                loop.run(() -> watch.write(event));
+                Buffer event = table ? Buffer.buffer(eventBytes(type, e.item(), s, include, firstTable)) : encoded(e, type);
+                loop.run(() -> write.accept(event));
                 return true;
             }
 
             @Override
             public void closed() {
                 // after the events already queued for this watch
-                if (watch.done.compareAndSet(false, true)) loop.run(stream::end);
+                if (done.compareAndSet(false, true)) loop.run(stream::end);
             }
         };
         Optional<WatchCache.Registration> reg = cache.watch(prefix, after, sink);
         if (reg.isEmpty()) {
-            stream.write(EventLine.of(errorEvent("too old resource version: " + after)));
+            stream.write(Buffer.buffer(errorEvent("too old resource version: " + after)));
             stream.end();
             return;
         }
         long bookmarkTimer = bookmarks ? vertx.setPeriodic(BOOKMARK_MS, id -> {
-            if (watch.done.get()) return;
-            EventLine bookmark = EventLine.of("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"" + t.kind() + "\",\"apiVersion\":\"" + t.apiVersion()
-                    + "\",\"metadata\":{\"resourceVersion\":\"" + cache.revision() + "\"}}}\n");
-            loop.run(() -> watch.write(bookmark));
+            if (done.get()) return;
+            String b = "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"" + t.kind() + "\",\"apiVersion\":\"" + t.apiVersion()
+                    + "\",\"metadata\":{\"resourceVersion\":\"" + cache.revision() + "\"}}}\n";
+            Buffer bookmark = Buffer.buffer(b);
+            loop.run(() -> write.accept(bookmark));
         }) : -1;
         long timeoutTimer = timeoutSeconds > 0 ? vertx.setTimer(Math.max(1, Math.round(timeoutSeconds * 1000)), id -> reg.get().close()) : -1;
         // the watch ends when the client goes, the timeout fires, or the cache closes it (shutdown)
         stream.onClose(() -> {
-            watch.done.set(true);
+            done.set(true);
             reg.get().close();
             if (bookmarkTimer >= 0) vertx.cancelTimer(bookmarkTimer);
             if (timeoutTimer >= 0) vertx.cancelTimer(timeoutTimer);
         });
-    }
-
-    /** One watch's stream on its event loop. */
-    private static final class Watch {
-        final EventStream stream;
-        final Loop loop;
-        /** The cache sends no more. */
-        final AtomicBoolean done = new AtomicBoolean();
-        /** Event loop only: the client fell behind, nothing more is written. */
-        boolean failed;
-        /** Event loop only: written to in the loop's current batch, to be flushed at its end. */
-        boolean unflushed;
-
-        Watch(EventStream stream, Loop loop) {
-            this.stream = stream;
-            this.loop = loop;
-        }
-
-        /** On the loop: the event goes to the stream, sent at the end of the batch. */
-        void write(EventLine event) {
-            if (failed) return;
-            if (!stream.write(event)) {
-                failed = true;
-                done.set(true);
-                return;
-            }
-            if (!unflushed) {
-                unflushed = true;
-                loop.flushAtEnd(this);
-            }
-        }
     }
 
     /**
@@ -180,18 +160,18 @@ final class Watches {
      * writes: events reach sinks one at a time (on the cache's thread, or under its lock while a
      * watch registers).
      */
-    private synchronized EventLine encoded(CacheEvent e, String type) {
+    private synchronized Buffer encoded(CacheEvent e, String type) {
         if (e != lastEvent || !type.equals(lastType)) {
-            lastLine = EventLine.of(eventBytes(type, e.item(), null, null, null));
+            lastBuffer = Buffer.buffer(eventBytes(type, e.item(), null, null, null));
             lastEvent = e;
             lastType = type;
         }
-        return lastLine;
+        return lastBuffer;
     }
 
     private CacheEvent lastEvent;
     private String lastType;
-    private EventLine lastLine;
+    private Buffer lastBuffer;
 
     /** The event loop the watch's connection belongs to: one for all the watches on that loop. */
     private Loop loop(Context context) {
@@ -201,15 +181,12 @@ final class Watches {
 
     /**
      * The writes of one event loop's watches, run in order by as few tasks as the loop needs to
-     * catch up: an event for a thousand watchers on a loop costs that loop one task, not a thousand,
-     * and each watch written to in a task is flushed once at its end, whatever it was sent.
+     * catch up: an event for a thousand watchers on a loop costs that loop one task, not a thousand.
      */
     private static final class Loop {
         private final Context context;
         private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
         private final AtomicBoolean scheduled = new AtomicBoolean();
-        /** On the loop: the watches written to in the current task. */
-        private final List<Watch> unflushed = new ArrayList<>();
 
         Loop(Context context) {
             this.context = context;
@@ -221,10 +198,6 @@ final class Watches {
             if (scheduled.compareAndSet(false, true)) context.runOnContext(v -> drain());
         }
 
-        void flushAtEnd(Watch w) {
-            unflushed.add(w);
-        }
-
         private void drain() {
             scheduled.set(false);
             for (Runnable step; (step = queue.poll()) != null; ) {
@@ -234,15 +207,6 @@ final class Watches {
                     LOG.debug("watch write failed", e);
                 }
             }
-            for (Watch w : unflushed) {
-                w.unflushed = false;
-                try {
-                    w.stream.flush();
-                } catch (RuntimeException e) {
-                    LOG.debug("watch flush failed", e);
-                }
-            }
-            unflushed.clear();
         }
     }
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A watcher that stops reading holds a bounded amount of the server's memory: once what is queued
  * for it is full, its watch ends, while a watcher that reads gets every event and the server goes
  * on answering. Each event here is half a mebibyte, so the events outgrow every buffer on the way.
- * Over HTTP/1.1 (chunks written below Vert.x) and HTTP/2 (written through it) alike.
+ * Over HTTP/1.1 and HTTP/2 alike.
  */
 @EndToEnd
 class SlowWatchersTest {
