@@ -142,8 +142,11 @@ public final class WatchCache implements AutoCloseable {
         public void close() {
             // also when the sink refused an event before the watcher was registered (its first events)
             if (!closed.compareAndSet(false, true)) return;
-            List<Watcher> same = bucket.watchers.get(prefix);
-            if (same != null) same.remove(this);
+            // a prefix nobody watches any more is dropped, or watches of ever new namespaces would pile up
+            bucket.watchers.computeIfPresent(prefix, (p, same) -> {
+                same.remove(this);
+                return same.isEmpty() ? null : same;
+            });
             sink.closed();
         }
     }
@@ -452,6 +455,11 @@ public final class WatchCache implements AutoCloseable {
         }
     }
 
+    /** How many prefixes have a watcher, over every resource. */
+    int watchedPrefixes() {
+        return buckets.values().stream().mapToInt(b -> b.watchers.size()).sum();
+    }
+
     /**
      * Registers a watcher on a prefix: first the events after {@code afterRevision} still in the
      * window (or, with {@code afterRevision} 0, an ADDED event for every current item), then every
@@ -474,7 +482,13 @@ public final class WatchCache implements AutoCloseable {
                     if (e.revision() > afterRevision) w.deliver(e);
                 }
             }
-            if (!w.closed.get()) b.watchers.computeIfAbsent(prefix, p -> new CopyOnWriteArrayList<>()).add(w);
+            // checked inside the key's compute, which close's removal follows or precedes as a whole
+            b.watchers.compute(prefix, (p, same) -> {
+                if (w.closed.get()) return same;
+                List<Watcher> out = same == null ? new CopyOnWriteArrayList<>() : same;
+                out.add(w);
+                return out;
+            });
             return Optional.of(w);
         } finally {
             lock.writeLock().unlock();
