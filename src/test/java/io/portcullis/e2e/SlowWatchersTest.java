@@ -13,13 +13,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A watcher that stops reading holds a bounded amount of the server's memory: once what is queued
  * for it is full, its watch ends, while a watcher that reads gets every event and the server goes
  * on answering. Each event here is half a mebibyte, so the events outgrow every buffer on the way.
+ * Over HTTP/1.1 and HTTP/2 alike.
  */
 @EndToEnd
 class SlowWatchersTest {
@@ -35,16 +37,18 @@ class SlowWatchersTest {
         admin = server.admin();
     }
 
-    @Test
-    void aWatcherThatStopsReadingIsEndedAndOneThatReadsGetsEveryEvent() throws Exception {
-        String ns = "slow-watchers";
+    @ParameterizedTest(name = "over {0}")
+    @ValueSource(strings = {"HTTP/1.1", "HTTP/2"})
+    void aWatcherThatStopsReadingIsEndedAndOneThatReadsGetsEveryEvent(String version) throws Exception {
+        Https watcher = version.equals("HTTP/2") ? admin.overHttp2() : admin;
+        String ns = "slow-watchers-" + (version.equals("HTTP/2") ? "h2" : "h1");
         admin.post("/api/v1/namespaces", "{\"metadata\":{\"name\":\"" + ns + "\"}}").expect(201);
         String path = "/api/v1/namespaces/" + ns + "/configmaps";
         admin.post(path, "{\"metadata\":{\"name\":\"big\"},\"data\":{\"n\":\"0\"}}").expect(201);
         String rv = admin.get(path + "/big").json().path("metadata").path("resourceVersion").asString();
 
-        HttpResponse<InputStream> stalled = watch(path, rv);
-        HttpResponse<InputStream> reading = watch(path, rv);
+        HttpResponse<InputStream> stalled = watch(watcher, path, rv);
+        HttpResponse<InputStream> reading = watch(watcher, path, rv);
         CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> countEvents(reading.body()));
         for (int i = 1; i <= UPDATES; i++) {
             admin.put(path + "/big", "{\"metadata\":{\"name\":\"big\"},\"data\":{\"n\":\"" + i + "\",\"v\":\"" + VALUE + "\"}}")
@@ -59,10 +63,13 @@ class SlowWatchersTest {
         assertThat(admin.get(path).status()).isEqualTo(200);
     }
 
-    private static HttpResponse<InputStream> watch(String path, String rv) throws Exception {
-        HttpRequest r = admin.request(path + "?watch=true&timeoutSeconds=120&resourceVersion=" + rv).GET().build();
-        HttpResponse<InputStream> response = admin.client().send(r, HttpResponse.BodyHandlers.ofInputStream());
+    private static HttpResponse<InputStream> watch(Https watcher, String path, String rv) throws Exception {
+        // the one object: the namespace's kube-root-ca.crt may be created after it, and is not counted
+        HttpRequest r = watcher.request(path + "?watch=true&timeoutSeconds=120&fieldSelector=metadata.name%3Dbig&resourceVersion=" + rv)
+                .GET().build();
+        HttpResponse<InputStream> response = watcher.client().send(r, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.version().name()).isEqualTo(watcher == admin ? "HTTP_1_1" : "HTTP_2");
         return response;
     }
 

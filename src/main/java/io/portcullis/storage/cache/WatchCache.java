@@ -94,13 +94,30 @@ public final class WatchCache implements AutoCloseable {
         final Map<String, String> corrupt = new HashMap<>();
         final ArrayDeque<CacheEvent> history = new ArrayDeque<>();
         long oldest; // events after this revision are all in history
-        final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+        /** The watchers by the prefix they watch (a namespace's, or the whole resource's): a key is matched once per prefix. */
+        final Map<String, List<Watcher>> watchers = new ConcurrentHashMap<>();
+
         /**
          * The whole list under a prefix (every item, no selector, no page), kept until the bucket
          * next changes, so that the same list asked again is not walked again. Filled under the
          * read lock, emptied under the write lock by every change to the bucket.
          */
         final Map<String, List<Item>> listed = new ConcurrentHashMap<>();
+
+        /** Every watcher whose prefix holds the event's key gets the event. */
+        void deliver(CacheEvent e) {
+            String key = e.item().key();
+            for (Map.Entry<String, List<Watcher>> byPrefix : watchers.entrySet()) {
+                if (!key.startsWith(byPrefix.getKey())) continue;
+                for (Watcher w : byPrefix.getValue()) w.send(e);
+            }
+        }
+
+        List<Watcher> allWatchers() {
+            List<Watcher> all = new ArrayList<>();
+            watchers.values().forEach(all::addAll);
+            return all;
+        }
     }
 
     private final class Watcher implements Registration {
@@ -115,8 +132,14 @@ public final class WatchCache implements AutoCloseable {
             this.sink = sink;
         }
 
+        /** The event, if its key is under this watcher's prefix. */
         void deliver(CacheEvent e) {
-            if (closed.get() || !e.item().key().startsWith(prefix)) return;
+            if (e.item().key().startsWith(prefix)) send(e);
+        }
+
+        /** The event, whose key is under this watcher's prefix. */
+        void send(CacheEvent e) {
+            if (closed.get()) return;
             boolean ok;
             try {
                 ok = sink.send(e);
@@ -131,7 +154,11 @@ public final class WatchCache implements AutoCloseable {
         public void close() {
             // also when the sink refused an event before the watcher was registered (its first events)
             if (!closed.compareAndSet(false, true)) return;
-            bucket.watchers.remove(this);
+            // a prefix nobody watches any more is dropped, or watches of ever new namespaces would pile up
+            bucket.watchers.computeIfPresent(prefix, (p, same) -> {
+                same.remove(this);
+                return same.isEmpty() ? null : same;
+            });
             sink.closed();
         }
     }
@@ -200,7 +227,7 @@ public final class WatchCache implements AutoCloseable {
         try {
             if (watch != null) watch.close();
             for (Bucket b : buckets.values()) {
-                for (Watcher w : b.watchers) w.close();
+                for (Watcher w : b.allWatchers()) w.close();
                 b.items.clear();
                 b.listed.clear();
                 b.corrupt.clear();
@@ -242,7 +269,7 @@ public final class WatchCache implements AutoCloseable {
                 if (ce != null) {
                     b.history.addLast(ce);
                     if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
-                    for (Watcher w : b.watchers) w.deliver(ce);
+                    b.deliver(ce);
                 }
             } else if (e.type() == Store.Event.Type.DELETE) {
                 b.items.remove(key);
@@ -255,7 +282,7 @@ public final class WatchCache implements AutoCloseable {
                 b.history.addLast(ce);
                 if (b.history.size() > HISTORY) b.oldest = b.history.removeFirst().revision();
                 revision = e.revision();
-                for (Watcher w : b.watchers) w.deliver(ce);
+                b.deliver(ce);
             }
         } finally {
             lock.writeLock().unlock();
@@ -453,6 +480,11 @@ public final class WatchCache implements AutoCloseable {
         }
     }
 
+    /** How many prefixes have a watcher, over every resource. */
+    int watchedPrefixes() {
+        return buckets.values().stream().mapToInt(b -> b.watchers.size()).sum();
+    }
+
     /**
      * Registers a watcher on a prefix: first the events after {@code afterRevision} still in the
      * window (or, with {@code afterRevision} 0, an ADDED event for every current item), then every
@@ -475,7 +507,13 @@ public final class WatchCache implements AutoCloseable {
                     if (e.revision() > afterRevision) w.deliver(e);
                 }
             }
-            if (!w.closed.get()) b.watchers.add(w);
+            // checked inside the key's compute, which close's removal follows or precedes as a whole
+            b.watchers.compute(prefix, (p, same) -> {
+                if (w.closed.get()) return same;
+                List<Watcher> out = same == null ? new CopyOnWriteArrayList<>() : same;
+                out.add(w);
+                return out;
+            });
             return Optional.of(w);
         } finally {
             lock.writeLock().unlock();
@@ -530,7 +568,7 @@ public final class WatchCache implements AutoCloseable {
         lock.writeLock().lock();
         try {
             for (Bucket b : buckets.values()) {
-                for (Watcher w : List.copyOf(b.watchers)) w.close();
+                for (Watcher w : b.allWatchers()) w.close();
             }
         } finally {
             lock.writeLock().unlock();
