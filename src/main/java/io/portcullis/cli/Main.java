@@ -383,7 +383,7 @@ public final class Main implements Callable<Integer> {
                 long copied = StorageMigration.toEtcd(dataDir, target, System.out);
                 System.out.println("Copied " + copied + " objects from " + dataDir.resolve("store.db") + " to etcd at " + target.etcdServers()
                         + " under " + target.etcdPrefix() + ".");
-                System.out.println("Start the server with: portcullis server --data-dir " + dataDir + " --etcd-servers " + target.etcdServers());
+                System.out.println("Start the server with: portcullis server --data-dir " + dataDir + " " + etcd.flags());
                 return 0;
             } catch (IllegalArgumentException | IllegalStateException e) {
                 System.err.println("portcullis: " + e.getMessage());
@@ -430,6 +430,15 @@ public final class Main implements Callable<Integer> {
 
         boolean given() {
             return !servers.isEmpty();
+        }
+
+        /** These options as a command line gives them, for a hint to repeat them. */
+        String flags() {
+            StringBuilder out = new StringBuilder("--etcd-servers " + String.join(",", servers));
+            if (!prefix.equals("/registry")) out.append(" --etcd-prefix ").append(prefix);
+            if (caFile != null) out.append(" --etcd-cafile ").append(caFile);
+            if (certFile != null) out.append(" --etcd-certfile ").append(certFile).append(" --etcd-keyfile ").append(keyFile);
+            return out.toString();
         }
 
         ServerConfig.Storage storage() {

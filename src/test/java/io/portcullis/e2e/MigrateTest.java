@@ -61,15 +61,17 @@ class MigrateTest {
         server.stop();
 
         try (EtcdCluster etcd = EtcdCluster.start(dir.resolve("etcd"), 1)) {
-            Run moved = portcullis("migrate", "--data-dir", data.toString(), "--etcd-servers", etcd.endpoints());
+            Run moved = portcullis("migrate", "--data-dir", data.toString(), "--etcd-servers", etcd.endpoints(), "--etcd-prefix", "/moved");
             assertThat(moved.exit()).as(moved.err()).isZero();
-            assertThat(moved.out()).contains("Copied ", "objects from " + data.resolve("store.db"));
+            assertThat(moved.out()).contains("Copied ", "objects from " + data.resolve("store.db"))
+                    .contains("Start the server with: portcullis server --data-dir " + data + " --etcd-servers " + etcd.endpoints()
+                            + " --etcd-prefix /moved\n");
 
-            Run again = portcullis("migrate", "--data-dir", data.toString(), "--etcd-servers", etcd.endpoints());
+            Run again = portcullis("migrate", "--data-dir", data.toString(), "--etcd-servers", etcd.endpoints(), "--etcd-prefix", "/moved");
             assertThat(again.exit()).isEqualTo(1);
-            assertThat(again.err()).contains("already holds objects under the prefix /registry; migrate only into an empty prefix");
+            assertThat(again.err()).contains("already holds objects under the prefix /moved; migrate only into an empty prefix");
 
-            server.start(c -> c.withStorage(s -> s.withEtcd(etcd.endpoints(), "/registry")));
+            server.start(c -> c.withStorage(s -> s.withEtcd(etcd.endpoints(), "/moved")));
             JsonNode after = server.admin().get("/api/v1/namespaces/moving/serviceaccounts/robot").expect(200).json();
             assertThat(after.path("metadata").path("uid")).isEqualTo(robot.path("metadata").path("uid"));
             assertThat(after.path("metadata").path("creationTimestamp")).isEqualTo(robot.path("metadata").path("creationTimestamp"));
