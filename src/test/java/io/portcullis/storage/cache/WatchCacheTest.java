@@ -7,14 +7,20 @@ import io.portcullis.storage.Store;
 import io.portcullis.storage.sqlite.SqliteStore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Whole lists the cache keeps between changes: the same answer while nothing changed, the change as soon as it is applied. */
-class WatchCacheListTest {
+/**
+ * Whole lists the cache keeps between changes (the same answer while nothing changed, the change as
+ * soon as it is applied), and watchers grouped by the prefix they watch (each gets its prefix's
+ * events only, and a closed one leaves nothing behind).
+ */
+class WatchCacheTest {
     private static final String PREFIX = "/registry/configmaps/default/";
     private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -92,6 +98,37 @@ class WatchCacheListTest {
 
     private static List<String> names(WatchCache.Snapshot s) {
         return s.items().stream().map(Item::name).toList();
+    }
+
+    @Test
+    void eachWatcherHearsItsPrefixOnlyAndClosedOnesLeaveNoPrefixBehind() {
+        List<String> ns1 = new CopyOnWriteArrayList<>();
+        List<String> ns10 = new CopyOnWriteArrayList<>();
+        List<String> all = new CopyOnWriteArrayList<>();
+        WatchCache.Registration a = watch("/registry/configmaps/ns1/", ns1);
+        WatchCache.Registration b = watch("/registry/configmaps/ns10/", ns10);
+        WatchCache.Registration c = watch("/registry/configmaps/", all);
+        List<WatchCache.Registration> others = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) others.add(watch("/registry/configmaps/gone-" + i + "/", new ArrayList<>()));
+        assertThat(cache.watchedPrefixes()).isEqualTo(1003);
+
+        store.create("/registry/configmaps/ns1/x", json("x", "1"));
+        store.create("/registry/configmaps/ns10/y", json("y", "1"));
+        assertThat(cache.waitFresh(WAIT)).isTrue();
+        assertThat(ns1).containsExactly("x");
+        assertThat(ns10).containsExactly("y");
+        assertThat(all).containsExactly("x", "y");
+
+        others.forEach(WatchCache.Registration::close);
+        assertThat(cache.watchedPrefixes()).isEqualTo(3);
+        a.close();
+        b.close();
+        c.close();
+        assertThat(cache.watchedPrefixes()).isZero();
+    }
+
+    private WatchCache.Registration watch(String prefix, List<String> heard) {
+        return cache.watch(prefix, 0, e -> heard.add(e.item().name())).orElseThrow();
     }
 
     private static byte[] json(String name, String v) {
