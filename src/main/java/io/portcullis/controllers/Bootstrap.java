@@ -9,14 +9,10 @@ import io.portcullis.authz.rbac.EscalationCheck;
 import io.portcullis.registry.Context;
 import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
+import io.portcullis.storage.SideBySide;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -28,13 +24,13 @@ public final class Bootstrap {
     public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
     /** Enough writers waiting at once for the store to commit many in one transaction. */
-    private static final int THREADS = 16;
+    private static final int WRITERS = 16;
 
     private Bootstrap() {}
 
     /**
-     * Each object is reconciled on its own, all at once on a few threads, so that the store commits
-     * them in a few transactions rather than one each (a new data directory writes about 130).
+     * Each object is reconciled on its own, side by side ({@link SideBySide}), so that the store
+     * commits them in a few transactions rather than one each (a new data directory writes about 130).
      *
      * @param policy the bootstrap policy, parsed beforehand ({@link BootstrapPolicy.Defaults#load})
      */
@@ -53,34 +49,7 @@ public final class Bootstrap {
         for (ClusterRole desired : policy.clusterRoles()) steps.add(() -> reconcile(objects, roles, desired));
         Strategy bindings = objects.strategy(EscalationCheck.GROUP, "clusterrolebindings");
         for (ClusterRoleBinding desired : policy.clusterRoleBindings()) steps.add(() -> reconcile(objects, bindings, desired));
-        inParallel(steps);
-    }
-
-    private static void inParallel(List<Runnable> steps) {
-        AtomicInteger n = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> {
-            Thread t = new Thread(r, "bootstrap-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (Runnable step : steps) done.add(pool.submit(step));
-            for (Future<?> f : done) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) throw r;
-                    if (e.getCause() instanceof Error err) throw err;
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reconciling the bootstrap policy", e);
-        } finally {
-            pool.shutdownNow();
-        }
+        SideBySide.run("bootstrap", WRITERS, steps);
     }
 
     private static void reconcile(ObjectStore objects, Strategy s, ClusterRole desired) {

@@ -6,6 +6,7 @@ import io.portcullis.controllers.RootCaController;
 import io.portcullis.controllers.TokensController;
 import io.portcullis.registry.ObjectStore;
 import io.portcullis.registry.Strategy;
+import io.portcullis.storage.SideBySide;
 import io.portcullis.storage.Store;
 import io.portcullis.storage.StoreException;
 import io.portcullis.storage.cache.Item;
@@ -14,10 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 /**
@@ -74,27 +71,17 @@ final class Reset {
 
     /** Side by side: the store commits concurrent writes together (one fsync for many on SQLite). */
     private static void deleteAll(Store store, List<Item> doomed) {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(DELETERS, doomed.size()));
-        try {
-            List<Future<?>> deletions = new ArrayList<>();
-            for (Item item : doomed) {
-                deletions.add(pool.submit(() -> {
-                    try {
-                        store.delete(item.key(), item.revision());
-                    } catch (StoreException e) {
-                        // changed or gone meanwhile: the next pass sees it as it is now
-                    }
-                }));
-            }
-            for (Future<?> f : deletions) f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while resetting", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdown();
+        List<Runnable> deletions = new ArrayList<>();
+        for (Item item : doomed) {
+            deletions.add(() -> {
+                try {
+                    store.delete(item.key(), item.revision());
+                } catch (StoreException e) {
+                    // changed or gone meanwhile: the next pass sees it as it is now
+                }
+            });
         }
+        SideBySide.run("reset", DELETERS, deletions);
     }
 
     private static boolean keptInSystemNamespace(String resource, Item item) {

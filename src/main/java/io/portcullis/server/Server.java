@@ -155,7 +155,7 @@ public final class Server implements AutoCloseable {
         this.config = config;
         long start = System.nanoTime();
         io.portcullis.pki.SecureFiles.makePrivate(config.dataDir());   // 0700, files 0600: it holds every Secret
-        // the served kinds (their models and protobuf messages) and the bootstrap policy's YAML load meanwhile
+        // the served kinds (their models) and the bootstrap policy load meanwhile
         CompletableFuture<List<ResourceType>> storedTypes = onOwnThread("served-kinds", ServedKinds::storedTypes);
         this.bootstrapPolicy = onOwnThread("bootstrap-policy", BootstrapPolicy.Defaults::shared);
         // the PKI and the store do not depend on each other: load them side by side

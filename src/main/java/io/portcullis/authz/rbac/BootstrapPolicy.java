@@ -56,7 +56,7 @@ public final class BootstrapPolicy {
             return new Defaults(BootstrapPolicy.clusterRoles(), BootstrapPolicy.clusterRoleBindings());
         }
 
-        /** {@link #load()}, parsed on the first call and the same afterwards: a later server in a test JVM skips the YAML. */
+        /** {@link #load()}, parsed on the first call and the same afterwards: a later server in a test JVM skips the parse. */
         public static synchronized Defaults shared() {
             if (shared == null) shared = load();
             return shared;
